@@ -1,0 +1,311 @@
+"""Everything else: the shapes many APIs share, and bodies in no known format at all.
+
+OpenAI-style `{"error": {message, type, param, code}}`, flat `{"error": "…"}`, `{"message"}` and
+`{"detail"}` bodies, FastAPI's `{"detail": [...]}`, JSON:API and GraphQL `errors` lists, OAuth
+`error_description`, plain text, HTML error pages and empty bodies.
+
+The code table below holds codes that many APIs share. Codes are matched case-insensitively.
+When neither a code nor the status says what happened, a few unambiguous phrases in the message
+decide (quota/credits -> payment_required, "concurrent" -> concurrency_limited); the message never
+overrides a recognized code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from agent_errors._model import CanonicalError, Kind, kind_for_status
+from agent_errors.adapter_kit import (
+    ErrorCode,
+    Rendered,
+    ResponseView,
+    build_error,
+    code_table,
+    default_status,
+    fallback_error,
+    first_str,
+    json_rendered,
+)
+
+NAME: Final = "generic"
+HOSTS: Final[tuple[str, ...]] = ()
+
+CODES: Final = code_table(
+    # OpenAI-style types and codes.
+    ErrorCode("invalid_request_error", Kind.INVALID_REQUEST, 400, "The request was invalid"),
+    ErrorCode("authentication_error", Kind.AUTHENTICATION, 401, "Authentication failed"),
+    ErrorCode("invalid_api_key", Kind.AUTHENTICATION, 401, "The API key is invalid"),
+    ErrorCode("permission_error", Kind.PERMISSION, 403, "Not allowed"),
+    ErrorCode("permission_denied", Kind.PERMISSION, 403, "Not allowed"),
+    ErrorCode("not_found_error", Kind.NOT_FOUND, 404, "Not found"),
+    ErrorCode("model_not_found", Kind.NOT_FOUND, 404, "The model does not exist"),
+    ErrorCode("conflict_error", Kind.CONFLICT, 409, "State conflict"),
+    ErrorCode("insufficient_quota", Kind.PAYMENT_REQUIRED, 429, "Quota exhausted; check billing"),
+    ErrorCode("billing_hard_limit_reached", Kind.PAYMENT_REQUIRED, 429, "Billing limit reached"),
+    ErrorCode("billing_not_active", Kind.PAYMENT_REQUIRED, 429, "Billing is not active"),
+    ErrorCode("quota_exceeded", Kind.PAYMENT_REQUIRED, None, "Quota exhausted"),
+    ErrorCode("rate_limit_exceeded", Kind.RATE_LIMITED, 429, "Too many requests"),
+    ErrorCode("rate_limit_error", Kind.RATE_LIMITED, 429, "Too many requests"),
+    ErrorCode("rate_limited", Kind.RATE_LIMITED, 429, "Too many requests"),
+    ErrorCode("too_many_requests", Kind.RATE_LIMITED, 429, "Too many requests"),
+    ErrorCode("tokens", Kind.RATE_LIMITED, 429, "Token rate limit"),
+    ErrorCode("requests", Kind.RATE_LIMITED, 429, "Request rate limit"),
+    ErrorCode("context_length_exceeded", Kind.INVALID_REQUEST, 400, "Input too long for the model"),
+    ErrorCode("request_too_large", Kind.INVALID_REQUEST, 413, "Request too large"),
+    ErrorCode("server_error", Kind.INTERNAL, 500, "Server error"),
+    ErrorCode("api_error", Kind.INTERNAL, 500, "Server error"),
+    ErrorCode("internal_error", Kind.INTERNAL, 500, "Server error"),
+    ErrorCode("internal_server_error", Kind.INTERNAL, 500, "Server error"),
+    ErrorCode("overloaded_error", Kind.UNAVAILABLE, 529, "Overloaded"),
+    ErrorCode("service_unavailable", Kind.UNAVAILABLE, 503, "Temporarily unavailable"),
+    ErrorCode("engine_overloaded", Kind.UNAVAILABLE, 503, "Overloaded"),
+    ErrorCode("timeout", Kind.TIMEOUT, 504, "Timed out"),
+    ErrorCode("timeout_error", Kind.TIMEOUT, 504, "Timed out"),
+    # OAuth 2.0 (RFC 6749 5.2, RFC 6750 3.1).
+    ErrorCode("invalid_token", Kind.AUTHENTICATION, 401, "The access token is invalid"),
+    ErrorCode("invalid_client", Kind.AUTHENTICATION, 401, "Client authentication failed"),
+    ErrorCode("invalid_grant", Kind.AUTHENTICATION, 400, "The grant is invalid or expired"),
+    ErrorCode("unauthorized_client", Kind.PERMISSION, 400, "The client may not use this grant"),
+    ErrorCode("insufficient_scope", Kind.PERMISSION, 403, "The token lacks a scope"),
+    ErrorCode("access_denied", Kind.PERMISSION, 403, "Access denied"),
+    ErrorCode("invalid_scope", Kind.INVALID_REQUEST, 400, "The scope is invalid"),
+    ErrorCode("unsupported_grant_type", Kind.INVALID_REQUEST, 400, "Unsupported grant type"),
+    ErrorCode("invalid_request", Kind.INVALID_REQUEST, 400, "The request was invalid"),
+    # Common upper-case codes.
+    ErrorCode("UNAUTHENTICATED", Kind.AUTHENTICATION, 401, "Not authenticated"),
+    ErrorCode("UNAUTHORIZED", Kind.AUTHENTICATION, 401, "Not authenticated"),
+    ErrorCode("FORBIDDEN", Kind.PERMISSION, 403, "Not allowed"),
+    ErrorCode("NOT_FOUND", Kind.NOT_FOUND, 404, "Not found"),
+    ErrorCode("CONFLICT", Kind.CONFLICT, 409, "State conflict"),
+    ErrorCode("VALIDATION_ERROR", Kind.INVALID_REQUEST, 400, "Validation failed"),
+    ErrorCode("BAD_REQUEST", Kind.INVALID_REQUEST, 400, "Bad request"),
+    ErrorCode("PAYMENT_REQUIRED", Kind.PAYMENT_REQUIRED, 402, "Payment required"),
+    ErrorCode("INTERNAL_SERVER_ERROR", Kind.INTERNAL, 500, "Server error"),
+)
+_CODES_FOLDED: Final = {code.lower(): row for code, row in CODES.items()}
+
+# Phrases that settle the kind when no code was recognized and the status is ambiguous.
+_PAYMENT_RE: Final = re.compile(
+    r"\b(?:insufficient (?:credits?|funds|balance|quota)|quota (?:exceeded|exhausted)|"
+    r"exceeded your (?:current )?quota|out of credits|billing|budget exceeded|credit balance)\b",
+    re.IGNORECASE,
+)
+_CONCURRENCY_RE: Final = re.compile(r"\bconcurren(?:t|cy)\b", re.IGNORECASE)
+_AMBIGUOUS_STATUSES: Final = frozenset({None, 400, 403, 429})
+_KNOWN_TYPES: Final = {kind.value: kind for kind in Kind}
+_LOCATION_PREFIXES: Final = frozenset(
+    {"body", "query", "path", "header", "headers", "cookie", "form"}
+)
+
+
+def _code_row(*candidates: object) -> tuple[str | None, ErrorCode | None]:
+    """The first string candidate is the verbatim code; the first that is known gives the kind."""
+    verbatim: str | None = None
+    for candidate in candidates:
+        if isinstance(candidate, bool) or candidate is None:
+            continue
+        value = str(candidate) if isinstance(candidate, int) else candidate
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if verbatim is None:
+            verbatim = value
+        row = _CODES_FOLDED.get(value.strip().lower())
+        if row is not None:
+            return value, row
+    return verbatim, None
+
+
+def _param_from_loc(loc: object) -> str | None:
+    if isinstance(loc, list):
+        parts = [str(p) for p in loc if isinstance(p, (str, int)) and not isinstance(p, bool)]
+        if parts and parts[0] in _LOCATION_PREFIXES and len(parts) > 1:
+            parts = parts[1:]
+        return ".".join(parts) or None
+    return first_str(loc)
+
+
+def _pointer_param(pointer: object) -> str | None:
+    text = first_str(pointer)
+    if text is None:
+        return None
+    parts = [p for p in text.strip("/").split("/") if p]
+    if len(parts) >= 3 and parts[0] == "data" and parts[1] == "attributes":
+        parts = parts[2:]
+    return ".".join(parts) or None
+
+
+def _from_item(item: Mapping[str, Any]) -> tuple[str | None, str | None, object]:
+    """(message, param, code) from one entry of an `errors`/`detail` list."""
+    message = first_str(item.get("message"), item.get("msg"), item.get("detail"), item.get("title"))
+    param = _param_from_loc(item.get("loc")) or first_str(
+        item.get("field"),
+        item.get("param"),
+        item.get("parameter"),
+        item.get("path") if isinstance(item.get("path"), str) else None,
+    )
+    source = item.get("source")
+    if param is None and isinstance(source, dict):
+        param = _pointer_param(source.get("pointer")) or first_str(source.get("parameter"))
+    if param is None and isinstance(item.get("path"), list):
+        param = _param_from_loc(item.get("path"))
+    code = item.get("code") or item.get("type")
+    return message, param, code
+
+
+class GenericAdapter:
+    """The fallback adapter: reads the common shapes and always answers for an error status."""
+
+    name = NAME
+    hosts = HOSTS
+    codes = CODES
+
+    def sniff(self, view: ResponseView) -> float:
+        """Generic is never chosen by sniffing; it is the fallback."""
+        return 0.0
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Parse any common shape; for a success status, only an explicit error document counts."""
+        doc = view.json
+        status = view.status
+        is_error_status = status is not None and status >= 400
+        if not isinstance(doc, dict):
+            if isinstance(doc, list) and doc and isinstance(doc[0], dict) and is_error_status:
+                return self._from_list(view, doc)
+            return fallback_error(view, NAME) if is_error_status else None
+
+        message: str | None = None
+        param: str | None = None
+        code_candidates: list[object] = []
+        details: dict[str, Any] = {}
+        kind_hint: Kind | None = None
+        found_document = False
+
+        err = doc.get("error")
+        if isinstance(err, dict):
+            found_document = True
+            message = first_str(err.get("message"), err.get("detail"), err.get("description"))
+            param = first_str(err.get("param"), err.get("field"), err.get("parameter"))
+            code_candidates += [err.get("code"), err.get("type"), err.get("status")]
+            declared = err.get("kind")
+            kind_hint = _KNOWN_TYPES.get(declared) if isinstance(declared, str) else None
+            inner = err.get("details")
+            if isinstance(inner, dict):
+                details.update(inner)
+            elif isinstance(inner, list) and inner:
+                details["errors"] = inner
+            for key, value in err.items():
+                if key not in {
+                    "message",
+                    "detail",
+                    "description",
+                    "param",
+                    "code",
+                    "type",
+                    "details",
+                }:
+                    details.setdefault(key, value)
+        elif isinstance(err, str) and err.strip():
+            found_document = True
+            described = first_str(doc.get("error_description"), doc.get("message"))
+            if described is not None:
+                # OAuth: `error` is the code and `error_description` the text.
+                message = described
+                code_candidates.append(err)
+            else:
+                message = err.strip()
+                code_candidates += [doc.get("code"), doc.get("type")]
+
+        errors = doc.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            found_document = True
+            m, p, c = _from_item(errors[0])
+            message = message or m
+            param = param or p
+            code_candidates.append(c)
+            details.setdefault("errors", errors)
+
+        detail = doc.get("detail")
+        if isinstance(detail, str) and detail.strip():
+            found_document = found_document or is_error_status
+            message = message or detail.strip()
+        elif isinstance(detail, list) and detail and isinstance(detail[0], dict):
+            found_document = True
+            m, p, c = _from_item(detail[0])
+            message = message or m
+            param = param or p
+            code_candidates.append(c)
+            details.setdefault("errors", detail)
+        elif isinstance(detail, dict):
+            found_document = True
+            message = message or first_str(
+                detail.get("message"), detail.get("msg"), detail.get("detail")
+            )
+            param = param or first_str(detail.get("param"), detail.get("field"))
+            code_candidates += [detail.get("code"), detail.get("type")]
+
+        if not found_document and not is_error_status:
+            return None
+        message = message or first_str(doc.get("message"), doc.get("title"), doc.get("msg"))
+        param = param or first_str(doc.get("param"), doc.get("field"))
+        code_candidates += [
+            doc.get("code"),
+            doc.get("error_code"),
+            doc.get("errorCode"),
+            doc.get("type"),
+        ]
+
+        code, row = _code_row(*code_candidates)
+        if kind_hint is not None:
+            kind, retryable = kind_hint, None
+        elif row is not None:
+            kind, retryable = row.kind, row.retryable
+        else:
+            kind, retryable = kind_for_status(status), None
+            if message and status in _AMBIGUOUS_STATUSES:
+                if _PAYMENT_RE.search(message):
+                    kind = Kind.PAYMENT_REQUIRED
+                elif status == 429 and _CONCURRENCY_RE.search(message):
+                    kind = Kind.CONCURRENCY_LIMITED
+        if view.truncated:
+            details["body_truncated"] = True
+        return build_error(
+            view,
+            provider=NAME,
+            kind=kind,
+            message=message,
+            code=code,
+            param=param,
+            details=details,
+            retryable=retryable,
+        )
+
+    def _from_list(self, view: ResponseView, doc: list[Any]) -> CanonicalError:
+        message, param, raw_code = _from_item(doc[0])
+        code, row = _code_row(raw_code)
+        kind = row.kind if row is not None else kind_for_status(view.status)
+        return build_error(
+            view,
+            provider=NAME,
+            kind=kind,
+            message=message,
+            code=code,
+            param=param,
+            details={"errors": doc},
+        )
+
+    def render(self, error: CanonicalError) -> Rendered:
+        """Render OpenAI-style: `{"error": {"message", "type", "param", "code"}}`."""
+        body = {
+            "error": {
+                "message": error.message,
+                "type": error.kind.value,
+                "param": error.param,
+                "code": error.code,
+            }
+        }
+        return json_rendered(default_status(error), body, error=error)
+
+
+ADAPTER: Final = GenericAdapter()

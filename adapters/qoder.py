@@ -1,0 +1,184 @@
+"""Qoder Cloud Agents API: `{"type": "error", "error": {"type", "message", "param"?, ...}}`.
+
+The same typed envelope is used by Anthropic-style APIs, so types beyond Qoder's own table are
+accepted (Anthropic's documented types are listed too); an unknown type falls back to the status.
+Qoder's gateway answers 429 or 503 with no envelope at all (burst suppression, DDoS protection)
+or resets the connection: those are parsed from the status alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from agent_errors._model import CanonicalError, Kind
+from agent_errors.adapter_kit import (
+    ErrorCode,
+    Rendered,
+    ResponseView,
+    build_error,
+    code_table,
+    default_status,
+    fallback_error,
+    first_str,
+    json_rendered,
+    kind_for_code,
+)
+
+NAME: Final = "qoder"
+HOSTS: Final = ("api.qoder.com", "openapi.qoder.sh", "api.qoder.com.cn")
+BETA_HEADER: Final = "x-qoder-beta"
+
+CODES: Final = code_table(
+    # Qoder's documented error types.
+    ErrorCode(
+        "invalid_request_error", Kind.INVALID_REQUEST, 400, "Invalid or missing request parameters"
+    ),
+    ErrorCode(
+        "authentication_error",
+        Kind.AUTHENTICATION,
+        401,
+        "Authentication failed; token missing or invalid",
+    ),
+    ErrorCode(
+        "permission_error",
+        Kind.PERMISSION,
+        403,
+        "Authenticated but not authorized for the resource",
+    ),
+    ErrorCode("not_found_error", Kind.NOT_FOUND, 404, "Target resource does not exist"),
+    ErrorCode(
+        "conflict_error",
+        Kind.CONFLICT,
+        409,
+        "Resource state conflict (for example, duplicate creation)",
+    ),
+    ErrorCode("api_error", Kind.INTERNAL, 500, "Internal server error"),
+    ErrorCode(
+        "feature_not_available",
+        Kind.FEATURE_NOT_AVAILABLE,
+        501,
+        "Feature not enabled; activation via Beta header required",
+    ),
+    # The same envelope as sent by Anthropic-style APIs.
+    ErrorCode("request_too_large", Kind.INVALID_REQUEST, 413, "Request exceeds the maximum size"),
+    ErrorCode("rate_limit_error", Kind.RATE_LIMITED, 429, "Too many requests"),
+    ErrorCode("billing_error", Kind.PAYMENT_REQUIRED, 402, "Billing or credit problem"),
+    ErrorCode("timeout_error", Kind.TIMEOUT, 504, "The request timed out"),
+    ErrorCode("overloaded_error", Kind.UNAVAILABLE, 529, "The API is temporarily overloaded"),
+)
+
+# Kind -> the type this envelope uses for it, for rendering.
+_RENDER_TYPES: Final[Mapping[Kind, str]] = {
+    Kind.INVALID_REQUEST: "invalid_request_error",
+    Kind.AUTHENTICATION: "authentication_error",
+    Kind.PERMISSION: "permission_error",
+    Kind.NOT_FOUND: "not_found_error",
+    Kind.CONFLICT: "conflict_error",
+    Kind.INTERNAL: "api_error",
+    Kind.FEATURE_NOT_AVAILABLE: "feature_not_available",
+    Kind.RATE_LIMITED: "rate_limit_error",
+    Kind.CONCURRENCY_LIMITED: "rate_limit_error",
+    Kind.PAYMENT_REQUIRED: "billing_error",
+    Kind.TIMEOUT: "timeout_error",
+    Kind.UNAVAILABLE: "overloaded_error",
+}
+_EXTRA_FIELDS: Final = ("feature", "available_from")
+
+
+def _envelope(view: ResponseView) -> Mapping[str, Any] | None:
+    doc = view.json
+    if isinstance(doc, dict) and doc.get("type") == "error":
+        err = doc.get("error")
+        if isinstance(err, dict) and isinstance(err.get("type"), str):
+            return err
+    return None
+
+
+def feature_message(feature: str | None, available_from: str | None) -> str:
+    """The message for a 501 that came without one (Qoder documents it so)."""
+    subject = f"The feature {feature!r}" if feature else "This feature"
+    if available_from:
+        return (
+            f"{subject} is not available without activation; send the beta header "
+            f"'{BETA_HEADER}: {available_from}' to enable it."
+        )
+    return f"{subject} is not available; it needs activation through a beta header."
+
+
+class QoderAdapter:
+    """Adapter for the Qoder Cloud Agents API (and the Anthropic-style typed envelope)."""
+
+    name = NAME
+    hosts = HOSTS
+    codes = CODES
+
+    def sniff(self, view: ResponseView) -> float:
+        """0.95 for a Qoder type in the envelope, 0.8 for any other type in it, else 0."""
+        err = _envelope(view)
+        if err is None:
+            return 0.0
+        return 0.95 if err["type"] in CODES else 0.8
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Parse the envelope; without one, a 4xx/5xx (the gateway's) is read from its status."""
+        err = _envelope(view)
+        if err is None:
+            if view.status is not None and view.status >= 400:
+                return fallback_error(view, NAME)
+            return None
+        code: str = err["type"]
+        kind, retryable = kind_for_code(code, CODES, view.status)
+        details: dict[str, Any] = {}
+        for key in _EXTRA_FIELDS:
+            value = err.get(key)
+            if value is not None:
+                details[key] = value
+        known = {"type", "message", "param", *_EXTRA_FIELDS}
+        details.update({key: value for key, value in err.items() if key not in known})
+        message = first_str(err.get("message"))
+        if kind is Kind.FEATURE_NOT_AVAILABLE:
+            beta = first_str(err.get("available_from"))
+            if beta:
+                details["beta_header"] = {BETA_HEADER: beta}
+            if message is None:
+                message = feature_message(first_str(err.get("feature")), beta)
+        doc = view.json
+        request_id = first_str(doc.get("request_id")) if isinstance(doc, dict) else None
+        return build_error(
+            view,
+            provider=NAME,
+            kind=kind,
+            message=message,
+            code=code,
+            param=first_str(err.get("param")),
+            details=details,
+            retryable=retryable,
+            request_id=request_id,
+        )
+
+    def render(self, error: CanonicalError) -> Rendered:
+        """Render in Qoder's envelope; kinds it has no type for use `api_error`."""
+        inner: dict[str, Any] = {
+            "type": _render_type(error),
+            "message": error.message,
+        }
+        if error.param is not None:
+            inner["param"] = error.param
+        for key in _EXTRA_FIELDS:
+            value = error.details.get(key)
+            if isinstance(value, str):
+                inner[key] = value
+        body: dict[str, Any] = {"type": "error", "error": inner}
+        if error.request_id is not None:
+            body["request_id"] = error.request_id
+        return json_rendered(default_status(error), body, error=error)
+
+
+def _render_type(error: CanonicalError) -> str:
+    if error.code is not None and error.code in CODES and CODES[error.code].kind is error.kind:
+        return error.code
+    return _RENDER_TYPES.get(error.kind, "api_error")
+
+
+ADAPTER: Final = QoderAdapter()

@@ -1,0 +1,415 @@
+"""Retry-after, request-id and should-retry hints, gathered from every source in a fixed order.
+
+retry_after, first usable source wins:
+
+1. `retry-after-ms` header (milliseconds);
+2. `Retry-After` header, as delta-seconds or an HTTP-date (any of the three RFC 9110 forms);
+3. body fields: `retryAfter`, `retry_after`, `retryAfterMs`/`retry_after_ms`, in the document, its
+   `error` object or their `details`; google.rpc `RetryInfo.retryDelay`;
+4. rate-limit reset headers (`X-RateLimit-Reset`, `RateLimit-Reset`, `RateLimit: …;t=N`, and the
+   per-limit `x-ratelimit-reset-*` forms), as epoch seconds, epoch milliseconds or a delta;
+5. an ISO 8601 time in the body (`resetAt`, `reset_at`);
+6. a duration in the message ("retry after 21 seconds", "try again in 5.3s", "in 6m0s").
+
+Reset times (4, 5) are a hint only for rate-limit kinds or when the remaining count is 0: many
+APIs send them on every response, and a reset an hour away says nothing about when a 500 clears.
+Dates are measured against the response's own `Date` header when it has one, so a skewed local
+clock does not shorten or lengthen the wait. A time in the past is a wait of 0 for `Retry-After`
+and no hint for resets. Invalid, negative, NaN or infinite values are no hint; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Final
+
+from ._model import Kind
+from ._view import ResponseView
+
+__all__ = [
+    "RetryAfterHint",
+    "parse_duration",
+    "parse_http_date",
+    "parse_retry_after",
+    "request_id_hint",
+    "retry_after_hint",
+    "should_retry_hint",
+]
+
+RetryAfterHint = tuple[float | None, str | None]
+"""(seconds, source) — both None when no source gave a usable hint."""
+
+_RESET_KINDS: Final = frozenset(
+    {Kind.RATE_LIMITED, Kind.CONCURRENCY_LIMITED, Kind.PAYMENT_REQUIRED}
+)
+
+_BODY_DELAY_KEYS: Final = (
+    ("retryAfter", 1.0),
+    ("retry_after", 1.0),
+    ("retryAfterSeconds", 1.0),
+    ("retry_after_seconds", 1.0),
+    ("retryAfterMs", 0.001),
+    ("retry_after_ms", 0.001),
+)
+_BODY_RESET_KEYS: Final = ("resetAt", "reset_at", "resetsAt", "resets_at")
+_RESET_HEADERS: Final = ("x-ratelimit-reset", "ratelimit-reset", "x-rate-limit-reset")
+_PER_LIMIT_RESETS: Final = (
+    ("x-ratelimit-reset-requests", "x-ratelimit-remaining-requests"),
+    ("x-ratelimit-reset-tokens", "x-ratelimit-remaining-tokens"),
+    ("anthropic-ratelimit-requests-reset", "anthropic-ratelimit-requests-remaining"),
+    ("anthropic-ratelimit-tokens-reset", "anthropic-ratelimit-tokens-remaining"),
+    ("anthropic-ratelimit-input-tokens-reset", "anthropic-ratelimit-input-tokens-remaining"),
+    ("anthropic-ratelimit-output-tokens-reset", "anthropic-ratelimit-output-tokens-remaining"),
+)
+_REMAINING_HEADERS: Final = (
+    "x-ratelimit-remaining",
+    "ratelimit-remaining",
+    "x-rate-limit-remaining",
+)
+
+_REQUEST_ID_HEADERS: Final = (
+    "x-request-id",
+    "request-id",
+    "x-amzn-requestid",
+    "x-amz-request-id",
+    "x-ms-request-id",
+    "x-goog-request-id",
+    "x-github-request-id",
+    "x-correlation-id",
+    "x-trace-id",
+    "x-cloud-trace-context",
+    "cf-ray",
+)
+_BODY_REQUEST_ID_KEYS: Final = ("request_id", "requestId", "requestID", "request-id")
+_MAX_REQUEST_ID: Final = 256
+
+_NUMBER_RE: Final = re.compile(r"\s*\+?(?:\d+(?:\.\d*)?|\.\d+)\s*\Z")
+_UNIT_SECONDS: Final = {
+    "ms": 0.001,
+    "millisecond": 0.001,
+    "milliseconds": 0.001,
+    "s": 1.0,
+    "sec": 1.0,
+    "secs": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "mins": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hrs": 3600.0,
+    "hour": 3600.0,
+    "hours": 3600.0,
+}
+_DURATION_PART: Final = (
+    r"(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)(?![a-z])"
+)
+_DURATION_RE: Final = re.compile(rf"\s*(?:{_DURATION_PART}\s*)+\Z", re.IGNORECASE)
+_DURATION_PART_RE: Final = re.compile(_DURATION_PART, re.IGNORECASE)
+_MESSAGE_RE: Final = re.compile(
+    r"\b(?:retry|try\s+again|wait|available)\b(?:\s+(?:after|in|for))?[^0-9.]{0,16}?"
+    rf"((?:{_DURATION_PART}\s*(?:and\s+)?){{1,3}})",
+    re.IGNORECASE,
+)
+_RATELIMIT_T_RE: Final = re.compile(r"(?:^|[;,\s])t\s*=\s*(\d+(?:\.\d+)?)")
+
+
+def _finite(value: float) -> float | None:
+    if math.isfinite(value) and value >= 0:
+        return value
+    return None
+
+
+def parse_duration(value: object) -> float | None:
+    """Return seconds for a number or a duration string ("22s", "1.5s", "500ms", "6m0s").
+
+    Plain numbers and numeric strings are seconds. Returns None for anything unusable.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            return _finite(float(value))
+        except OverflowError:
+            return None
+    if isinstance(value, Mapping):  # google.protobuf.Duration as a JSON object
+        seconds, nanos = value.get("seconds", 0), value.get("nanos", 0)
+        base = parse_duration(seconds) if seconds != 0 else 0.0
+        extra = parse_duration(nanos) if nanos != 0 else 0.0
+        if base is None or extra is None:
+            return None
+        return _finite(base + extra / 1e9)
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    if _NUMBER_RE.match(value):
+        return _finite(float(value))
+    if not _DURATION_RE.match(value):
+        return None
+    total = 0.0
+    for number, unit in _DURATION_PART_RE.findall(value):
+        total += float(number) * _UNIT_SECONDS[unit.lower()]
+    return _finite(total)
+
+
+def parse_http_date(value: str) -> float | None:
+    """Return the POSIX timestamp of an HTTP-date (IMF-fixdate, RFC 850 or asctime), or None."""
+    if not value or len(value) > 64:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def parse_retry_after(value: str, *, now: float) -> float | None:
+    """Return seconds to wait for a `Retry-After` value: delta-seconds or an HTTP-date.
+
+    A date in the past is a wait of 0. Returns None for anything unusable.
+    """
+    value = value.strip()
+    if _NUMBER_RE.match(value):
+        try:
+            return _finite(float(value))
+        except OverflowError:  # pragma: no cover - float() of a digit string gives inf
+            return None
+    moment = parse_http_date(value)
+    if moment is None:
+        return None
+    return _finite(max(0.0, moment - now))
+
+
+def _parse_iso(value: str) -> float | None:
+    if len(value) > 64:
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _reset_delta(value: object, *, now: float) -> float | None:
+    """Seconds until a reset given as epoch seconds, epoch milliseconds, a delta or a duration."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER_RE.match(text):
+            moment = _parse_iso(text)
+            if moment is not None:
+                return _finite(moment - now) if moment > now else None
+            return parse_duration(text)
+        try:
+            number = float(text)
+        except (ValueError, OverflowError):  # pragma: no cover - matched _NUMBER_RE
+            return None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        return None
+    if not math.isfinite(number) or number < 0:
+        return None
+    if number >= 1e12:  # epoch milliseconds
+        number = number / 1000.0 - now
+        return number if number > 0 else None
+    if number >= 1e9:  # epoch seconds (a delta of 31+ years is not a delta)
+        number -= now
+        return number if number > 0 else None
+    return number
+
+
+def _base_time(view: ResponseView, now: float | None) -> float:
+    if now is not None:
+        return now
+    date = view.headers.get("date")
+    if date:
+        moment = parse_http_date(date)
+        if moment is not None:
+            return moment
+    return time.time()
+
+
+def _containers(doc: Any) -> list[tuple[str, Mapping[str, Any]]]:
+    """The objects of a document where hints may be: itself, `error`, and their details/meta."""
+    if not isinstance(doc, dict):
+        return []
+    found: list[tuple[str, Mapping[str, Any]]] = [("", doc)]
+    err = doc.get("error")
+    if isinstance(err, dict):
+        found.append(("error.", err))
+        details = err.get("details")
+        if isinstance(details, dict):
+            found.append(("error.details.", details))
+    for key in ("details", "meta", "metadata"):
+        inner = doc.get(key)
+        if isinstance(inner, dict):
+            found.append((key + ".", inner))
+    return found
+
+
+def _google_details(doc: Any) -> list[Any]:
+    if isinstance(doc, dict):
+        err = doc.get("error")
+        if isinstance(err, dict):
+            details = err.get("details")
+            if isinstance(details, list):
+                return details
+    return []
+
+
+def _is_zero(value: object) -> bool:
+    return isinstance(value, str) and value.strip() == "0"
+
+
+def retry_after_hint(
+    view: ResponseView, kind: Kind, message: str = "", *, now: float | None = None
+) -> RetryAfterHint:
+    """Return (seconds, source) for the first usable retry-after hint, or (None, None)."""
+    headers = view.headers
+    base: float | None = None
+
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        ms = parse_duration(value)
+        if ms is not None:
+            return ms / 1000.0, "header:retry-after-ms"
+
+    value = headers.get("retry-after")
+    if value is not None:
+        base = _base_time(view, now)
+        seconds = parse_retry_after(value, now=base)
+        if seconds is not None:
+            return seconds, "header:retry-after"
+
+    doc = view.json
+    containers = _containers(doc)
+    for prefix, container in containers:
+        for key, scale in _BODY_DELAY_KEYS:
+            if key in container:
+                seconds = parse_duration(container[key])
+                if seconds is not None:
+                    return seconds * scale, f"body:{prefix}{key}"
+    for item in _google_details(doc):
+        if isinstance(item, dict) and str(item.get("@type", "")).endswith("google.rpc.RetryInfo"):
+            seconds = parse_duration(item.get("retryDelay"))
+            if seconds is not None:
+                return seconds, "body:RetryInfo.retryDelay"
+
+    exhausted = any(_is_zero(headers.get(name)) for name in _REMAINING_HEADERS)
+    if kind in _RESET_KINDS or exhausted:
+        if base is None:
+            base = _base_time(view, now)
+        for name in _RESET_HEADERS:
+            value = headers.get(name)
+            if value is not None:
+                seconds = _reset_delta(value, now=base)
+                if seconds is not None:
+                    return seconds, f"header:{name}"
+        value = headers.get("ratelimit")
+        if value is not None:
+            match = _RATELIMIT_T_RE.search(value)
+            if match:
+                seconds = _finite(float(match.group(1)))
+                if seconds is not None:
+                    return seconds, "header:ratelimit"
+        best: RetryAfterHint = (None, None)
+        for reset_name, remaining_name in _PER_LIMIT_RESETS:
+            value = headers.get(reset_name)
+            if value is None:
+                continue
+            remaining = headers.get(remaining_name)
+            if remaining is not None and not _is_zero(remaining) and kind not in _RESET_KINDS:
+                continue
+            seconds = _reset_delta(value, now=base)
+            # Several limits may be exhausted: never retry before the last of them resets.
+            if seconds is not None and (best[0] is None or seconds > best[0]):
+                best = (seconds, f"header:{reset_name}")
+        if best[0] is not None:
+            return best
+        for prefix, container in containers:
+            for key in _BODY_RESET_KEYS:
+                if key in container:
+                    seconds = _reset_delta(container[key], now=base)
+                    if seconds is not None:
+                        return seconds, f"body:{prefix}{key}"
+
+    if message and len(message) < 4096:
+        match = _MESSAGE_RE.search(message)
+        if match:
+            total = 0.0
+            for number, unit in _DURATION_PART_RE.findall(match.group(1)):
+                total += float(number) * _UNIT_SECONDS[unit.lower()]
+            seconds = _finite(total)
+            if seconds is not None:
+                return seconds, "message"
+    return None, None
+
+
+def _clean_id(value: object) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > _MAX_REQUEST_ID or not text.isprintable():
+        return None
+    return text
+
+
+def request_id_hint(view: ResponseView) -> tuple[str | None, str | None]:
+    """Return (request id, source) from the usual headers, then the body; (None, None) if none."""
+    headers = view.headers
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            clean = _clean_id(value.split(",", 1)[0])
+            if clean is not None:
+                return clean, f"header:{name}"
+    doc = view.json
+    for prefix, container in _containers(doc):
+        for key in _BODY_REQUEST_ID_KEYS:
+            if key in container:
+                clean = _clean_id(container[key])
+                if clean is not None:
+                    return clean, f"body:{prefix}{key}"
+    for item in _google_details(doc):
+        if isinstance(item, dict) and str(item.get("@type", "")).endswith("google.rpc.RequestInfo"):
+            clean = _clean_id(item.get("requestId"))
+            if clean is not None:
+                return clean, "body:RequestInfo.requestId"
+    return None, None
+
+
+def should_retry_hint(view: ResponseView) -> bool | None:
+    """Return the server's `x-should-retry` verdict (True/False), or None when it gave none."""
+    value = view.headers.get("x-should-retry")
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    return None

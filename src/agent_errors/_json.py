@@ -1,0 +1,52 @@
+"""JSON decoding and encoding: orjson when it is installed (the `fast` extra), else the stdlib."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["BACKEND", "dumps", "loads"]
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - exercised by the no-extras CI job
+    orjson = None  # type: ignore[assignment]
+
+_HAVE_ORJSON: bool = orjson is not None
+
+if _HAVE_ORJSON:
+    BACKEND = "orjson"
+    _orjson_loads = orjson.loads
+    _orjson_dumps = orjson.dumps
+    _OPTS = orjson.OPT_NON_STR_KEYS
+
+    def loads(data: bytes | str) -> Any:
+        """Decode JSON text; raises ValueError on invalid input."""
+        try:
+            return _orjson_loads(data)
+        except orjson.JSONDecodeError:
+            # orjson rejects what the stdlib accepts (NaN, lone surrogates, >64-bit ints);
+            # fall back so both backends agree on what is valid JSON.
+            return json.loads(data)
+
+    def dumps(obj: Any) -> bytes:
+        """Encode `obj` as compact UTF-8 JSON bytes."""
+        try:
+            return _orjson_dumps(obj, option=_OPTS)
+        except TypeError:
+            return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode(
+                "utf-8", "surrogatepass"
+            )
+
+else:  # pragma: no cover - exercised by the no-extras CI job
+    BACKEND = "json"
+
+    def loads(data: bytes | str) -> Any:
+        """Decode JSON text; raises ValueError on invalid input."""
+        return json.loads(data)
+
+    def dumps(obj: Any) -> bytes:
+        """Encode `obj` as compact UTF-8 JSON bytes."""
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode(
+            "utf-8", "surrogatepass"
+        )

@@ -1,0 +1,249 @@
+"""The adapter registry and format detection.
+
+Detection order: an explicit `provider=` wins; then the request host (the built-in host map plus
+hosts users register); then the highest `sniff()` score at or above `SNIFF_THRESHOLD`; then
+`generic`, which always answers.
+
+Built-in adapters live in `agent_errors.adapters`; third-party adapters are found through the
+`agent_errors.adapters` entry-point group, loaded once, on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import warnings
+from collections.abc import Mapping
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any, Final
+
+from ._view import ResponseView
+from .adapter_kit import Adapter, ErrorCode
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "SNIFF_THRESHOLD",
+    "adapters",
+    "detect",
+    "get_adapter",
+    "register_adapter",
+    "register_host",
+]
+
+ENTRY_POINT_GROUP: Final = "agent_errors.adapters"
+"""The entry-point group third-party adapters register under."""
+
+SNIFF_THRESHOLD: Final = 0.5
+"""The lowest sniff score that claims a body; below it, `generic` parses it."""
+
+# TODO(adapters): onecli, agentgate, agents_sdk, problem_details, google_rpc
+BUILTIN_ADAPTERS: Final = (
+    "qoder",
+    "generic",
+)
+
+_logger = logging.getLogger("agent_errors")
+
+
+class _Registry:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.adapters: dict[str, Adapter] = {}
+        self.hosts: dict[str, str] = {}
+        self.wildcards: dict[str, str] = {}
+        self.sniffers: tuple[Adapter, ...] = ()
+        self.generic: Adapter | None = None
+        self.loaded = False
+
+    def ensure_loaded(self) -> None:
+        if self.loaded:
+            return
+        with self.lock:
+            if self._loaded_by_other_thread():
+                return
+            for name in BUILTIN_ADAPTERS:
+                module = importlib.import_module(f"agent_errors.adapters.{name}")
+                self._add(_adapter_from(module, name), replace=True, builtin=True)
+            self._load_entry_points()
+            self.loaded = True
+
+    def _loaded_by_other_thread(self) -> bool:
+        return self.loaded
+
+    def _load_entry_points(self) -> None:
+        try:
+            found = entry_points(group=ENTRY_POINT_GROUP)
+        except Exception:
+            _logger.exception("could not read the %s entry points", ENTRY_POINT_GROUP)
+            return
+        for ep in found:
+            if ep.name in BUILTIN_ADAPTERS:
+                warnings.warn(
+                    f"entry point {ep.value!r} names the built-in adapter {ep.name!r}; ignored "
+                    "(register it at run time with register_adapter(..., replace=True) instead)",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                continue
+            try:
+                adapter = _adapter_from(ep.load(), ep.name)
+            except Exception as exc:  # noqa: BLE001 - one broken plugin must not hide the others
+                warnings.warn(
+                    f"could not load adapter entry point {ep.name!r} ({ep.value}): {exc!r}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                continue
+            self._add(adapter, replace=False, builtin=False)
+
+    def _add(self, adapter: Adapter, *, replace: bool, builtin: bool) -> None:
+        name = adapter.name
+        if name in self.adapters and not replace:
+            msg = f"an adapter named {name!r} is already registered (pass replace=True)"
+            raise ValueError(msg)
+        self.adapters[name] = adapter
+        for host in getattr(adapter, "hosts", ()):
+            self._add_host(host, name, builtin=builtin)
+        if name == "generic":
+            self.generic = adapter
+        self.sniffers = tuple(a for n, a in self.adapters.items() if n != "generic")
+
+    def _add_host(self, host: str, provider: str, *, builtin: bool) -> None:
+        host = host.strip().lower().rstrip(".")
+        if not host:
+            msg = "host must not be empty"
+            raise ValueError(msg)
+        if host.startswith("*."):
+            table, key = self.wildcards, host[1:]
+        else:
+            table, key = self.hosts, host
+        if builtin and key in table:
+            return  # a user's mapping made before the built-ins loaded stays
+        table[key] = provider
+
+    def for_host(self, host: str | None) -> Adapter | None:
+        if not host:
+            return None
+        name = self.hosts.get(host)
+        if name is None and self.wildcards:
+            dot = host.find(".")
+            while dot != -1:
+                name = self.wildcards.get(host[dot:])
+                if name is not None:
+                    break
+                dot = host.find(".", dot + 1)
+        if name is None:
+            return None
+        return self.adapters.get(name)
+
+
+_REGISTRY: Final = _Registry()
+
+
+def _adapter_from(obj: Any, name: str) -> Adapter:
+    """Accept a module (with ADAPTER), an adapter class, or an adapter instance."""
+    if isinstance(obj, ModuleType):
+        obj = getattr(obj, "ADAPTER", None)
+    if isinstance(obj, type):
+        obj = obj()
+    if obj is None or not isinstance(obj, Adapter):
+        msg = f"{name!r} does not provide an adapter (name, hosts, codes, sniff, parse, render)"
+        raise TypeError(msg)
+    return obj
+
+
+def get_adapter(name: str) -> Adapter:
+    """Return the adapter registered as `name`.
+
+    Raises:
+        ValueError: No adapter has that name.
+    """
+    _REGISTRY.ensure_loaded()
+    try:
+        return _REGISTRY.adapters[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY.adapters))
+        msg = f"unknown provider {name!r}; known providers: {known}"
+        raise ValueError(msg) from None
+    except TypeError:
+        msg = f"provider must be a string, not {type(name).__name__}"
+        raise TypeError(msg) from None
+
+
+def adapters() -> Mapping[str, Adapter]:
+    """Return every registered adapter by name: the built-ins, entry points and run-time ones."""
+    _REGISTRY.ensure_loaded()
+    return dict(_REGISTRY.adapters)
+
+
+def register_adapter(adapter: object, *, replace: bool = False) -> Adapter:
+    """Register an adapter (an instance, a class, or a module with `ADAPTER`) at run time.
+
+    Its `hosts` join the host map. Returns the registered adapter.
+
+    Raises:
+        TypeError: `adapter` does not implement the `Adapter` protocol.
+        ValueError: The name is taken and `replace` is False.
+    """
+    _REGISTRY.ensure_loaded()
+    found = _adapter_from(adapter, repr(adapter))
+    with _REGISTRY.lock:
+        _REGISTRY._add(found, replace=replace, builtin=False)
+    return found
+
+
+def register_host(host: str, provider: str) -> None:
+    """Map an API host (or `*.example.com` for every subdomain) to a registered provider.
+
+    Raises:
+        ValueError: `provider` is not registered, or `host` is empty.
+    """
+    get_adapter(provider)
+    with _REGISTRY.lock:
+        _REGISTRY._add_host(host, provider, builtin=False)
+
+
+def generic_adapter() -> Adapter:
+    """Return the `generic` adapter (always registered)."""
+    _REGISTRY.ensure_loaded()
+    assert _REGISTRY.generic is not None
+    return _REGISTRY.generic
+
+
+def detect(view: ResponseView, provider: str | None = None) -> Adapter:
+    """Return the adapter for `view`: `provider`, then the host, then sniffing, then generic.
+
+    Raises:
+        ValueError: `provider` names no registered adapter.
+    """
+    registry = _REGISTRY
+    if not registry.loaded:
+        registry.ensure_loaded()
+    if provider is not None:
+        return get_adapter(provider)
+    if view.url is not None:
+        found = registry.for_host(view.host)
+        if found is not None:
+            return found
+    best: Adapter | None = None
+    best_score = SNIFF_THRESHOLD
+    if view.body:
+        for adapter in registry.sniffers:
+            try:
+                score = adapter.sniff(view)
+            except Exception:
+                _logger.debug("sniff of %s raised", adapter.name, exc_info=True)
+                continue
+            if score >= best_score and (best is None or score > best_score):
+                best, best_score = adapter, score
+    if best is not None:
+        return best
+    assert registry.generic is not None
+    return registry.generic
+
+
+def code_tables() -> Mapping[str, Mapping[str, ErrorCode]]:
+    """Return every adapter's code table, by adapter name."""
+    return {name: adapter.codes for name, adapter in adapters().items()}

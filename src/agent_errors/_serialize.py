@@ -1,0 +1,118 @@
+"""Serialization: a cattrs converter to and from plain JSON, and the JSON Schema of that form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+import cattrs
+
+from . import _json
+from ._model import CanonicalError, Kind
+
+__all__ = ["converter", "from_dict", "from_json", "json_schema", "to_dict", "to_json"]
+
+converter: Final = cattrs.Converter(forbid_extra_keys=False)
+"""The cattrs converter for `CanonicalError` (and `Kind`), to and from JSON-ready values."""
+
+
+def _unstructure(error: CanonicalError) -> dict[str, Any]:
+    return {
+        "kind": error.kind.value,
+        "message": error.message,
+        "param": error.param,
+        "retryable": error.retryable,
+        "retry_after": error.retry_after,
+        "request_id": error.request_id,
+        "status": error.status,
+        "code": error.code,
+        "provider": error.provider,
+        "details": dict(error.details),
+    }
+
+
+converter.register_unstructure_hook(CanonicalError, _unstructure)
+converter.register_structure_hook_func(
+    lambda cls: cls == Mapping[str, Any],
+    lambda value, _: dict(value) if isinstance(value, Mapping) else {},
+)
+
+
+def to_dict(error: CanonicalError) -> dict[str, Any]:
+    """Return `error` as a JSON-ready dict (every field present; None where unset)."""
+    return converter.unstructure(error)  # type: ignore[no-any-return]
+
+
+def from_dict(data: Mapping[str, Any]) -> CanonicalError:
+    """Return the `CanonicalError` a `to_dict` result describes.
+
+    Raises:
+        cattrs.ClassValidationError: `data` is not a serialized canonical error.
+    """
+    return converter.structure(data, CanonicalError)
+
+
+def to_json(error: CanonicalError) -> bytes:
+    """Return `error` as UTF-8 JSON bytes."""
+    return _json.dumps(to_dict(error))
+
+
+def from_json(data: bytes | str) -> CanonicalError:
+    """Return the `CanonicalError` encoded in JSON by `to_json`.
+
+    Raises:
+        ValueError: `data` is not JSON.
+        cattrs.ClassValidationError: the JSON is not a serialized canonical error.
+    """
+    return from_dict(_json.loads(data))
+
+
+_DESCRIPTIONS: Final[dict[str, str]] = dict(
+    zip(
+        [f.name for f in attrs.fields(CanonicalError)],
+        (
+            "What went wrong.",
+            "Human-readable description; never empty; secrets redacted.",
+            "The offending request parameter or header, when known.",
+            "Whether the error is transient by nature.",
+            "Seconds the server asked the caller to wait (>= 0), or null.",
+            "The provider's request id, for support tickets.",
+            "The HTTP status; null for errors from run results or stream events.",
+            "The provider's own code or type, verbatim.",
+            "Name of the adapter that parsed the error.",
+            "Provider extras and the sources of the hints.",
+        ),
+        strict=True,
+    )
+)
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of `to_dict`'s output, derived from the model."""
+    types: dict[str, dict[str, Any]] = {
+        "kind": {"type": "string", "enum": [k.value for k in Kind]},
+        "message": {"type": "string", "minLength": 1},
+        "param": {"type": ["string", "null"]},
+        "retryable": {"type": "boolean"},
+        "retry_after": {"type": ["number", "null"], "minimum": 0},
+        "request_id": {"type": ["string", "null"]},
+        "status": {"type": ["integer", "null"], "minimum": 100, "maximum": 999},
+        "code": {"type": ["string", "null"]},
+        "provider": {"type": "string", "minLength": 1},
+        "details": {"type": "object"},
+    }
+    names = [f.name for f in attrs.fields(CanonicalError)]
+    if set(names) != set(types):  # pragma: no cover - guards the model and schema drifting apart
+        msg = f"schema out of date with the model: {sorted(set(names) ^ set(types))}"
+        raise RuntimeError(msg)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://agent-errors.readthedocs.io/schema/canonical-error.schema.json",
+        "title": "CanonicalError",
+        "description": "One error from any agent platform, as serialized by agent_errors.to_dict.",
+        "type": "object",
+        "properties": {name: {**types[name], "description": _DESCRIPTIONS[name]} for name in names},
+        "required": names,
+        "additionalProperties": False,
+    }

@@ -1,0 +1,319 @@
+"""What an adapter is made of: the protocol, code tables, and helpers shared by every format.
+
+An adapter turns one family of error formats into `CanonicalError`. It is an object with:
+
+- `name`: the provider name it reports (`CanonicalError.provider`);
+- `hosts`: API hosts that certainly speak this format (the built-in host map);
+- `codes`: its code table, `{code: ErrorCode}` — the provider's documentation, as data;
+- `sniff(view) -> float`: how sure it is (0 to 1) that the body is in its format;
+- `parse(view) -> CanonicalError | None`: the error, or None when the body holds no error
+  document in its format (for a status >= 400 the core then falls back to `generic`);
+- `render(error) -> Rendered`: the error written the way this provider would send it.
+
+Retry-after and request-id hints, secret redaction and the `details` entries that record hint
+sources are added by the core after `parse`; an adapter need not look for them.
+
+Third-party adapters register through the `agent_errors.adapters` entry-point group; see
+`agent_errors.register_adapter` for registering one at run time.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, Protocol, runtime_checkable
+
+import attrs
+
+from . import _json
+from ._model import CanonicalError, Kind, kind_for_status, status_for_kind, status_phrase
+from ._view import ResponseView
+
+__all__ = [
+    "Adapter",
+    "ErrorCode",
+    "Rendered",
+    "ResponseView",
+    "build_error",
+    "code_table",
+    "fallback_error",
+    "first_str",
+    "json_rendered",
+    "kind_for_code",
+    "text_message",
+]
+
+
+@attrs.frozen
+class ErrorCode:
+    """One row of a provider's error table.
+
+    Attributes:
+        code: The provider's code or type, verbatim.
+        kind: The canonical kind it maps to.
+        status: The HTTP status the provider documents for it (None for run results or "any").
+        summary: The provider's one-line description.
+        retryable: Overrides the kind's default when the provider says otherwise.
+    """
+
+    code: str
+    kind: Kind
+    status: int | None = None
+    summary: str = ""
+    retryable: bool | None = None
+
+    @property
+    def is_retryable(self) -> bool:
+        """Whether errors with this code are transient."""
+        return self.kind.retryable if self.retryable is None else self.retryable
+
+
+def code_table(*rows: ErrorCode) -> Mapping[str, ErrorCode]:
+    """Index rows by code; raises ValueError if a code appears twice."""
+    table: dict[str, ErrorCode] = {}
+    for row in rows:
+        if row.code in table:
+            msg = f"duplicate code {row.code!r} in table"
+            raise ValueError(msg)
+        table[row.code] = row
+    return table
+
+
+@attrs.frozen
+class Rendered:
+    """An error rendered as an HTTP response: status, headers and body bytes."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def content_type(self) -> str | None:
+        """The Content-Type header, if set."""
+        for name, value in self.headers:
+            if name.lower() == "content-type":
+                return value
+        return None
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """The protocol every adapter implements (see the module docstring)."""
+
+    name: str
+    hosts: tuple[str, ...]
+    codes: Mapping[str, ErrorCode]
+
+    def sniff(self, view: ResponseView) -> float:
+        """Return 0-1: how likely the body is in this adapter's format."""
+        ...
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the error in the response, or None when it holds none in this format."""
+        ...
+
+    def render(self, error: CanonicalError) -> Rendered:
+        """Return `error` as this provider would send it."""
+        ...
+
+
+def first_str(*values: object) -> str | None:
+    """Return the first value that is a non-empty string (after stripping), else None."""
+    for value in values:
+        if isinstance(value, str):
+            text = value.strip()
+            if text:
+                return text
+    return None
+
+
+def kind_for_code(
+    code: str | None, table: Mapping[str, ErrorCode], status: int | None
+) -> tuple[Kind, bool | None]:
+    """Return (kind, retryable override) for a code: the table first, then the status.
+
+    An unrecognized code falls back to its status's kind; with neither, the kind is `unknown`.
+    """
+    if code is not None:
+        row = table.get(code)
+        if row is not None:
+            return row.kind, row.retryable
+    return kind_for_status(status), None
+
+
+_TITLE_RE: Final = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_H1_RE: Final = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_TAG_RE: Final = re.compile(r"<[^>]*>")
+_SPACE_RE: Final = re.compile(r"\s+")
+_MAX_MESSAGE: Final = 500
+
+
+def _squash(text: str) -> str:
+    text = _SPACE_RE.sub(" ", text).strip()
+    if len(text) > _MAX_MESSAGE:
+        text = text[: _MAX_MESSAGE - 1].rstrip() + "…"
+    return text
+
+
+def text_message(view: ResponseView) -> str | None:
+    """Return a message from a non-JSON body: an HTML page's title or heading, or the plain text.
+
+    Returns None for an empty body or one that is JSON (the adapters read JSON themselves).
+    """
+    if not view.body or view.json is not None:
+        return None
+    text = view.text
+    head = text[:2048].lstrip().lower()
+    if head.startswith(("<!doctype", "<html", "<?xml", "<head", "<body")) or "<html" in head:
+        for pattern in (_TITLE_RE, _H1_RE):
+            match = pattern.search(text)
+            if match:
+                found = _squash(html.unescape(_TAG_RE.sub(" ", match.group(1))))
+                if found:
+                    return found
+        return _squash(html.unescape(_TAG_RE.sub(" ", text))) or None
+    printable = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in text[:4096])
+    return _squash(printable) or None
+
+
+_FROM_VIEW: Final[Any] = object()
+
+
+def build_error(
+    view: ResponseView,
+    *,
+    provider: str,
+    kind: Kind,
+    message: str | None,
+    code: str | None = None,
+    param: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    retryable: bool | None = None,
+    status: Any = _FROM_VIEW,
+    retry_after: float | None = None,
+    request_id: str | None = None,
+) -> CanonicalError:
+    """Build the error an adapter returns, filling what the adapter left out.
+
+    `status` defaults to the view's status. An empty `message` is synthesized from the status
+    and kind. `retryable` defaults to the kind's. `retry_after`/`request_id` given here are used
+    only when no header or standard body field gives one.
+    """
+    actual_status: int | None = view.status if status is _FROM_VIEW else status
+    if not message:
+        message = synthesize_message(kind, actual_status, code)
+    return CanonicalError(
+        kind=kind,
+        message=message,
+        param=param,
+        retryable=kind.retryable if retryable is None else retryable,
+        retry_after=retry_after,
+        request_id=request_id,
+        status=actual_status,
+        code=code,
+        provider=provider,
+        details=details,
+    )
+
+
+_KIND_TEXT: Final = {
+    Kind.INVALID_REQUEST: "The request was invalid.",
+    Kind.AUTHENTICATION: "Authentication failed.",
+    Kind.PERMISSION: "Permission denied.",
+    Kind.NOT_FOUND: "The resource was not found.",
+    Kind.CONFLICT: "The request conflicts with the current state of the resource.",
+    Kind.PAYMENT_REQUIRED: "Payment required: credits, quota or budget exhausted.",
+    Kind.RATE_LIMITED: "Rate limited: too many requests.",
+    Kind.CONCURRENCY_LIMITED: "Too many concurrent requests or runs.",
+    Kind.FEATURE_NOT_AVAILABLE: "The feature is not available.",
+    Kind.TIMEOUT: "The request timed out.",
+    Kind.UNAVAILABLE: "The service is temporarily unavailable.",
+    Kind.INTERNAL: "The server failed unexpectedly.",
+    Kind.NETWORK: "No response was received.",
+    Kind.CANCELLED: "The run was cancelled.",
+    Kind.RUN_FAILED: "The run failed.",
+    Kind.UNKNOWN: "An unknown error occurred.",
+}
+
+
+def synthesize_message(kind: Kind, status: int | None, code: str | None = None) -> str:
+    """Return a message for an error whose provider sent none."""
+    text = _KIND_TEXT[kind]
+    if status is not None:
+        text = f"{status_phrase(status)}: {text}"
+    if code:
+        text = f"{text} (code: {code})"
+    return text
+
+
+def fallback_error(view: ResponseView, provider: str) -> CanonicalError:
+    """Return the error a status alone implies, with the body's text (if any) as the message.
+
+    Used for bodies in no known format: a gateway's HTML page, plain text, an empty body.
+    """
+    kind = kind_for_status(view.status)
+    message = text_message(view)
+    details: dict[str, Any] = {}
+    if view.truncated:
+        details["body_truncated"] = True
+    if view.raw_status is not None:
+        details["raw_status"] = _safe_raw(view.raw_status)
+    return build_error(view, provider=provider, kind=kind, message=message, details=details)
+
+
+def _safe_raw(value: object) -> Any:
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return value
+    try:
+        return repr(value)[:100]
+    except Exception:  # noqa: BLE001
+        return "<unrepresentable>"
+
+
+def json_rendered(
+    status: int | None,
+    body: object,
+    *,
+    error: CanonicalError | None = None,
+    content_type: str = "application/json",
+    extra_headers: Iterable[tuple[str, str]] = (),
+) -> Rendered:
+    """Return a `Rendered` JSON response, adding Retry-After and X-Request-Id from `error`."""
+    headers: list[tuple[str, str]] = [("content-type", content_type)]
+    if error is not None:
+        headers.extend(hint_headers(error))
+    headers.extend(extra_headers)
+    final_status = status if status is not None else 500
+    return Rendered(status=final_status, headers=tuple(headers), body=_json.dumps(body))
+
+
+_HEADER_UNSAFE: Final = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def header_value(value: str) -> str:
+    """Return `value` with CR, LF and every other control character removed (header-safe)."""
+    return _HEADER_UNSAFE.sub("", value)
+
+
+def hint_headers(error: CanonicalError) -> list[tuple[str, str]]:
+    """Return `Retry-After` (whole seconds, rounded up) and `X-Request-Id` for `error`."""
+    headers: list[tuple[str, str]] = []
+    if error.retry_after is not None:
+        seconds = error.retry_after
+        whole = int(seconds)
+        if whole < seconds:
+            whole += 1
+        headers.append(("retry-after", str(whole)))
+    if error.request_id:
+        clean = header_value(error.request_id)
+        if clean:
+            headers.append(("x-request-id", clean))
+    return headers
+
+
+def default_status(error: CanonicalError) -> int:
+    """The status to render: the error's own when it is an error status, else the kind's."""
+    if error.status is not None and 400 <= error.status <= 599:
+        return error.status
+    return status_for_kind(error.kind)
