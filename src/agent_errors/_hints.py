@@ -85,6 +85,7 @@ _REQUEST_ID_HEADERS: Final = (
     "x-cloud-trace-context",
     "cf-ray",
 )
+_REQUEST_ID_RANK: Final = {name: rank for rank, name in enumerate(_REQUEST_ID_HEADERS)}
 _BODY_REQUEST_ID_KEYS: Final = ("request_id", "requestId", "requestID", "request-id")
 _MAX_REQUEST_ID: Final = 256
 
@@ -115,7 +116,7 @@ _DURATION_PART: Final = (
 _DURATION_RE: Final = re.compile(rf"\s*(?:{_DURATION_PART}\s*)+\Z", re.IGNORECASE)
 _DURATION_PART_RE: Final = re.compile(_DURATION_PART, re.IGNORECASE)
 _MESSAGE_RE: Final = re.compile(
-    r"\b(?:retry|try\s+again|wait|available)\b(?:\s+(?:after|in|for))?[^0-9.]{0,16}?"
+    r"\b(?:retry|try\s+again|wait)\b(?:\s+(?:after|in|for))?[^0-9.]{0,16}?"
     rf"((?:{_DURATION_PART}\s*(?:and\s+)?){{1,3}})",
     re.IGNORECASE,
 )
@@ -241,7 +242,7 @@ def _reset_delta(value: object, *, now: float) -> float | None:
 def _base_time(view: ResponseView, now: float | None) -> float:
     if now is not None:
         return now
-    date = view.headers.get("date")
+    date = view.headers.lowered.get("date")
     if date:
         moment = parse_http_date(date)
         if moment is not None:
@@ -249,30 +250,42 @@ def _base_time(view: ResponseView, now: float | None) -> float:
     return time.time()
 
 
+_EMPTY_CONTAINERS: Final[list[tuple[str, Mapping[str, Any]]]] = []
+_BODY_DELAY_KEYSET: Final = frozenset(key for key, _ in _BODY_DELAY_KEYS)
+_BODY_RESET_KEYSET: Final = frozenset(_BODY_RESET_KEYS)
+_BODY_REQUEST_ID_KEYSET: Final = frozenset(_BODY_REQUEST_ID_KEYS)
+
+
+def _may_hold_delay(message: str) -> bool:
+    """Cheap pre-check for `_MESSAGE_RE`: one of its keywords is in the message."""
+    low = message.lower()
+    return "retry" in low or "again" in low or "wait" in low
+
+
 def _containers(doc: Any) -> list[tuple[str, Mapping[str, Any]]]:
     """The objects of a document where hints may be: itself, `error`, and their details/meta."""
-    if not isinstance(doc, dict):
-        return []
+    if type(doc) is not dict:
+        return _EMPTY_CONTAINERS
     found: list[tuple[str, Mapping[str, Any]]] = [("", doc)]
     err = doc.get("error")
-    if isinstance(err, dict):
+    if type(err) is dict:
         found.append(("error.", err))
         details = err.get("details")
-        if isinstance(details, dict):
+        if type(details) is dict:
             found.append(("error.details.", details))
     for key in ("details", "meta", "metadata"):
         inner = doc.get(key)
-        if isinstance(inner, dict):
+        if type(inner) is dict:
             found.append((key + ".", inner))
     return found
 
 
 def _google_details(doc: Any) -> list[Any]:
-    if isinstance(doc, dict):
+    if type(doc) is dict:
         err = doc.get("error")
-        if isinstance(err, dict):
+        if type(err) is dict:
             details = err.get("details")
-            if isinstance(details, list):
+            if type(details) is list:
                 return details
     return []
 
@@ -282,10 +295,18 @@ def _is_zero(value: object) -> bool:
 
 
 def retry_after_hint(
-    view: ResponseView, kind: Kind, message: str = "", *, now: float | None = None
+    view: ResponseView,
+    kind: Kind,
+    message: str = "",
+    *,
+    now: float | None = None,
+    containers: list[tuple[str, Mapping[str, Any]]] | None = None,
 ) -> RetryAfterHint:
-    """Return (seconds, source) for the first usable retry-after hint, or (None, None)."""
-    headers = view.headers
+    """Return (seconds, source) for the first usable retry-after hint, or (None, None).
+
+    `containers` (from `body_containers`) saves walking the document again.
+    """
+    headers = view.headers.lowered
     base: float | None = None
 
     value = headers.get("retry-after-ms")
@@ -302,8 +323,11 @@ def retry_after_hint(
             return seconds, "header:retry-after"
 
     doc = view.json
-    containers = _containers(doc)
+    if containers is None:
+        containers = _containers(doc)
     for prefix, container in containers:
+        if _BODY_DELAY_KEYSET.isdisjoint(container):
+            continue
         for key, scale in _BODY_DELAY_KEYS:
             if key in container:
                 seconds = parse_duration(container[key])
@@ -315,45 +339,18 @@ def retry_after_hint(
             if seconds is not None:
                 return seconds, "body:RetryInfo.retryDelay"
 
-    exhausted = any(_is_zero(headers.get(name)) for name in _REMAINING_HEADERS)
-    if kind in _RESET_KINDS or exhausted:
+    if kind in _RESET_KINDS or (
+        _is_zero(headers.get("x-ratelimit-remaining"))
+        or _is_zero(headers.get("ratelimit-remaining"))
+        or _is_zero(headers.get("x-rate-limit-remaining"))
+    ):
         if base is None:
             base = _base_time(view, now)
-        for name in _RESET_HEADERS:
-            value = headers.get(name)
-            if value is not None:
-                seconds = _reset_delta(value, now=base)
-                if seconds is not None:
-                    return seconds, f"header:{name}"
-        value = headers.get("ratelimit")
-        if value is not None:
-            match = _RATELIMIT_T_RE.search(value)
-            if match:
-                seconds = _finite(float(match.group(1)))
-                if seconds is not None:
-                    return seconds, "header:ratelimit"
-        best: RetryAfterHint = (None, None)
-        for reset_name, remaining_name in _PER_LIMIT_RESETS:
-            value = headers.get(reset_name)
-            if value is None:
-                continue
-            remaining = headers.get(remaining_name)
-            if remaining is not None and not _is_zero(remaining) and kind not in _RESET_KINDS:
-                continue
-            seconds = _reset_delta(value, now=base)
-            # Several limits may be exhausted: never retry before the last of them resets.
-            if seconds is not None and (best[0] is None or seconds > best[0]):
-                best = (seconds, f"header:{reset_name}")
-        if best[0] is not None:
-            return best
-        for prefix, container in containers:
-            for key in _BODY_RESET_KEYS:
-                if key in container:
-                    seconds = _reset_delta(container[key], now=base)
-                    if seconds is not None:
-                        return seconds, f"body:{prefix}{key}"
+        hint = _reset_hint(headers, kind, containers, base)
+        if hint[0] is not None:
+            return hint
 
-    if message and len(message) < 4096:
+    if message and len(message) < 4096 and _may_hold_delay(message):
         match = _MESSAGE_RE.search(message)
         if match:
             total = 0.0
@@ -362,6 +359,50 @@ def retry_after_hint(
             seconds = _finite(total)
             if seconds is not None:
                 return seconds, "message"
+    return None, None
+
+
+def _reset_hint(
+    headers: Mapping[str, str],
+    kind: Kind,
+    containers: list[tuple[str, Mapping[str, Any]]],
+    base: float,
+) -> RetryAfterHint:
+    for name in _RESET_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            seconds = _reset_delta(value, now=base)
+            if seconds is not None:
+                return seconds, f"header:{name}"
+    value = headers.get("ratelimit")
+    if value is not None:
+        match = _RATELIMIT_T_RE.search(value)
+        if match:
+            seconds = _finite(float(match.group(1)))
+            if seconds is not None:
+                return seconds, "header:ratelimit"
+    best: RetryAfterHint = (None, None)
+    for reset_name, remaining_name in _PER_LIMIT_RESETS:
+        value = headers.get(reset_name)
+        if value is None:
+            continue
+        remaining = headers.get(remaining_name)
+        if remaining is not None and not _is_zero(remaining) and kind not in _RESET_KINDS:
+            continue
+        seconds = _reset_delta(value, now=base)
+        # Several limits may be exhausted: never retry before the last of them resets.
+        if seconds is not None and (best[0] is None or seconds > best[0]):
+            best = (seconds, f"header:{reset_name}")
+    if best[0] is not None:
+        return best
+    for prefix, container in containers:
+        if _BODY_RESET_KEYSET.isdisjoint(container):
+            continue
+        for key in _BODY_RESET_KEYS:
+            if key in container:
+                seconds = _reset_delta(container[key], now=base)
+                if seconds is not None:
+                    return seconds, f"body:{prefix}{key}"
     return None, None
 
 
@@ -378,17 +419,28 @@ def _clean_id(value: object) -> str | None:
     return text
 
 
-def request_id_hint(view: ResponseView) -> tuple[str | None, str | None]:
+def body_containers(view: ResponseView) -> list[tuple[str, Mapping[str, Any]]]:
+    """The (prefix, object) pairs of the view's document where hints are looked for."""
+    return _containers(view.json)
+
+
+def request_id_hint(
+    view: ResponseView, *, containers: list[tuple[str, Mapping[str, Any]]] | None = None
+) -> tuple[str | None, str | None]:
     """Return (request id, source) from the usual headers, then the body; (None, None) if none."""
-    headers = view.headers
-    for name in _REQUEST_ID_HEADERS:
-        value = headers.get(name)
-        if value is not None:
-            clean = _clean_id(value.split(",", 1)[0])
+    headers = view.headers.lowered
+    if headers and not _REQUEST_ID_RANK.keys().isdisjoint(headers):
+        present = sorted((_REQUEST_ID_RANK[n], n) for n in headers if n in _REQUEST_ID_RANK)
+        for _, name in present:
+            clean = _clean_id(headers[name].split(",", 1)[0])
             if clean is not None:
                 return clean, f"header:{name}"
     doc = view.json
-    for prefix, container in _containers(doc):
+    if containers is None:
+        containers = _containers(doc)
+    for prefix, container in containers:
+        if _BODY_REQUEST_ID_KEYSET.isdisjoint(container):
+            continue
         for key in _BODY_REQUEST_ID_KEYS:
             if key in container:
                 clean = _clean_id(container[key])
@@ -404,7 +456,7 @@ def request_id_hint(view: ResponseView) -> tuple[str | None, str | None]:
 
 def should_retry_hint(view: ResponseView) -> bool | None:
     """Return the server's `x-should-retry` verdict (True/False), or None when it gave none."""
-    value = view.headers.get("x-should-retry")
+    value = view.headers.lowered.get("x-should-retry")
     if value is None:
         return None
     text = value.strip().lower()

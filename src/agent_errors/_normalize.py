@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from . import _redact
-from ._hints import request_id_hint, retry_after_hint, should_retry_hint
+from ._finish import finish_fields
 from ._model import CanonicalError, Kind, kind_for_status
 from ._registry import detect, generic_adapter
 from ._view import DEFAULT_BODY_CAP, ResponseView
@@ -129,7 +128,7 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
                 error = generic_adapter().parse(view)
             if error is None:
                 error = fallback_error(view, adapter.name)
-        return _complete(error, view, trusted=_is_builtin(adapter))
+        return _complete(error, view)
     except Exception:
         _logger.warning(
             "adapter %r failed on a response; using its status", adapter.name, exc_info=True
@@ -137,54 +136,22 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
         return _last_resort(view, adapter.name)
 
 
-def _is_builtin(adapter: object) -> bool:
-    return type(adapter).__module__.startswith("agent_errors.adapters.")
-
-
-def _complete(error: CanonicalError, view: ResponseView, *, trusted: bool) -> CanonicalError:
-    """Add hints (in their priority order), record their sources, and redact secrets."""
-    extra: dict[str, Any] = {}
-    retry_after, source = retry_after_hint(view, error.kind, error.message)
-    if retry_after is None and error.retry_after is not None:
-        retry_after, source = error.retry_after, "adapter"
-    if source is not None:
-        extra["retry_after_source"] = source
-    request_id, id_source = request_id_hint(view)
-    if request_id is None and error.request_id is not None:
-        request_id, id_source = error.request_id, "adapter"
-    if id_source is not None:
-        extra["request_id_source"] = id_source
-    should_retry = should_retry_hint(view)
-    if should_retry is not None:
-        extra["should_retry"] = should_retry
-    if view.truncated and "body_truncated" not in error.details:
-        extra["body_truncated"] = True
-
-    details: Mapping[str, Any] = error.details
-    message = error.message
-    # Built-in adapters build messages and details only from the body, so a body with nothing
-    # secret-looking in it needs no redaction pass. Third-party adapters are always redacted.
-    if not trusted or _redact.might_contain_secret(view.body):
-        details = _redact.redact_value(details)
-        message = _redact.redact(message)
-        if request_id is not None:
-            request_id = _redact.redact(request_id)
-    if extra:
-        details = {**details, **extra}
-    if not message:
-        message = synthesize_message(error.kind, error.status, error.code)
+def _complete(error: CanonicalError, view: ResponseView) -> CanonicalError:
+    """Finish an error an adapter built itself (not through `adapter_kit.build_error`)."""
+    if view.finished is error:
+        return error
+    message = error.message or synthesize_message(error.kind, error.status, error.code)
+    message, details, retry_after, request_id = finish_fields(
+        view, error.kind, message, error.details, error.retry_after, error.request_id
+    )
     return attrs.evolve(
-        error,
-        retry_after=retry_after,
-        request_id=request_id,
-        message=message,
-        details=details,
+        error, message=message, details=details, retry_after=retry_after, request_id=request_id
     )
 
 
 def _last_resort(view: ResponseView, provider: str) -> CanonicalError:
     try:
-        return _complete(fallback_error(view, provider), view, trusted=False)
+        return _complete(fallback_error(view, provider), view)
     except Exception:  # noqa: BLE001
         kind = kind_for_status(view.status)
         return CanonicalError(

@@ -58,10 +58,11 @@ _SECRET_RE: Final = re.compile(
     r"|(?P<kv>\b(?:api[_\-]?key|access[_\-]?token|secret|password|token)\s*[=:]\s*)" + _CREDENTIAL,
     re.IGNORECASE,
 )
-# Quick pre-check on raw bytes: a body that contains none of these needs no redaction at all.
-_MAYBE_SECRET_RE: Final = re.compile(
-    rb"(?i)oc_|org_|sk[-_]|pt-|rk_|pk_|gh[pos]_|github_pat|glpat|xox|hf_|AIza|bearer|basic|token"
-    rb"|bot |AKIA|ASIA|eyJ|api.?key|secret|password|\\u"
+# A cheap pre-check on the lower-cased text: every pattern above contains one of these anchors,
+# so text without any of them is returned untouched without running the full expression.
+_ANCHOR_RE: Final = re.compile(
+    r"oc_|org_|sk[-_]|pt-|rk_|pk_|gh[pos]_|github_pat|glpat|xox|hf_|aiza|bearer|basic|token"
+    r"|bot|akia|asia|eyj|key|secret|password"
 )
 
 
@@ -73,14 +74,25 @@ def _replace(match: re.Match[str]) -> str:
     return REDACTED  # pragma: no cover - every alternative has a named group
 
 
-def might_contain_secret(raw: bytes) -> bool:
-    """Return False only when `raw` certainly contains no secret `redact` would replace."""
-    return _MAYBE_SECRET_RE.search(raw) is not None
+_ANCHOR_BYTES_RE: Final = re.compile(_ANCHOR_RE.pattern.encode("ascii"))
+
+
+def might_contain_secret(text: str) -> bool:
+    """Return False only when `text` certainly contains no secret `redact` would replace."""
+    return _ANCHOR_RE.search(text.lower()) is not None
+
+
+def body_might_contain_secret(body: bytes) -> bool:
+    r"""Return False only when no string decoded from the JSON `body` can hold a secret.
+
+    A JSON `\u` escape can spell any character, so a body with one is always suspect.
+    """
+    return b"\\u" in body or _ANCHOR_BYTES_RE.search(body.lower()) is not None
 
 
 def redact(text: str) -> str:
     """Return `text` with every credential replaced by its prefix and `[REDACTED]`."""
-    if not text:
+    if not text or _ANCHOR_RE.search(text.lower()) is None:
         return text
     return _SECRET_RE.sub(_replace, text)
 

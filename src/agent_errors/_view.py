@@ -38,7 +38,17 @@ class Headers(Mapping[str, str]):
     _data: dict[str, str]
 
     def __init__(self, raw: object = None) -> None:
-        data: dict[str, str] = {}
+        if type(raw) is dict:
+            # The common case, kept fast: a plain dict of clean str -> str.
+            data = {k.lower(): v for k, v in raw.items() if type(k) is str and type(v) is str}
+            if len(data) == len(raw) and all(
+                k and k == k.strip() and v == v.strip() for k, v in data.items()
+            ):
+                self._data = data
+                return
+            data = {}
+        else:
+            data = {}
         if raw:
             items: Iterable[Any]
             if isinstance(raw, Headers):
@@ -94,6 +104,11 @@ class Headers(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"Headers({self._data!r})"
+
+    @property
+    def lowered(self) -> dict[str, str]:
+        """The underlying dict with lower-cased names, for fast lookups. Do not modify it."""
+        return self._data
 
 
 def _text(value: object) -> str:
@@ -166,6 +181,7 @@ class ResponseView:
         "_json",
         "_text",
         "body",
+        "finished",
         "headers",
         "raw_status",
         "status",
@@ -192,6 +208,9 @@ class ResponseView:
         self._json: Any = _UNSET
         self._text: str | None = None
         self._host: Any = _UNSET
+        # The last error `adapter_kit.build_error` finished for this view (hints and redaction
+        # done), so that normalization does not finish it a second time.
+        self.finished: object = None
 
     @classmethod
     def from_response(

@@ -11,7 +11,9 @@ An adapter turns one family of error formats into `CanonicalError`. It is an obj
 - `render(error) -> Rendered`: the error written the way this provider would send it.
 
 Retry-after and request-id hints, secret redaction and the `details` entries that record hint
-sources are added by the core after `parse`; an adapter need not look for them.
+sources are added by `build_error` (or by the core after `parse`, for an adapter that builds
+`CanonicalError` itself); an adapter need not look for them. `details` should hold values from
+the response body: redaction walks them only when the body holds something secret-looking.
 
 Third-party adapters register through the `agent_errors.adapters` entry-point group; see
 `agent_errors.register_adapter` for registering one at run time.
@@ -27,6 +29,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 import attrs
 
 from . import _json
+from ._finish import finish_fields
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind, status_phrase
 from ._view import ResponseView
 
@@ -194,16 +197,20 @@ def build_error(
     retry_after: float | None = None,
     request_id: str | None = None,
 ) -> CanonicalError:
-    """Build the error an adapter returns, filling what the adapter left out.
+    """Build the finished error an adapter returns, filling what the adapter left out.
 
     `status` defaults to the view's status. An empty `message` is synthesized from the status
-    and kind. `retryable` defaults to the kind's. `retry_after`/`request_id` given here are used
-    only when no header or standard body field gives one.
+    and kind. `retryable` defaults to the kind's. Retry-after and request-id hints are gathered
+    from the response here (in DESIGN's priority order); `retry_after`/`request_id` given here
+    are used only when no header or standard body field gives one. Secrets are redacted.
     """
     actual_status: int | None = view.status if status is _FROM_VIEW else status
     if not message:
         message = synthesize_message(kind, actual_status, code)
-    return CanonicalError(
+    message, details, retry_after, request_id = finish_fields(
+        view, kind, message, details, retry_after, request_id
+    )
+    error = CanonicalError(
         kind=kind,
         message=message,
         param=param,
@@ -215,6 +222,8 @@ def build_error(
         provider=provider,
         details=details,
     )
+    view.finished = error
+    return error
 
 
 _KIND_TEXT: Final = {
@@ -253,22 +262,7 @@ def fallback_error(view: ResponseView, provider: str) -> CanonicalError:
     Used for bodies in no known format: a gateway's HTML page, plain text, an empty body.
     """
     kind = kind_for_status(view.status)
-    message = text_message(view)
-    details: dict[str, Any] = {}
-    if view.truncated:
-        details["body_truncated"] = True
-    if view.raw_status is not None:
-        details["raw_status"] = _safe_raw(view.raw_status)
-    return build_error(view, provider=provider, kind=kind, message=message, details=details)
-
-
-def _safe_raw(value: object) -> Any:
-    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-        return value
-    try:
-        return repr(value)[:100]
-    except Exception:  # noqa: BLE001
-        return "<unrepresentable>"
+    return build_error(view, provider=provider, kind=kind, message=text_message(view))
 
 
 def json_rendered(

@@ -1,0 +1,75 @@
+"""The last step of every normalization: hints in their priority order, their sources, redaction.
+
+Shared by `adapter_kit.build_error` (which finishes an error as it builds it, so the error is
+constructed once) and by `normalize_view` (for adapters that build `CanonicalError` themselves).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import _redact
+from ._hints import body_containers, request_id_hint, retry_after_hint, should_retry_hint
+from ._model import Kind
+from ._view import ResponseView
+
+__all__ = ["finish_fields"]
+
+
+def finish_fields(  # noqa: PLR0917 - internal, called in two places with all six
+    view: ResponseView,
+    kind: Kind,
+    message: str,
+    details: Mapping[str, Any] | None,
+    retry_after: float | None,
+    request_id: str | None,
+) -> tuple[str, Mapping[str, Any], float | None, str | None]:
+    """Return (message, details, retry_after, request_id) as the canonical error carries them.
+
+    Header and standard body hints win over the adapter's own `retry_after`/`request_id`, which
+    are kept only when no standard source gives one. `details` records the winning sources and
+    the server's `x-should-retry` verdict. Message, details and request id are redacted.
+    """
+    containers = body_containers(view)
+    extra: dict[str, Any] = {}
+    found, source = retry_after_hint(view, kind, message, containers=containers)
+    if found is None and retry_after is not None:
+        found, source = retry_after, "adapter"
+    if source is not None:
+        extra["retry_after_source"] = source
+    rid, id_source = request_id_hint(view, containers=containers)
+    if rid is None and request_id is not None:
+        rid, id_source = request_id, "adapter"
+    if id_source is not None:
+        extra["request_id_source"] = id_source
+    should_retry = should_retry_hint(view)
+    if should_retry is not None:
+        extra["should_retry"] = should_retry
+    if view.truncated:
+        extra["body_truncated"] = True
+    if view.raw_status is not None:
+        extra["raw_status"] = _safe_raw(view.raw_status)
+
+    message = _redact.redact(message)
+    if rid is not None:
+        rid = _redact.redact(rid)
+    if details:
+        # Adapters build details from the body: a body with nothing secret-looking in it has
+        # nothing to redact there, and walking the details is the costliest step of redaction.
+        if _redact.body_might_contain_secret(view.body):
+            details = _redact.redact_value(details)
+        if extra:
+            details = {**details, **extra}
+    else:
+        details = extra
+    return message, details, found, rid
+
+
+def _safe_raw(value: object) -> Any:
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return value
+    try:
+        return repr(value)[:100]
+    except Exception:  # noqa: BLE001 - an object whose repr raises
+        return "<unrepresentable>"
