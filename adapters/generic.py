@@ -232,6 +232,7 @@ class GenericAdapter:
                     "code",
                     "type",
                     "details",
+                    "kind",
                 }:
                     details.setdefault(key, value)
         elif isinstance(err, str) and err.strip():
@@ -326,13 +327,18 @@ class GenericAdapter:
         )
 
     def render(self, error: CanonicalError) -> Rendered:
-        """Render OpenAI-style: `{"error": {"message", "type", "param", "code"}}`."""
+        """Render OpenAI-style: `{"error": {"message", "type", "param", "code", "kind"}}`.
+
+        `kind` (read back by `parse`) keeps kinds that share a status apart (rate_limited and
+        concurrency_limited are both 429).
+        """
         body = {
             "error": {
                 "message": error.message,
                 "type": error.kind.value,
                 "param": error.param,
                 "code": error.code,
+                "kind": error.kind.value,
             }
         }
         return json_rendered(default_status(error), body, error=error)

@@ -181,7 +181,9 @@ class GoogleRpcAdapter:
     codes = CODES
 
     def sniff(self, view: ResponseView) -> float:
-        """0.95 with a canonical `status` name, 0.8 with typed details, 0.6 with legacy `errors`.
+        """0.95 with a canonical `status` name, 0.8 with typed details, 0.6 for legacy `errors`.
+
+        gRPC-gateway's bare Status (exactly `code`, `message`, `details`) scores 0.6 too.
 
         An integer `code` alone (`{"error": {"code": 404, "message": ...}}`) is too common a shape
         to claim.
@@ -199,6 +201,8 @@ class GoogleRpcAdapter:
             return 0.8
         if wrapped and isinstance(status.get("errors"), list):
             return 0.6
+        if not wrapped and set(status) == {"code", "message", "details"}:
+            return 0.6  # gRPC-gateway's bare Status: exactly its three fields
         return 0.0
 
     def parse(self, view: ResponseView) -> CanonicalError | None:
