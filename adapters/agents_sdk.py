@@ -134,7 +134,10 @@ class AgentsSDKAdapter:
             return None
         code: str = err["code"]
         body_status = _status_of(err.get("status"))
-        status = view.status if view.status is not None else body_status
+        status = view.status
+        if body_status is not None and (status is None or status < 400):
+            # An error event in a stream (or a 200 wrapping it): the body's status is the one.
+            status = body_status
         kind, retryable = kind_for_code(code, CODES, status)
         details: dict[str, Any] = {
             key: value for key, value in err.items() if key not in {"code", "message", "status"}

@@ -3,7 +3,8 @@
 Used by Google APIs (Gemini, Vertex AI, Cloud) and by gRPC gateways; `code` is the HTTP status,
 `status` the canonical code name, and `details` a list of typed messages (`@type`
 `type.googleapis.com/google.rpc.<Name>`). gRPC-gateway sends the Status itself, unwrapped, with
-the numeric gRPC code: `{"code": 5, "message", "details": [...]}`; that form is read too.
+the numeric gRPC code: `{"code": 5, "message", "details": [...]}`; that form is read too, and so is
+a one-element list around the wrapped form (Gemini's OpenAI-compatible endpoints send that).
 
 The kind comes from, in order: `ErrorInfo.reason` (the table's first part: API_KEY_INVALID is
 authentication even though the status says INVALID_ARGUMENT; billing and resource-quota reasons
@@ -91,7 +92,7 @@ REASONS: Final = code_table(
     ErrorCode("quotaExceeded", Kind.PAYMENT_REQUIRED, 403, "The quota ran out"),
 )
 
-CODES: Final = {**STATUSES, **REASONS}
+CODES: Final = code_table(*STATUSES.values(), *REASONS.values())
 
 # Numeric gRPC codes, for the unwrapped gRPC-gateway form.
 _GRPC_NUMBERS: Final = (
@@ -138,6 +139,8 @@ def _is_int(value: object) -> bool:
 def _status_object(view: ResponseView) -> tuple[Mapping[str, Any], bool] | None:
     """(Status object, wrapped) when the body is a google.rpc.Status, wrapped or not."""
     doc = view.json
+    if isinstance(doc, list) and len(doc) == 1:
+        doc = doc[0]  # Gemini's OpenAI-compatible endpoints wrap the error in a list
     if not isinstance(doc, dict):
         return None
     err = doc.get("error")
