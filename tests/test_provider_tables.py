@@ -1,4 +1,4 @@
-"""The code tables say what the providers' documents say: every documented code, its status and kind.
+"""The code tables say what the providers' documents say: each documented code, status and kind.
 
 The expectations below are transcribed from the providers' documents (and written independently
 of the adapters' tables), so a row that drifts fails here.
@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from agent_errors.adapters import onecli
 
 import agent_errors as ae
-from agent_errors.adapters import onecli
 
 # (provider, code, documented status or None for run results / "any", kind, retryable)
 DOCUMENTED = [
