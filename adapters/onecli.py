@@ -152,10 +152,10 @@ class OneCLIAdapter:
         message, envelope = _shape(view)
         if message is None:
             return 0.0
-        doc = view.json
-        if envelope is not None and not set(envelope) <= {"message", "type"}:
+        # Both shapes are the whole body: a top-level "type" is the Qoder/Anthropic envelope.
+        if set(view.json) != {"error"}:
             return 0.0
-        if envelope is None and not set(doc) <= {"error"}:
+        if envelope is not None and not set(envelope) <= {"message", "type"}:
             return 0.0
         found = match_message(message)
         if found is None:

@@ -68,6 +68,11 @@ def test_unrelated_shapes_are_not_claimed(label: str, status: int, body: Any) ->
         ({"title": "Gone", "status": 410}, {}, "problem_details"),
         ({"detail": "x"}, {"content-type": "application/problem+json"}, "problem_details"),
         ({"type": "error", "error": {"type": "mystery", "message": "m"}}, {}, "qoder"),
+        (
+            {"type": "error", "error": {"type": "mystery", "message": "Invalid API key or token."}},
+            {},
+            "qoder",
+        ),
     ],
 )
 def test_specific_structure_is_claimed(body: Any, headers: dict[str, str], provider: str) -> None:
