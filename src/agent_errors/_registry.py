@@ -25,11 +25,11 @@ from .adapter_kit import Adapter, ErrorCode
 __all__ = [
     "ENTRY_POINT_GROUP",
     "SNIFF_THRESHOLD",
-    "adapters",
     "detect",
     "get_adapter",
     "register_adapter",
     "register_host",
+    "registered_adapters",
 ]
 
 ENTRY_POINT_GROUP: Final = "agent_errors.adapters"
@@ -176,8 +176,11 @@ def get_adapter(name: str) -> Adapter:
         raise TypeError(msg) from None
 
 
-def adapters() -> Mapping[str, Adapter]:
-    """Return every registered adapter by name: the built-ins, entry points and run-time ones."""
+def registered_adapters() -> Mapping[str, Adapter]:
+    """Return every registered adapter by name: the built-ins, entry points and run-time ones.
+
+    (Not named `adapters`: that name on the package is the `agent_errors.adapters` subpackage.)
+    """
     _REGISTRY.ensure_loaded()
     return dict(_REGISTRY.adapters)
 
@@ -250,4 +253,4 @@ def detect(view: ResponseView, provider: str | None = None) -> Adapter:
 
 def code_tables() -> Mapping[str, Mapping[str, ErrorCode]]:
     """Return every adapter's code table, by adapter name."""
-    return {name: adapter.codes for name, adapter in adapters().items()}
+    return {name: adapter.codes for name, adapter in registered_adapters().items()}
