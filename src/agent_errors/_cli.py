@@ -59,7 +59,7 @@ _MAX_HEAD: Final = 1024 * 1024
 _READ_LIMIT: Final = _MAX_HEAD + DEFAULT_BODY_CAP + 1
 
 _STATUS_LINE_RE: Final = re.compile(rb"HTTP/\d(?:\.\d)?[ \t]+(\d{3})(?:[ \t]+([^\r\n]*))?\Z")
-_STATUS_START_RE: Final = re.compile(rb"HTTP/\d(?:\.\d)?[ \t]+\d{3}(?:[ \t]|\r?\n|\Z)")
+_STATUS_START_RE: Final = re.compile(rb"HTTP/\d")  # then the whole line must be a status line
 _BLANK_LINE_RE: Final = re.compile(rb"\r?\n\r?\n")
 _LEADING: Final = b"\xef\xbb\xbf \t\r\n"  # a UTF-8 byte order mark and blank lines
 _GZIP_MAGIC: Final = b"\x1f\x8b"
@@ -128,7 +128,7 @@ def _parse_head(block: bytes) -> tuple[int, list[tuple[str, str]]]:
     first = lines[0].rstrip(b"\r \t")
     match = _STATUS_LINE_RE.match(first)
     if match is None:
-        msg = f"malformed status line: {_show(first)}"
+        msg = f"malformed status line {_show(first)}"
         raise BadInputError(msg)
     status = int(match.group(1))
     if status < 100:
