@@ -193,6 +193,13 @@ def test_the_last_header_block_wins_after_a_proxy_connect(
     assert doc["message"] == "503 Service Temporarily Unavailable"
 
 
+def test_blank_lines_between_header_blocks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = b"HTTP/1.1 100 Continue\n\n\n\r\n" + QODER_429
+    assert run_json(capsys, write(tmp_path, data))["status"] == 429
+
+
 def test_headers_only_without_a_final_blank_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -229,6 +236,17 @@ def test_a_gzip_body_saved_without_compressed_is_decompressed(
     doc = run_json(capsys, write(tmp_path, data))
     assert doc["kind"] == "payment_required"
     assert doc["message"] == "Quota exceeded for this month"
+
+
+def test_a_body_that_only_looks_like_gzip_is_kept(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = b"HTTP/1.1 502 Bad Gateway\r\n\r\n\x1f\x8bnot really gzip"
+    doc = run_json(capsys, write(tmp_path, data))
+    assert (doc["status"], doc["kind"]) == (502, "unavailable")
+    raw = _cli.parse_http(b"HTTP/1.1 502 Bad Gateway\r\ncontent-encoding: br\r\n\r\n\x1f\x8bxyz")
+    assert raw is not None
+    assert raw.body == b"\x1f\x8bxyz"
 
 
 def test_a_body_beyond_the_cap_is_cut_and_marked(
@@ -273,6 +291,8 @@ def test_stdin_from_a_terminal_is_refused(
 
     monkeypatch.setattr(sys, "stdin", Terminal(io.BytesIO(b"")))
     assert_one_line_failure(*run(capsys, "normalize"), "no input")
+    monkeypatch.setattr(sys, "stdin", None)
+    assert_one_line_failure(*run(capsys, "normalize", "-"), "no input")
 
 
 # Detection options.
@@ -325,9 +345,29 @@ def test_problem_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert (code, err) == (EXIT_OK, "")
     problem = json.loads(out)
     assert problem["status"] == 429
-    assert isinstance(problem["type"], str)
-    assert isinstance(problem["title"], str)
     assert "Rate limit exceeded" in out
+    assert problem != run_json(capsys, str(EXAMPLES / "agentgate-429.http"))
+
+
+def test_problem_format_uses_the_library_renderer_when_there_is_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[agent_errors.CanonicalError, str]] = []
+
+    class Rendered:
+        body = b'{"type": "about:blank", "status": 503, "title": "from the renderer"}'
+
+    def render(error: agent_errors.CanonicalError, *, to: str) -> Rendered:
+        seen.append((error, to))
+        return Rendered()
+
+    monkeypatch.setattr(agent_errors, "render", render, raising=False)
+    code, out, _ = run(
+        capsys, "normalize", "--format", "problem", str(EXAMPLES / "gateway-503.http")
+    )
+    assert code == EXIT_OK
+    assert json.loads(out)["title"] == "from the renderer"
+    assert [(error.status, to) for error, to in seen] == [(503, "problem+json")]
 
 
 def test_json_format_round_trips_to_the_canonical_error(
@@ -433,6 +473,24 @@ def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str], argv: list[str]) 
     assert out == ""
     assert "usage:" in err
     assert "Traceback" not in err
+
+
+def test_output_a_terminal_cannot_encode_is_escaped() -> None:
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    _cli._write(stream, "caf\u00e9 \u2014 ok\n")
+    stream.flush()
+    assert stream.buffer.getvalue() == b"caf\\xe9 \\u2014 ok\n"  # type: ignore[attr-defined]
+
+
+def test_a_closed_pipe_ends_quietly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def closed(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError
+
+    monkeypatch.setattr(_cli, "_cmd_providers", closed)
+    assert main(["providers"]) == EXIT_OK
+    assert capsys.readouterr().err == ""
 
 
 def test_an_unexpected_failure_is_one_line_and_exit_3(
