@@ -419,7 +419,7 @@ def provider_tables(name: str | None = None) -> list[dict[str, Any]]:
 def _providers_text(tables: list[dict[str, Any]]) -> str:
     chunks: list[str] = []
     for table in tables:
-        hosts = ", ".join(table["hosts"]) or "none (detected by sniffing the body)"
+        hosts = ", ".join(table["hosts"]) or "none"
         lines = [f"{table['name']}  (hosts: {hosts})"]
         header = ("code", "status", "kind", "retryable", "summary")
         cells = [header] + [
