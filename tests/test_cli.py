@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 import agent_errors
-from agent_errors import _cli
+from agent_errors import _cli, registered_adapters
 from agent_errors._cli import EXIT_BAD_INPUT, EXIT_ERROR_FOUND, EXIT_INTERNAL, EXIT_OK, main
-from agent_errors._registry import adapters as registered_adapters
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

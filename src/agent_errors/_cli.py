@@ -36,7 +36,7 @@ import attrs
 
 from ._model import CanonicalError, status_phrase
 from ._normalize import normalize_view
-from ._registry import adapters, get_adapter
+from ._registry import get_adapter, registered_adapters
 from ._serialize import to_dict
 from ._view import DEFAULT_BODY_CAP, ResponseView
 
@@ -405,7 +405,7 @@ def provider_tables(name: str | None = None) -> list[dict[str, Any]]:
     Raises:
         ValueError: `name` names no registered adapter.
     """
-    found = {name: get_adapter(name)} if name is not None else adapters()
+    found = {name: get_adapter(name)} if name is not None else registered_adapters()
     return [
         {
             "name": adapter_name,
