@@ -41,6 +41,7 @@ SNIFF_THRESHOLD: Final = 0.5
 # TODO(adapters): onecli, agentgate, agents_sdk, problem_details, google_rpc
 BUILTIN_ADAPTERS: Final = (
     "qoder",
+    "canonical",
     "generic",
 )
 
