@@ -113,7 +113,7 @@ def _code_row(*candidates: object) -> tuple[str | None, ErrorCode | None]:
             verbatim = value
         row = _CODES_FOLDED.get(value.strip().lower())
         if row is not None:
-            return value, row
+            return verbatim, row
     return verbatim, None
 
 
@@ -203,6 +203,7 @@ class GenericAdapter:
                     "param",
                     "code",
                     "type",
+                    "kind",
                     "details",
                 }:
                     details.setdefault(key, value)
@@ -296,13 +297,17 @@ class GenericAdapter:
         )
 
     def render(self, error: CanonicalError) -> Rendered:
-        """Render OpenAI-style: `{"error": {"message", "type", "param", "code"}}`."""
+        """Render OpenAI-style: `{"error": {"message", "type", "param", "code", "kind"}}`.
+
+        `kind` is read back first, so the kind survives even when `code` names another.
+        """
         body = {
             "error": {
                 "message": error.message,
                 "type": error.kind.value,
                 "param": error.param,
                 "code": error.code,
+                "kind": error.kind.value,
             }
         }
         return json_rendered(default_status(error), body, error=error)
