@@ -16,8 +16,6 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, MutableMapping
 from typing import Any, Final, TypeAlias
 
-import attrs
-
 from ._exceptions import AgentAPIError
 from ._model import CanonicalError, Kind
 from ._normalize import normalize_view
@@ -65,11 +63,7 @@ _BODY_HEADERS: Final = frozenset(
         b"x-request-id",
     }
 )
-_PASS, _CAPTURE, _DONE = 1, 2, 3
-
-
-def _error_status(status: int) -> bool:
-    return status >= 400
+_CAPTURE, _DONE = 1, 2
 
 
 class _PerRoute:
@@ -107,15 +101,17 @@ class _PerRoute:
         return self._fixed
 
 
-@attrs.define(slots=True)
 class _Exchange:
-    """One request's state: what the app has sent so far."""
+    """The state of one error response being captured."""
 
-    mode: int = 0
-    status: int = 0
-    headers: list[tuple[bytes, bytes]] = attrs.Factory(list)
-    body: bytearray = attrs.Factory(bytearray)
-    truncated: bool = False
+    __slots__ = ("body", "headers", "mode", "status", "truncated")
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        self.mode = _CAPTURE
+        self.status = status
+        self.headers = headers
+        self.body = bytearray()
+        self.truncated = False
 
 
 class ErrorMiddleware:
@@ -162,8 +158,9 @@ class ErrorMiddleware:
             render(CanonicalError(kind=Kind.INTERNAL, message="check"), to=name)
         for name in self._provider.values():
             get_adapter(name)
+        self._rewrite: Callable[[int], bool] | None
         if statuses is None:
-            self._rewrite: Callable[[int], bool] = _error_status
+            self._rewrite = None  # the default, >= 400, is tested inline: the hot path
         elif callable(statuses):
             self._rewrite = statuses
         else:
@@ -178,40 +175,35 @@ class ErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state = _Exchange()
+        state: _Exchange | None = None
+        started = False
         rewrite = self._rewrite
 
-        # A plain function returning send's awaitable keeps the pass-through path to one call.
+        # A plain function returning send's awaitable keeps the pass-through path to one call
+        # and no extra coroutine; nothing is allocated for a response that is not rewritten.
         def send_wrapper(message: Message) -> Awaitable[None]:
-            mode = state.mode
-            if mode == _PASS:
+            nonlocal state, started
+            if state is None:
+                if not started and message["type"] == "http.response.start":
+                    status = message["status"]
+                    if status >= 400 if rewrite is None else rewrite(status):
+                        state = _Exchange(status, list(message.get("headers", ())))
+                        return _done()
+                    started = True
                 return send(message)
-            if mode == 0 and message["type"] == "http.response.start":
-                status = message["status"]
-                if not rewrite(status):
-                    state.mode = _PASS
-                    return send(message)
-                state.mode = _CAPTURE
-                state.status = status
-                state.headers = list(message.get("headers", ()))
-                return _done()
-            if mode == _CAPTURE:
-                return self._capture(state, message, scope, send)
-            if mode == _DONE:
-                return _done()  # the rest of a replaced body
-            return send(message)
+            return self._capture(state, message, scope, send)
 
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:
-            if state.mode in (_PASS, _DONE):
+            if started:
+                raise  # a response has begun: only the server can end it now
+            if state is not None:
                 if state.mode == _DONE:
                     _logger.exception("the app raised after its error response was replaced")
                     return
-                raise  # the response has begun: only the server can end it now
-            state.mode = _DONE
-            error = _error_from_exception(exc)
-            await self._answer(error, scope, send, exc, ())
+                state.mode = _DONE
+            await self._answer(_error_from_exception(exc), scope, send, exc, ())
 
     async def _capture(self, state: _Exchange, message: Message, scope: Scope, send: Send) -> None:
         kind = message["type"]
