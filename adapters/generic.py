@@ -2,7 +2,8 @@
 
 OpenAI-style `{"error": {message, type, param, code}}`, flat `{"error": "…"}`, `{"message"}` and
 `{"detail"}` bodies, FastAPI's `{"detail": [...]}`, JSON:API and GraphQL `errors` lists, OAuth
-`error_description`, plain text, HTML error pages and empty bodies.
+`error_description`, AWS `__type`/`x-amzn-ErrorType` codes, plain text, HTML error pages and empty
+bodies.
 
 The code table below holds codes that many APIs share. Codes are matched case-insensitively.
 When neither a code nor the status says what happened, a few unambiguous phrases in the message
@@ -83,6 +84,21 @@ CODES: Final = code_table(
     ErrorCode("BAD_REQUEST", Kind.INVALID_REQUEST, 400, "Bad request"),
     ErrorCode("PAYMENT_REQUIRED", Kind.PAYMENT_REQUIRED, 402, "Payment required"),
     ErrorCode("INTERNAL_SERVER_ERROR", Kind.INTERNAL, 500, "Server error"),
+    # AWS JSON protocols (`__type` in the body, or the `x-amzn-ErrorType` header).
+    ErrorCode("ThrottlingException", Kind.RATE_LIMITED, 400, "Request rate too high"),
+    ErrorCode("TooManyRequestsException", Kind.RATE_LIMITED, 429, "Too many requests"),
+    ErrorCode("ServiceQuotaExceededException", Kind.PAYMENT_REQUIRED, 400, "Quota exhausted"),
+    ErrorCode("AccessDeniedException", Kind.PERMISSION, 403, "Not allowed"),
+    ErrorCode("UnrecognizedClientException", Kind.AUTHENTICATION, 400, "Unknown credentials"),
+    ErrorCode("ExpiredTokenException", Kind.AUTHENTICATION, 400, "The token has expired"),
+    ErrorCode("ValidationException", Kind.INVALID_REQUEST, 400, "Validation failed"),
+    ErrorCode("ResourceNotFoundException", Kind.NOT_FOUND, 404, "Not found"),
+    ErrorCode("ConflictException", Kind.CONFLICT, 409, "State conflict"),
+    ErrorCode("ModelTimeoutException", Kind.TIMEOUT, 408, "The model timed out"),
+    ErrorCode("ModelNotReadyException", Kind.UNAVAILABLE, 429, "The model is not ready"),
+    ErrorCode("ServiceUnavailableException", Kind.UNAVAILABLE, 503, "Temporarily unavailable"),
+    ErrorCode("InternalServerException", Kind.INTERNAL, 500, "Server error"),
+    ErrorCode("InternalFailure", Kind.INTERNAL, 500, "Server error"),
 )
 _CODES_FOLDED: Final = {code.lower(): row for code, row in CODES.items()}
 
@@ -103,18 +119,30 @@ _LOCATION_PREFIXES: Final = frozenset(
 def _code_row(*candidates: object) -> tuple[str | None, ErrorCode | None]:
     """The first string candidate is the verbatim code; the first that is known gives the kind."""
     verbatim: str | None = None
+    number: str | None = None
+    found: ErrorCode | None = None
     for candidate in candidates:
         if isinstance(candidate, bool) or candidate is None:
             continue
         value = str(candidate) if isinstance(candidate, int) else candidate
         if not isinstance(value, str) or not value.strip():
             continue
-        if verbatim is None:
+        # A numeric code ("code": 400) only repeats the status: a word says more.
+        if isinstance(candidate, int):
+            number = number or value
+        elif verbatim is None:
             verbatim = value
-        row = _CODES_FOLDED.get(value.strip().lower())
-        if row is not None:
-            return verbatim, row
-    return verbatim, None
+        if found is None:
+            found = _CODES_FOLDED.get(value.strip().lower())
+    return verbatim or number, found
+
+
+def _aws_type(value: object) -> str | None:
+    """`ThrottlingException` from `com.amazon.coral#ThrottlingException` or `…Exception:http://…`."""
+    text = first_str(value)
+    if text is None:
+        return None
+    return text.split(":", 1)[0].rsplit("#", 1)[-1] or None
 
 
 def _param_from_loc(loc: object) -> str | None:
@@ -203,8 +231,8 @@ class GenericAdapter:
                     "param",
                     "code",
                     "type",
-                    "kind",
                     "details",
+                    "kind",
                 }:
                     details.setdefault(key, value)
         elif isinstance(err, str) and err.strip():
@@ -255,6 +283,8 @@ class GenericAdapter:
             doc.get("error_code"),
             doc.get("errorCode"),
             doc.get("type"),
+            _aws_type(doc.get("__type")),
+            _aws_type(view.headers.get("x-amzn-errortype")),
         ]
 
         code, row = _code_row(*code_candidates)
@@ -299,7 +329,8 @@ class GenericAdapter:
     def render(self, error: CanonicalError) -> Rendered:
         """Render OpenAI-style: `{"error": {"message", "type", "param", "code", "kind"}}`.
 
-        `kind` is read back first, so the kind survives even when `code` names another.
+        `kind` (read back by `parse`) keeps kinds that share a status apart (rate_limited and
+        concurrency_limited are both 429).
         """
         body = {
             "error": {

@@ -37,7 +37,7 @@ from ._normalize import anormalize, normalize, normalize_parts, normalize_view
 from ._otel import otel_attributes
 from ._raising import araise_for_error, raise_for_error
 from ._registry import adapters, detect, get_adapter, register_adapter, register_host
-from ._render import problem_document, render, render_response_text
+from ._render import render, render_response_text
 from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
 from ._sse import (
     SSEDecoder,
@@ -98,7 +98,6 @@ __all__ = [
     "normalize_parts",
     "normalize_view",
     "otel_attributes",
-    "problem_document",
     "raise_for_error",
     "raise_for_error_events",
     "register_adapter",

@@ -38,9 +38,13 @@ ENTRY_POINT_GROUP: Final = "agent_errors.adapters"
 SNIFF_THRESHOLD: Final = 0.5
 """The lowest sniff score that claims a body; below it, `generic` parses it."""
 
-# TODO(adapters): onecli, agentgate, agents_sdk, problem_details, google_rpc
 BUILTIN_ADAPTERS: Final = (
     "qoder",
+    "onecli",
+    "agentgate",
+    "agents_sdk",
+    "problem_details",
+    "google_rpc",
     "canonical",
     "generic",
 )

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import http
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from collections.abc import Iterable
+from typing import Final
 
-from ._model import CanonicalError, Kind
+from ._model import CanonicalError
 from ._normalize import normalize_parts
 from ._registry import adapters, get_adapter
-from .adapter_kit import Rendered, default_status, hint_headers, json_rendered
+from .adapter_kit import Rendered, default_status, hint_headers
 
 __all__ = [
     "CANONICAL",
+    "PROBLEM_DETAILS",
     "PROBLEM_JSON",
-    "PROBLEM_TYPE_BASE",
     "formats",
-    "problem_document",
     "render",
     "render_response_text",
 ]
@@ -33,65 +32,19 @@ CANONICAL: Final = "canonical"
 """Our own JSON: `{"error": agent_errors.to_dict(error)}`."""
 
 PROBLEM_JSON: Final = "problem+json"
-"""RFC 9457 problem details, `Content-Type: application/problem+json`."""
+"""RFC 9457 problem details, `Content-Type: application/problem+json`, with our fields as
+extension members (`kind`, `code`, `param`, `retryable`, `retry_after`, `request_id`, `details`);
+written and read by the `problem_details` adapter."""
 
-PROBLEM_TYPE_BASE: Final = "https://agent-errors.readthedocs.io/en/latest/kinds/#"
-"""A problem document's `type` is this followed by the kind (`...#rate_limited`)."""
+PROBLEM_DETAILS: Final = "problem_details"
+"""The adapter that writes and reads problem+json: the one definition of that format."""
 
 _ALIASES: Final = {"problem": PROBLEM_JSON, "problem_json": PROBLEM_JSON, "rfc9457": PROBLEM_JSON}
-
-_TITLES: Final[Mapping[Kind, str]] = {
-    Kind.INVALID_REQUEST: "Invalid request",
-    Kind.AUTHENTICATION: "Authentication failed",
-    Kind.PERMISSION: "Permission denied",
-    Kind.NOT_FOUND: "Not found",
-    Kind.CONFLICT: "Conflict",
-    Kind.PAYMENT_REQUIRED: "Payment required",
-    Kind.RATE_LIMITED: "Rate limited",
-    Kind.CONCURRENCY_LIMITED: "Too many concurrent requests",
-    Kind.FEATURE_NOT_AVAILABLE: "Feature not available",
-    Kind.TIMEOUT: "Timed out",
-    Kind.UNAVAILABLE: "Service unavailable",
-    Kind.INTERNAL: "Internal error",
-    Kind.NETWORK: "Network error",
-    Kind.CANCELLED: "Cancelled",
-    Kind.RUN_FAILED: "Run failed",
-    Kind.UNKNOWN: "Unknown error",
-}
 
 # Header names are RFC 9110 tokens; values keep visible ASCII, space and Latin-1 letters only:
 # CR, LF, tab, DEL and the C1 controls never reach a header.
 _TOKEN_RE: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _UNSAFE_VALUE_RE: Final = re.compile(r"[^\x20-\x7e\xa0-\xff]")
-
-
-def problem_document(error: CanonicalError) -> dict[str, Any]:
-    """Return the RFC 9457 problem details object for `error`.
-
-    The standard members are `type` (a URI per kind), `title` (per kind), `status` (the
-    response's status) and `detail` (the message). Extension members carry the rest:
-    `kind`, `retryable`, and, when set, `code`, `param`, `retry_after`, `request_id`,
-    `provider` and `details`.
-    """
-    doc: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + error.kind.value,
-        "title": _TITLES[error.kind],
-        "status": default_status(error),
-        "detail": error.message,
-        "kind": error.kind.value,
-        "retryable": error.retryable,
-    }
-    optional = {
-        "code": error.code,
-        "param": error.param,
-        "retry_after": error.retry_after,
-        "request_id": error.request_id,
-        "provider": error.provider,
-    }
-    doc.update((key, value) for key, value in optional.items() if value is not None)
-    if error.details:
-        doc["details"] = dict(error.details)
-    return doc
 
 
 def formats() -> tuple[str, ...]:
@@ -112,21 +65,12 @@ def render(error: CanonicalError, to: str = PROBLEM_JSON) -> Rendered:
         msg = f"render() takes a CanonicalError, not {type(error).__name__}"  # type: ignore[unreachable]
         raise TypeError(msg)
     name = _ALIASES.get(to, to)
-    if name == PROBLEM_JSON:
-        rendered = json_rendered(
-            default_status(error),
-            problem_document(error),
-            error=error,
-            content_type="application/problem+json",
-        )
-    else:
-        try:
-            adapter = get_adapter(name)
-        except ValueError:
-            msg = f"unknown format {to!r}; known formats: {', '.join(formats())}"
-            raise ValueError(msg) from None
-        rendered = adapter.render(error)
-    return _finish(rendered, error)
+    try:
+        adapter = get_adapter(PROBLEM_DETAILS if name == PROBLEM_JSON else name)
+    except (ValueError, TypeError):
+        msg = f"unknown format {to!r}; known formats: {', '.join(formats())}"
+        raise ValueError(msg) from None
+    return _finish(adapter.render(error), error)
 
 
 def _finish(rendered: Rendered, error: CanonicalError) -> Rendered:
@@ -144,7 +88,8 @@ def _finish(rendered: Rendered, error: CanonicalError) -> Rendered:
             headers.append((name, safe_header_value(value)))
     headers = [(name, value) for name, value in headers if value]
     status = rendered.status
-    if not isinstance(status, int) or not 400 <= status <= 599:
+    # A run result may be rendered as the 200 that carried it; anything not a status is not.
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         status = default_status(error)
     return Rendered(status=status, headers=tuple(headers), body=bytes(rendered.body))
 

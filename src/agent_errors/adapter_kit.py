@@ -39,9 +39,11 @@ __all__ = [
     "code_table",
     "fallback_error",
     "first_str",
+    "is_number",
     "json_rendered",
     "kind_for_code",
     "text_message",
+    "whole_seconds",
 ]
 
 
@@ -126,6 +128,17 @@ def first_str(*values: object) -> str | None:
             if text:
                 return text
     return None
+
+
+def is_number(value: object) -> bool:
+    """Whether `value` is an int or float (a bool is not a number here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def whole_seconds(seconds: float) -> int:
+    """Return `seconds` rounded up to a whole number (as `Retry-After` needs)."""
+    whole = int(seconds)
+    return whole + 1 if whole < seconds else whole
 
 
 def kind_for_code(
@@ -300,11 +313,7 @@ def hint_headers(error: CanonicalError) -> list[tuple[str, str]]:
     """Return `Retry-After` (whole seconds, rounded up) and `X-Request-Id` for `error`."""
     headers: list[tuple[str, str]] = []
     if error.retry_after is not None:
-        seconds = error.retry_after
-        whole = int(seconds)
-        if whole < seconds:
-            whole += 1
-        headers.append(("retry-after", str(whole)))
+        headers.append(("retry-after", str(whole_seconds(error.retry_after))))
     if error.request_id:
         clean = header_value(error.request_id)
         if clean:

@@ -1,0 +1,315 @@
+"""Google's `google.rpc.Status` as JSON: `{"error": {"code", "message", "status", "details"}}`.
+
+Used by Google APIs (Gemini, Vertex AI, Cloud) and by gRPC gateways; `code` is the HTTP status,
+`status` the canonical code name, and `details` a list of typed messages (`@type`
+`type.googleapis.com/google.rpc.<Name>`). gRPC-gateway sends the Status itself, unwrapped, with
+the numeric gRPC code: `{"code": 5, "message", "details": [...]}`; that form is read too, and so is
+a one-element list around the wrapped form (Gemini's OpenAI-compatible endpoints send that).
+
+The kind comes from, in order: `ErrorInfo.reason` (the table's first part: API_KEY_INVALID is
+authentication even though the status says INVALID_ARGUMENT; billing and resource-quota reasons
+are payment_required), the canonical status (all sixteen codes), a legacy `errors[].reason`, and
+last the HTTP status. `code` is the reason when there is one, else the status name.
+`BadRequest.fieldViolations[0].field` is the param; RetryInfo and RequestInfo are read by the
+core's hints. Every decoded detail is kept in `details`, keyed by its type's short name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from agent_errors._model import CanonicalError, Kind, kind_for_status
+from agent_errors.adapter_kit import (
+    ErrorCode,
+    Rendered,
+    ResponseView,
+    build_error,
+    code_table,
+    default_status,
+    first_str,
+    json_rendered,
+    whole_seconds,
+)
+
+NAME: Final = "google_rpc"
+HOSTS: Final = ("generativelanguage.googleapis.com", "aiplatform.googleapis.com")
+TYPE_PREFIX: Final = "type.googleapis.com/google.rpc."
+
+# The sixteen canonical codes (google/rpc/code.proto), with their HTTP mapping.
+STATUSES: Final = code_table(
+    ErrorCode("CANCELLED", Kind.CANCELLED, 499, "The operation was cancelled by the caller"),
+    ErrorCode("UNKNOWN", Kind.INTERNAL, 500, "Unknown error"),
+    ErrorCode("INVALID_ARGUMENT", Kind.INVALID_REQUEST, 400, "The client gave an invalid argument"),
+    ErrorCode("DEADLINE_EXCEEDED", Kind.TIMEOUT, 504, "The deadline expired"),
+    ErrorCode("NOT_FOUND", Kind.NOT_FOUND, 404, "A requested entity was not found"),
+    ErrorCode("ALREADY_EXISTS", Kind.CONFLICT, 409, "The entity already exists"),
+    ErrorCode("PERMISSION_DENIED", Kind.PERMISSION, 403, "The caller lacks permission"),
+    ErrorCode("RESOURCE_EXHAUSTED", Kind.RATE_LIMITED, 429, "A quota or rate limit ran out"),
+    ErrorCode(
+        "FAILED_PRECONDITION", Kind.INVALID_REQUEST, 400, "The system is not in a required state"
+    ),
+    ErrorCode("ABORTED", Kind.CONFLICT, 409, "Concurrency conflict (sequencer, transaction)"),
+    ErrorCode("OUT_OF_RANGE", Kind.INVALID_REQUEST, 400, "Operation past the valid range"),
+    ErrorCode("UNIMPLEMENTED", Kind.FEATURE_NOT_AVAILABLE, 501, "Not implemented or not enabled"),
+    ErrorCode("INTERNAL", Kind.INTERNAL, 500, "Internal error"),
+    ErrorCode("UNAVAILABLE", Kind.UNAVAILABLE, 503, "The service is currently unavailable"),
+    ErrorCode("DATA_LOSS", Kind.INTERNAL, 500, "Unrecoverable data loss or corruption"),
+    ErrorCode("UNAUTHENTICATED", Kind.AUTHENTICATION, 401, "No valid credentials"),
+)
+
+# ErrorInfo reasons (domain googleapis.com) that say more than the status.
+REASONS: Final = code_table(
+    ErrorCode("API_KEY_INVALID", Kind.AUTHENTICATION, 400, "The API key is not valid"),
+    ErrorCode("API_KEY_EXPIRED", Kind.AUTHENTICATION, 400, "The API key has expired"),
+    ErrorCode("ACCESS_TOKEN_EXPIRED", Kind.AUTHENTICATION, 401, "The access token has expired"),
+    ErrorCode("ACCESS_TOKEN_TYPE_UNSUPPORTED", Kind.AUTHENTICATION, 401, "Unsupported token"),
+    ErrorCode("CREDENTIALS_MISSING", Kind.AUTHENTICATION, 401, "No credentials were sent"),
+    ErrorCode("SESSION_COOKIE_INVALID", Kind.AUTHENTICATION, 401, "The session cookie is invalid"),
+    ErrorCode("ACCESS_TOKEN_SCOPE_INSUFFICIENT", Kind.PERMISSION, 403, "The token lacks a scope"),
+    ErrorCode("IAM_PERMISSION_DENIED", Kind.PERMISSION, 403, "IAM permission denied"),
+    ErrorCode("SERVICE_DISABLED", Kind.PERMISSION, 403, "The API is not enabled for the project"),
+    ErrorCode("CONSUMER_SUSPENDED", Kind.PERMISSION, 403, "The project is suspended"),
+    ErrorCode("CONSUMER_INVALID", Kind.PERMISSION, 403, "The project is invalid"),
+    ErrorCode("USER_PROJECT_DENIED", Kind.PERMISSION, 403, "The quota project is not usable"),
+    ErrorCode("API_KEY_SERVICE_BLOCKED", Kind.PERMISSION, 403, "The key may not call this API"),
+    ErrorCode("API_KEY_HTTP_REFERRER_BLOCKED", Kind.PERMISSION, 403, "Referrer not allowed"),
+    ErrorCode("API_KEY_IP_ADDRESS_BLOCKED", Kind.PERMISSION, 403, "IP address not allowed"),
+    ErrorCode("LOCATION_POLICY_VIOLATED", Kind.PERMISSION, 403, "Location policy forbids it"),
+    ErrorCode("SECURITY_POLICY_VIOLATED", Kind.PERMISSION, 403, "Security policy forbids it"),
+    ErrorCode("RESOURCE_PROJECT_INVALID", Kind.INVALID_REQUEST, 400, "The project is invalid"),
+    ErrorCode("BILLING_DISABLED", Kind.PAYMENT_REQUIRED, 403, "Billing is disabled"),
+    ErrorCode("BILLING_NOT_ACTIVE", Kind.PAYMENT_REQUIRED, 403, "Billing is not active"),
+    ErrorCode("RESOURCE_QUOTA_EXCEEDED", Kind.PAYMENT_REQUIRED, 429, "A resource quota ran out"),
+    ErrorCode("INSUFFICIENT_QUOTA", Kind.PAYMENT_REQUIRED, 429, "Not enough quota"),
+    ErrorCode("RATE_LIMIT_EXCEEDED", Kind.RATE_LIMITED, 429, "Too many requests per window"),
+    # Legacy `errors[].reason` values of the older Google JSON error format.
+    ErrorCode("keyInvalid", Kind.AUTHENTICATION, 400, "The API key is not valid"),
+    ErrorCode("authError", Kind.AUTHENTICATION, 401, "Invalid credentials"),
+    ErrorCode("rateLimitExceeded", Kind.RATE_LIMITED, 403, "Too many requests"),
+    ErrorCode("userRateLimitExceeded", Kind.RATE_LIMITED, 403, "Too many requests for the user"),
+    ErrorCode("dailyLimitExceeded", Kind.PAYMENT_REQUIRED, 403, "The daily quota ran out"),
+    ErrorCode("quotaExceeded", Kind.PAYMENT_REQUIRED, 403, "The quota ran out"),
+)
+
+CODES: Final = code_table(*STATUSES.values(), *REASONS.values())
+
+# Numeric gRPC codes, for the unwrapped gRPC-gateway form.
+_GRPC_NUMBERS: Final = (
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+)
+# Kind -> canonical status, for rendering.
+_RENDER_STATUSES: Final[Mapping[Kind, str]] = {
+    Kind.INVALID_REQUEST: "INVALID_ARGUMENT",
+    Kind.AUTHENTICATION: "UNAUTHENTICATED",
+    Kind.PERMISSION: "PERMISSION_DENIED",
+    Kind.NOT_FOUND: "NOT_FOUND",
+    Kind.CONFLICT: "ALREADY_EXISTS",
+    Kind.PAYMENT_REQUIRED: "RESOURCE_EXHAUSTED",
+    Kind.RATE_LIMITED: "RESOURCE_EXHAUSTED",
+    Kind.CONCURRENCY_LIMITED: "RESOURCE_EXHAUSTED",
+    Kind.FEATURE_NOT_AVAILABLE: "UNIMPLEMENTED",
+    Kind.TIMEOUT: "DEADLINE_EXCEEDED",
+    Kind.UNAVAILABLE: "UNAVAILABLE",
+    Kind.INTERNAL: "INTERNAL",
+    Kind.CANCELLED: "CANCELLED",
+}
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _status_object(view: ResponseView) -> tuple[Mapping[str, Any], bool] | None:
+    """(Status object, wrapped) when the body is a google.rpc.Status, wrapped or not."""
+    doc = view.json
+    if isinstance(doc, list) and len(doc) == 1:
+        doc = doc[0]  # Gemini's OpenAI-compatible endpoints wrap the error in a list
+    if not isinstance(doc, dict):
+        return None
+    err = doc.get("error")
+    if isinstance(err, dict) and _is_int(err.get("code")):
+        return err, True
+    if (
+        err is None
+        and _is_int(doc.get("code"))
+        and 0 <= doc["code"] < len(_GRPC_NUMBERS)
+        and isinstance(doc.get("details"), list)
+    ):
+        return doc, False
+    return None
+
+
+def _typed(details: object) -> dict[str, Any]:
+    """Detail entries by short type name ("ErrorInfo"); a repeated type keeps the first."""
+    found: dict[str, Any] = {}
+    if isinstance(details, list):
+        for item in details:
+            if isinstance(item, dict):
+                name = str(item.get("@type", "")).rsplit("/", 1)[-1].rsplit(".", 1)[-1]
+                if name:
+                    found.setdefault(name, {k: v for k, v in item.items() if k != "@type"})
+    return found
+
+
+def _first(entries: object, key: str) -> Mapping[str, Any] | None:
+    if isinstance(entries, Mapping):
+        items = entries.get(key)
+        if isinstance(items, list) and items and isinstance(items[0], dict):
+            return items[0]
+    return None
+
+
+class GoogleRpcAdapter:
+    """Adapter for google.rpc.Status JSON errors."""
+
+    name = NAME
+    hosts = HOSTS
+    codes = CODES
+
+    def sniff(self, view: ResponseView) -> float:
+        """0.95 with a canonical `status` name, 0.8 with typed details, 0.6 for legacy `errors`.
+
+        gRPC-gateway's bare Status (exactly `code`, `message`, `details`) scores 0.6 too.
+
+        An integer `code` alone (`{"error": {"code": 404, "message": ...}}`) is too common a shape
+        to claim.
+        """
+        found = _status_object(view)
+        if found is None:
+            return 0.0
+        status, wrapped = found
+        if status.get("status") in STATUSES:
+            return 0.95
+        details = status.get("details")
+        if isinstance(details, list) and any(
+            isinstance(item, dict) and "@type" in item for item in details
+        ):
+            return 0.8
+        if wrapped and isinstance(status.get("errors"), list):
+            return 0.6
+        if not wrapped and set(status) == {"code", "message", "details"}:
+            return 0.6  # gRPC-gateway's bare Status: exactly its three fields
+        return 0.0
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Parse a Status; None when the body is not one."""
+        found = _status_object(view)
+        if found is None:
+            return None
+        err, wrapped = found
+        typed = _typed(err.get("details"))
+        details: dict[str, Any] = dict(typed)
+        http_code: int = err["code"]
+        name = first_str(err.get("status"))
+        if not wrapped and name is None:
+            name = _GRPC_NUMBERS[http_code]
+            details["grpc_code"] = http_code
+        status = view.status
+        if status is None and wrapped and 400 <= http_code <= 599:
+            status = http_code
+        if name is not None:
+            details["status"] = name
+
+        info = typed.get("ErrorInfo")
+        reason = first_str(info.get("reason")) if isinstance(info, dict) else None
+        legacy = _first(err, "errors")
+        if reason is not None:
+            details["reason"] = reason
+            domain = first_str(info.get("domain")) if isinstance(info, dict) else None
+            if domain is not None:
+                details["domain"] = domain
+        elif legacy is not None:
+            reason = first_str(legacy.get("reason"))
+            details["errors"] = err["errors"]
+
+        row = None
+        for candidate in (reason, name):
+            if candidate is not None:
+                row = REASONS.get(candidate) or STATUSES.get(candidate)
+                if row is not None:
+                    break
+        kind = row.kind if row is not None else kind_for_status(status)
+        if kind_for_status(status) is Kind.PAYMENT_REQUIRED and (reason not in REASONS):
+            kind = Kind.PAYMENT_REQUIRED  # a 402 says more than RESOURCE_EXHAUSTED does
+        code = reason or name
+
+        violation = _first(typed.get("BadRequest"), "fieldViolations")
+        param = first_str(violation.get("field")) if violation is not None else None
+        if param is None and legacy is not None and legacy.get("locationType") == "parameter":
+            param = first_str(legacy.get("location"))
+        message = first_str(err.get("message"))
+        localized = typed.get("LocalizedMessage")
+        if message is None and isinstance(localized, dict):
+            message = first_str(localized.get("message"))
+        return build_error(
+            view,
+            provider=NAME,
+            kind=kind,
+            message=message,
+            code=code,
+            param=param,
+            details=details,
+            retryable=row.retryable if row is not None else None,
+            status=status,
+        )
+
+    def render(self, error: CanonicalError) -> Rendered:
+        """Render a wrapped Status with ErrorInfo, BadRequest, RetryInfo and RequestInfo."""
+        http_status = default_status(error)
+        code = error.code
+        # The code, or else the status this adapter read (kept in details), is written back as
+        # it came when `parse` would read the same kind from it.
+        payment = error.kind is Kind.PAYMENT_REQUIRED and http_status == 402
+        name: str | None = None
+        for candidate in (code, error.details.get("status")):
+            row = STATUSES.get(candidate) if isinstance(candidate, str) else None
+            if row is not None and (row.kind is error.kind or payment):
+                name = candidate
+                break
+        if name is None:
+            name = _RENDER_STATUSES.get(error.kind, "UNKNOWN")
+        entries: list[dict[str, Any]] = []
+        if code is not None and code != name:
+            entries.append(
+                {"@type": TYPE_PREFIX + "ErrorInfo", "reason": code, "domain": "googleapis.com"}
+            )
+        if error.param is not None:
+            entries.append(
+                {
+                    "@type": TYPE_PREFIX + "BadRequest",
+                    "fieldViolations": [{"field": error.param, "description": error.message}],
+                }
+            )
+        if error.retry_after is not None:
+            entries.append(
+                {
+                    "@type": TYPE_PREFIX + "RetryInfo",
+                    "retryDelay": f"{whole_seconds(error.retry_after)}s",
+                }
+            )
+        if error.request_id is not None:
+            entries.append({"@type": TYPE_PREFIX + "RequestInfo", "requestId": error.request_id})
+        inner: dict[str, Any] = {"code": http_status, "message": error.message, "status": name}
+        if entries:
+            inner["details"] = entries
+        return json_rendered(http_status, {"error": inner}, error=error)
+
+
+ADAPTER: Final = GoogleRpcAdapter()
