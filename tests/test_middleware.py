@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI, HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -281,6 +282,33 @@ def test_starlette_renders_in_a_providers_format_per_route() -> None:
     assert boom.headers["content-type"] == "application/problem+json"
 
 
+# --- FastAPI -----------------------------------------------------------------------------------
+
+
+def test_fastapi_under_a_real_server() -> None:
+    api = FastAPI()
+    api.add_middleware(ae.ErrorMiddleware, render_as="canonical")
+
+    @api.get("/sessions/{session_id}")
+    async def get_session(session_id: str) -> dict[str, str]:
+        if session_id == "limited":
+            raise HTTPException(429, "Slow down", headers={"Retry-After": "2"})
+        return {"id": session_id}
+
+    with serve(api) as base, httpx.Client(base_url=base, timeout=GATE_TIMEOUT) as client:
+        ok = client.get("/sessions/s1")
+        limited = client.get("/sessions/limited")
+        invalid = client.post("/sessions/s1")
+    assert ok.json() == {"id": "s1"}
+    assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "2"
+    error = ae.from_dict(limited.json()["error"])
+    assert (error.kind, error.message, error.retry_after) == (ae.Kind.RATE_LIMITED, "Slow down", 2)
+    assert invalid.status_code == 405
+    assert invalid.json()["error"]["kind"] == "invalid_request"
+    assert invalid.headers["allow"] == "GET"  # the app's own headers stay
+
+
 # --- in process --------------------------------------------------------------------------------
 
 
@@ -401,6 +429,28 @@ async def test_body_over_the_cap_is_answered_from_status_and_headers() -> None:
     assert doc["retry_after"] == 4
     assert doc["details"]["body_truncated"] is True
     assert "xxxx" not in response.text
+
+
+async def test_one_answer_however_many_chunks_follow_the_cap() -> None:
+    sent: list[Any] = []
+
+    async def record(message: Any) -> None:
+        sent.append(message)
+
+    async def receive() -> Any:
+        return {"type": "http.request"}
+
+    inner = make_app(500, b"x" * 10_000, JSON, chunks=20)
+    await ae.ErrorMiddleware(inner, cap=100)({"type": "http", "path": "/"}, receive, record)
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 500
+
+
+async def test_statuses_below_400_are_never_rewritten() -> None:
+    app = ae.ErrorMiddleware(make_app(302, b"", [(b"location", b"/x")]), statuses=lambda s: True)
+    response = await call(app)
+    assert response.status_code == 302
+    assert response.headers["location"] == "/x"
 
 
 async def test_compressed_error_body_is_answered_from_status() -> None:

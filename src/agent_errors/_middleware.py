@@ -121,7 +121,8 @@ class ErrorMiddleware:
         app: The ASGI application to wrap.
         render_as: The format to answer in: `"problem+json"` (default), `"canonical"` or an
             adapter name; or a {path prefix: format} map, or a function of the scope.
-        statuses: Which statuses to rewrite: a collection, or a predicate. Default: >= 400.
+        statuses: Which error statuses to rewrite: a collection, or a predicate. Default: all
+            (>= 400). A status below 400 is never rewritten.
         provider: The provider hint for reading the app's errors (as `normalize(provider=)`),
             one for all, per path prefix, or a function of the scope. Default: detect.
         provider_header: A response header in which the app names the upstream provider
@@ -186,7 +187,7 @@ class ErrorMiddleware:
             if state is None:
                 if not started and message["type"] == "http.response.start":
                     status = message["status"]
-                    if status >= 400 if rewrite is None else rewrite(status):
+                    if status >= 400 and (rewrite is None or rewrite(status)):
                         state = _Exchange(status, list(message.get("headers", ())))
                         return _done()
                     started = True
@@ -206,6 +207,8 @@ class ErrorMiddleware:
             await self._answer(_error_from_exception(exc), scope, send, exc, ())
 
     async def _capture(self, state: _Exchange, message: Message, scope: Scope, send: Send) -> None:
+        if state.mode == _DONE:
+            return  # the rest of a body that has been answered for already
         kind = message["type"]
         if kind == "http.response.body":
             chunk = message.get("body", b"")
