@@ -73,6 +73,21 @@ def starlette_app() -> Any:
     return Starlette(routes=[Route("/v1/sessions", endpoint)])
 
 
+def fastapi_app() -> Any:
+    try:
+        from fastapi import FastAPI  # noqa: PLC0415 - optional
+    except ImportError:
+        return None
+
+    api = FastAPI()
+
+    @api.get("/v1/sessions")
+    async def endpoint() -> dict[str, Any]:
+        return {"id": "sess_123", "status": "running", "agent": "agent_42", "events": []}
+
+    return api
+
+
 async def run(app: Any, requests: int) -> int:
     scope = SCOPE
     started = time.perf_counter_ns()
@@ -111,6 +126,7 @@ def main(argv: list[str] | None = None) -> None:
         ("bare ASGI, JSON 200", lambda: json_app),
         ("bare ASGI, SSE 200 (11 messages)", lambda: streaming_app),
         ("Starlette, JSON 200", starlette_app),
+        ("FastAPI, JSON 200", fastapi_app),
     ]
     print(f"{requests} requests x {repeats} repeats; medians per request; ratio = wrapped / bare")
     print(f"{'case':<34} {'bare ns':>10} {'middleware ns':>14} {'ratio':>7} {'added ns':>9}")

@@ -64,6 +64,7 @@ _BODY_HEADERS: Final = frozenset(
     }
 )
 _CAPTURE, _DONE = 1, 2
+_PASSING: Final = object()  # the state of a response that passes through
 
 
 class _PerRoute:
@@ -176,30 +177,33 @@ class ErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state: _Exchange | None = None
-        started = False
+        # None until the response starts; then _PASSING, or the captured error response.
+        state: _Exchange | object | None = None
         rewrite = self._rewrite
 
         # A plain function returning send's awaitable keeps the pass-through path to one call
         # and no extra coroutine; nothing is allocated for a response that is not rewritten.
         def send_wrapper(message: Message) -> Awaitable[None]:
-            nonlocal state, started
+            nonlocal state
+            if state is _PASSING:
+                return send(message)
             if state is None:
-                if not started and message["type"] == "http.response.start":
+                if message["type"] == "http.response.start":
                     status = message["status"]
                     if status >= 400 and (rewrite is None or rewrite(status)):
                         state = _Exchange(status, list(message.get("headers", ())))
                         return _done()
-                    started = True
+                    state = _PASSING
                 return send(message)
+            assert isinstance(state, _Exchange)
             return self._capture(state, message, scope, send)
 
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:
-            if started:
+            if state is _PASSING:
                 raise  # a response has begun: only the server can end it now
-            if state is not None:
+            if isinstance(state, _Exchange):
                 if state.mode == _DONE:
                     _logger.exception("the app raised after its error response was replaced")
                     return
