@@ -222,7 +222,7 @@ class GoogleRpcAdapter:
             name = _GRPC_NUMBERS[http_code]
             details["grpc_code"] = http_code
         status = view.status
-        if status is None and wrapped and 400 <= http_code <= 599:
+        if (status is None or status < 400) and wrapped and 400 <= http_code <= 599:
             status = http_code
         if name is not None:
             details["status"] = name

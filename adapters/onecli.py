@@ -2,10 +2,10 @@
 
 Route-level validation answers with the first validator issue as a flat string
 (`{"error": "Label is required"}`); everything else uses the envelope. OneCLI has no error codes:
-the kind follows the HTTP status (the table below is OneCLI's status reference), and only 500 is
-retryable. The message reference names the cause of each message, so `param` is recovered from
-the messages that name a field or header (`MESSAGES` below); a message is never allowed to
-override the status.
+the kind follows the HTTP status (the table below is OneCLI's status reference); of those statuses
+only 500 is retryable (a proxy's 502-504 keeps its own kind). The message reference names the
+cause of each message, so `param` is recovered from the messages that name a field or header
+(`MESSAGES` below); a message is never allowed to override the status.
 """
 
 from __future__ import annotations
@@ -152,10 +152,10 @@ class OneCLIAdapter:
         message, envelope = _shape(view)
         if message is None:
             return 0.0
-        doc = view.json
-        if envelope is not None and not set(envelope) <= {"message", "type"}:
+        # Both shapes are the whole body: a top-level "type" is the Qoder/Anthropic envelope.
+        if set(view.json) != {"error"}:
             return 0.0
-        if envelope is None and not set(doc) <= {"error"}:
+        if envelope is not None and not set(envelope) <= {"message", "type"}:
             return 0.0
         found = match_message(message)
         if found is None:

@@ -57,8 +57,22 @@ _POINTER_SKIP: Final = frozenset({"", "#", "body", "query", "path", "header", "d
 
 
 def _problem(view: ResponseView) -> Mapping[str, Any] | None:
+    """The document, when it may be a problem: a JSON object, and an error by some sign.
+
+    With a success status (or none, as for a stream event) only the media type or an error
+    `status` member makes an object a problem: `{"type": "article", "title": "…"}` is not one.
+    """
     doc = view.json
-    return doc if isinstance(doc, dict) else None
+    if not isinstance(doc, dict):
+        return None
+    if view.status is not None and view.status >= 400:
+        return doc
+    if view.content_type == MEDIA_TYPE:
+        return doc
+    status = doc.get("status")
+    if isinstance(status, int) and not isinstance(status, bool) and status >= 400:
+        return doc
+    return None
 
 
 def _member_count(doc: Mapping[str, Any]) -> int:
@@ -144,7 +158,9 @@ class ProblemDetailsAdapter:
         body_status = doc.get("status")
         if not (isinstance(body_status, int) and not isinstance(body_status, bool)):
             body_status = None
-        status = view.status if view.status is not None else body_status
+        status = view.status
+        if body_status is not None and (status is None or status < 400):
+            status = body_status  # a problem in a stream event, or wrapped in a 200
         type_uri = first_str(doc.get("type"))
         code = first_str(doc.get("code")) or (
             type_uri if type_uri is not None and type_uri != "about:blank" else None

@@ -68,6 +68,11 @@ def test_unrelated_shapes_are_not_claimed(label: str, status: int, body: Any) ->
         ({"title": "Gone", "status": 410}, {}, "problem_details"),
         ({"detail": "x"}, {"content-type": "application/problem+json"}, "problem_details"),
         ({"type": "error", "error": {"type": "mystery", "message": "m"}}, {}, "qoder"),
+        (
+            {"type": "error", "error": {"type": "mystery", "message": "Invalid API key or token."}},
+            {},
+            "qoder",
+        ),
     ],
 )
 def test_specific_structure_is_claimed(body: Any, headers: dict[str, str], provider: str) -> None:
@@ -145,3 +150,15 @@ def test_no_adapter_raises_on_any_json(body: Any, status: int | None, problem: b
             assert error.message
             assert isinstance(error.kind, ae.Kind)
             adapter.render(error)
+
+
+@pytest.mark.parametrize("status", [200, 201, None])
+def test_a_success_shaped_like_a_problem_is_not_one(status: int | None) -> None:
+    body = '{"type": "article", "title": "Hello", "detail": "A post"}'
+    assert ae.get_adapter("problem_details").sniff(ae.ResponseView(status, {}, body)) == 0.0
+    assert ae.normalize_parts(status, {}, body) is None
+    problem = '{"title": "Too Many Requests", "status": 429}'
+    error = ae.normalize_parts(status, {}, problem)
+    assert error is not None
+    assert error.kind is ae.Kind.RATE_LIMITED
+    assert error.provider == "problem_details"

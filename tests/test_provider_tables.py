@@ -1,4 +1,4 @@
-"""The code tables say what the providers' documents say: each documented code, its status and kind.
+"""The code tables say what the providers' documents say: each documented code, status and kind.
 
 The expectations below are transcribed from the providers' documents (and written independently
 of the adapters' tables), so a row that drifts fails here.
