@@ -525,3 +525,40 @@ def test_options_are_checked_up_front() -> None:
         ae.ErrorMiddleware(app, render_as=42)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         ae.ErrorMiddleware(app, render_as=None)
+
+
+async def test_an_unknown_provider_from_upstream_falls_back_to_detection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    inner = make_app(404, QODER_404, [*JSON, (b"x-upstream", b"nobody")])
+    app = ae.ErrorMiddleware(inner, render_as="canonical", provider_header="x-upstream")
+    response = await call(app)
+    assert response.json()["error"]["provider"] == "qoder"
+    assert "unknown provider 'nobody'" in caplog.text
+
+
+async def test_a_format_chosen_per_request_that_does_not_exist_falls_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = ae.ErrorMiddleware(make_app(404, QODER_404, JSON), render_as=lambda scope: "nobody")
+    response = await call(app)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "could not render" in caplog.text
+
+
+async def test_a_file_sent_as_an_error_body_is_answered_from_its_status() -> None:
+    sent: list[Any] = []
+
+    async def record(message: Any) -> None:
+        sent.append(message)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 503, "headers": [], "trailers": True})
+        await send({"type": "http.response.trailers", "headers": [], "more_trailers": True})
+        await send({"type": "http.response.pathsend", "path": "/srv/www/503.html"})
+        await send({"type": "http.response.trailers", "headers": []})
+
+    await ae.ErrorMiddleware(app)({"type": "http", "path": "/"}, None, record)  # type: ignore[arg-type]
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 503
+    assert json.loads(sent[1]["body"])["kind"] == "unavailable"
