@@ -183,7 +183,8 @@ class AgentGateAdapter:
             status = None
             kind, retryable = kind_for_code(code, CODES, None)
             if kind is Kind.UNKNOWN:
-                kind = Kind.RUN_FAILED
+                cancelled = run.get("status") in ("cancelled", "canceled")
+                kind = Kind.CANCELLED if cancelled else Kind.RUN_FAILED
             run_id = first_str(run.get("id"))
             if run_id is not None:
                 details["run_id"] = run_id
@@ -233,6 +234,8 @@ def _render_code(error: CanonicalError) -> str:
             return code
         if row is None and kind_for_status(default_status(error)) is error.kind:
             return code  # an unknown code falls back to the status, which gives the kind back
+        if row is None and error.status is None and error.kind in _RUN_KINDS:
+            return code  # an unknown code in a run result: the run's status gives the kind back
     return _RENDER_CODES.get(error.kind) or code or error.kind.value.upper()
 
 

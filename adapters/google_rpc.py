@@ -274,8 +274,15 @@ class GoogleRpcAdapter:
         """Render a wrapped Status with ErrorInfo, BadRequest, RetryInfo and RequestInfo."""
         http_status = default_status(error)
         code = error.code
-        row = STATUSES.get(code) if code is not None else None
-        name = code if row is not None and row.kind is error.kind else None
+        # The code, or else the status this adapter read (kept in details), is written back as
+        # it came when `parse` would read the same kind from it.
+        payment = error.kind is Kind.PAYMENT_REQUIRED and http_status == 402
+        name: str | None = None
+        for candidate in (code, error.details.get("status")):
+            row = STATUSES.get(candidate) if isinstance(candidate, str) else None
+            if row is not None and (row.kind is error.kind or payment):
+                name = candidate
+                break
         if name is None:
             name = _RENDER_STATUSES.get(error.kind, "UNKNOWN")
         entries: list[dict[str, Any]] = []

@@ -3,8 +3,8 @@
 Members: `type` (a URI; "about:blank" when the status says it all), `title`, `status`, `detail`,
 `instance`, and any extension members. This adapter reads back the extensions that
 `render(error, to="problem+json")` writes: `kind`, `param`, `code`, `request_id`, `retry_after`,
-`retryable`. Validation problems name their fields in `invalid-params` (RFC 9457's example:
-`[{"name", "reason"}]`) or in `errors` (a list of `{detail, pointer}`, or ASP.NET's
+`retryable` and `details`. Validation problems name their fields in `invalid-params` (RFC 9457's
+example: `[{"name", "reason"}]`) or in `errors` (a list of `{detail, pointer}`, or ASP.NET's
 `{"Field": ["message"]}`); the first one becomes `param`.
 
 Problem types carry no kind of their own, so the kind is the `kind` extension when present, then
@@ -50,7 +50,7 @@ CODES: Final = code_table(
 _CODES_FOLDED: Final = {code.lower(): row for code, row in CODES.items()}
 _MEMBERS: Final = ("type", "title", "status", "detail", "instance")
 _OURS: Final = frozenset(
-    {*_MEMBERS, "kind", "param", "code", "request_id", "retry_after", "retryable"}
+    {*_MEMBERS, "kind", "param", "code", "request_id", "retry_after", "retryable", "details"}
 )
 _KINDS: Final = {kind.value: kind for kind in Kind}
 _POINTER_SKIP: Final = frozenset({"", "#", "body", "query", "path", "header", "data", "attributes"})
@@ -193,6 +193,9 @@ class ProblemDetailsAdapter:
         instance = first_str(doc.get("instance"))
         if instance is not None:
             details["instance"] = instance
+        ours = doc.get("details")
+        if isinstance(ours, dict):
+            details.update(ours)  # the error's own details, as `render` wrote them
         retry_after: float | None = None
         raw_wait = doc.get("retry_after")
         if isinstance(raw_wait, (int, float)) and not isinstance(raw_wait, bool):
@@ -237,6 +240,8 @@ class ProblemDetailsAdapter:
         if error.retry_after is not None:
             body["retry_after"] = whole_seconds(error.retry_after)
         body["retryable"] = error.retryable
+        if error.details:
+            body["details"] = dict(error.details)
         return json_rendered(status, body, error=error, content_type=MEDIA_TYPE)
 
 

@@ -31,11 +31,23 @@ from ._exceptions import (
     UnknownAPIError,
     error_class,
 )
+from ._middleware import ErrorMiddleware
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
 from ._normalize import anormalize, normalize, normalize_parts, normalize_view
+from ._otel import otel_attributes
 from ._raising import araise_for_error, raise_for_error
 from ._registry import detect, get_adapter, register_adapter, register_host, registered_adapters
+from ._render import render, render_response_text
 from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
+from ._sse import (
+    SSEDecoder,
+    SSEEvent,
+    aiter_sse_events,
+    araise_for_error_events,
+    error_from_event,
+    iter_sse_events,
+    raise_for_error_events,
+)
 from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
 __version__ = "0.1.0.dev0"
@@ -48,6 +60,7 @@ __all__ = [
     "CanonicalError",
     "ConcurrencyLimitedError",
     "ConflictError",
+    "ErrorMiddleware",
     "FeatureNotAvailableError",
     "Headers",
     "InternalServerError",
@@ -61,26 +74,36 @@ __all__ = [
     "ResponseView",
     "RunCancelledError",
     "RunFailedError",
+    "SSEDecoder",
+    "SSEEvent",
     "UnavailableError",
     "UnknownAPIError",
     "__version__",
+    "aiter_sse_events",
     "anormalize",
     "araise_for_error",
+    "araise_for_error_events",
     "converter",
     "detect",
     "error_class",
+    "error_from_event",
     "from_dict",
     "from_json",
     "get_adapter",
+    "iter_sse_events",
     "json_schema",
     "kind_for_status",
     "normalize",
     "normalize_parts",
     "normalize_view",
+    "otel_attributes",
     "raise_for_error",
+    "raise_for_error_events",
     "register_adapter",
     "register_host",
     "registered_adapters",
+    "render",
+    "render_response_text",
     "status_for_kind",
     "to_dict",
     "to_json",

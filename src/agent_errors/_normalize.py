@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from . import _sse
 from ._finish import finish_fields
 from ._model import CanonicalError, Kind, kind_for_status
 from ._registry import detect, generic_adapter
@@ -116,8 +117,14 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
         ValueError: `provider` names no registered adapter.
     """
     status = view.status
-    if (status is None or status < 400) and not view.body:
-        return None
+    if not view.body:
+        if status is None or status < 400:
+            return None
+    elif view.content_type == "text/event-stream":
+        # An event stream (even one that began with a 200) may carry its error as an event.
+        found = _sse.error_in_view(view, provider)
+        if found is not None:
+            return found
     adapter = detect(view, provider)  # raises ValueError for an unknown provider: API misuse
     try:
         error = adapter.parse(view)

@@ -45,6 +45,7 @@ BUILTIN_ADAPTERS: Final = (
     "agents_sdk",
     "problem_details",
     "google_rpc",
+    "canonical",
     "generic",
 )
 

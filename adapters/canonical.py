@@ -1,0 +1,101 @@
+"""The canonical form itself: `{"error": <CanonicalError as agent_errors.to_dict writes it>}`.
+
+This is what a gateway sends when it answers in agent-errors' own format
+(`agent_errors.render(error, to="canonical")`). Reading it back gives the same error: every field
+travels in the body, so the original provider's name and the error's own status (None for an error
+from a stream) survive, whatever status the response itself carries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Final
+
+from agent_errors._model import CanonicalError, Kind
+from agent_errors._serialize import to_dict
+from agent_errors.adapter_kit import (
+    ErrorCode,
+    Rendered,
+    ResponseView,
+    build_error,
+    code_table,
+    default_status,
+    first_str,
+    json_rendered,
+)
+
+NAME: Final = "canonical"
+HOSTS: Final[tuple[str, ...]] = ()
+
+# The codes of this format are the kinds themselves.
+CODES: Final = code_table(
+    *(ErrorCode(kind.value, kind, kind.default_status, f"kind {kind.value}") for kind in Kind)
+)
+_KINDS: Final = {kind.value: kind for kind in Kind}
+_SIGNATURE: Final = ("kind", "message", "retryable", "provider")
+
+
+def _document(view: ResponseView) -> Mapping[str, Any] | None:
+    err = view.error_object
+    if err is None or not all(key in err for key in _SIGNATURE):
+        return None
+    if err.get("kind") not in _KINDS or not isinstance(err.get("retryable"), bool):
+        return None
+    return err
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _retry_after(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    seconds = float(value)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+class CanonicalAdapter:
+    """Reads and writes agent-errors' own JSON form of a `CanonicalError`."""
+
+    name = NAME
+    hosts = HOSTS
+    codes = CODES
+
+    def sniff(self, view: ResponseView) -> float:
+        """0.99 for an `error` object with kind, message, retryable and provider; else 0."""
+        return 0.99 if _document(view) is not None else 0.0
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the error the body describes; None when the body is not in this form."""
+        err = _document(view)
+        if err is None:
+            return None
+        kind = _KINDS[err["kind"]]
+        status: Any = view.status
+        if "status" in err:
+            raw = err["status"]
+            ok = isinstance(raw, int) and not isinstance(raw, bool) and 100 <= raw <= 999
+            status = raw if ok else None
+        details = err.get("details")
+        return build_error(
+            view,
+            provider=first_str(err.get("provider")) or NAME,
+            kind=kind,
+            message=first_str(err.get("message")),
+            code=_optional_str(err.get("code")),
+            param=_optional_str(err.get("param")),
+            details=dict(details) if isinstance(details, dict) else None,
+            retryable=err["retryable"],
+            status=status,
+            retry_after=_retry_after(err.get("retry_after")),
+            request_id=_optional_str(err.get("request_id")),
+        )
+
+    def render(self, error: CanonicalError) -> Rendered:
+        """Render `{"error": to_dict(error)}` with the error's status (or its kind's)."""
+        return json_rendered(default_status(error), {"error": to_dict(error)}, error=error)
+
+
+ADAPTER: Final = CanonicalAdapter()

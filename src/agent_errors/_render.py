@@ -1,0 +1,172 @@
+"""render(): a `CanonicalError` written as an HTTP response in any format we can read.
+
+Formats: `"canonical"` (our own JSON, read back by the `canonical` adapter), `"problem+json"`
+(RFC 9457 problem details, our fields as extension members) and the name of any registered
+adapter, which renders the way that provider would send the error. Whatever the format, the
+response carries `Retry-After` (whole seconds, rounded up) when the error has a retry_after and
+`X-Request-Id` when it has a request id, and no header holds a control character.
+"""
+
+from __future__ import annotations
+
+import http
+import re
+from collections.abc import Iterable
+from typing import Final
+
+from ._model import CanonicalError
+from ._normalize import normalize_parts
+from ._registry import get_adapter, registered_adapters
+from .adapter_kit import Rendered, default_status, hint_headers
+
+__all__ = [
+    "CANONICAL",
+    "PROBLEM_DETAILS",
+    "PROBLEM_JSON",
+    "formats",
+    "render",
+    "render_response_text",
+]
+
+CANONICAL: Final = "canonical"
+"""Our own JSON: `{"error": agent_errors.to_dict(error)}`."""
+
+PROBLEM_JSON: Final = "problem+json"
+"""RFC 9457 problem details, `Content-Type: application/problem+json`, with our fields as
+extension members (`kind`, `code`, `param`, `retryable`, `retry_after`, `request_id`, `details`);
+written and read by the `problem_details` adapter."""
+
+PROBLEM_DETAILS: Final = "problem_details"
+"""The adapter that writes and reads problem+json: the one definition of that format."""
+
+_ALIASES: Final = {"problem": PROBLEM_JSON, "problem_json": PROBLEM_JSON, "rfc9457": PROBLEM_JSON}
+
+# Header names are RFC 9110 tokens; values keep visible ASCII, space and Latin-1 letters only:
+# CR, LF, tab, DEL and the C1 controls never reach a header.
+_TOKEN_RE: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_UNSAFE_VALUE_RE: Final = re.compile(r"[^\x20-\x7e\xa0-\xff]")
+
+
+def formats() -> tuple[str, ...]:
+    """Return every format `render` accepts: `problem+json`, then the adapters' names."""
+    return (PROBLEM_JSON, *sorted(registered_adapters()))
+
+
+def render(error: CanonicalError, to: str = PROBLEM_JSON) -> Rendered:
+    """Return `error` as an HTTP response (`.status`, `.headers`, `.body`) in format `to`.
+
+    `to` is `"problem+json"` (also `"problem"`), `"canonical"`, or an adapter's name.
+
+    Raises:
+        TypeError: `error` is not a `CanonicalError`.
+        ValueError: `to` names no format.
+    """
+    if not isinstance(error, CanonicalError):  # type: ignore[redundant-expr,unused-ignore]
+        msg = f"render() takes a CanonicalError, not {type(error).__name__}"  # type: ignore[unreachable]
+        raise TypeError(msg)
+    name = _ALIASES.get(to, to)
+    try:
+        adapter = get_adapter(PROBLEM_DETAILS if name == PROBLEM_JSON else name)
+    except (ValueError, TypeError):
+        msg = f"unknown format {to!r}; known formats: {', '.join(formats())}"
+        raise ValueError(msg) from None
+    return _finish(adapter.render(error), error)
+
+
+def _finish(rendered: Rendered, error: CanonicalError) -> Rendered:
+    """Make any adapter's output safe and complete: clean headers, the hint headers, a status."""
+    headers: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name, value in rendered.headers:
+        clean_name = str(name).strip()
+        if not _TOKEN_RE.match(clean_name):
+            continue
+        headers.append((clean_name, safe_header_value(str(value))))
+        seen.add(clean_name.lower())
+    for name, value in hint_headers(error):
+        if name not in seen:
+            headers.append((name, safe_header_value(value)))
+    headers = [(name, value) for name, value in headers if value]
+    status = rendered.status
+    # A run result may be rendered as the 200 that carried it; anything not a status is not.
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        status = default_status(error)
+    return Rendered(status=status, headers=tuple(headers), body=bytes(rendered.body))
+
+
+def safe_header_value(value: str) -> str:
+    """Return `value` without control characters (CR, LF, tab, DEL, C1) or non-Latin-1 text."""
+    return _UNSAFE_VALUE_RE.sub("", value).strip()
+
+
+def render_response_text(
+    text: str | bytes,
+    *,
+    to: str = PROBLEM_JSON,
+    provider: str | None = None,
+    status: int | None = None,
+) -> str:
+    """Rewrite a captured response (as `curl -i` prints it, or a bare body) in format `to`.
+
+    `status` is used when `text` is a bare body. Returns the rendered response as HTTP text:
+    a status line, headers, a blank line and the body.
+
+    Raises:
+        ValueError: `to` or `provider` names no format, or `text` holds no error.
+    """
+    raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    found_status, headers, body = split_raw_response(raw)
+    if found_status is None:
+        found_status = status
+    error = normalize_parts(found_status, headers, body, provider=provider)
+    if error is None:
+        msg = "the response carries no error"
+        raise ValueError(msg)
+    return format_rendered(render(error, to=to))
+
+
+def format_rendered(rendered: Rendered) -> str:
+    """Return `rendered` as HTTP/1.1 response text (status line, headers, blank line, body)."""
+    try:
+        phrase = http.HTTPStatus(rendered.status).phrase
+    except ValueError:
+        phrase = ""
+    lines = [f"HTTP/1.1 {rendered.status} {phrase}".rstrip()]
+    lines.extend(f"{name}: {value}" for name, value in rendered.headers)
+    return "\n".join(lines) + "\n\n" + rendered.body.decode("utf-8", "replace")
+
+
+_STATUS_LINE_RE: Final = re.compile(r"^HTTP/\S+\s+(\d{3})\b")
+_BLANK_LINE_RE: Final = re.compile(r"\r?\n\r?\n")
+
+
+def split_raw_response(text: str) -> tuple[int | None, list[tuple[str, str]], str]:
+    """Split `curl -i` output into (status, headers, body); a bare body gives (None, [], text).
+
+    Interim responses (`100 Continue`) and proxy `CONNECT` answers before the final response are
+    skipped.
+    """
+    rest = text.lstrip("\ufeff \t\r\n")
+    status: int | None = None
+    headers: list[tuple[str, str]] = []
+    while _STATUS_LINE_RE.match(rest):
+        parts = _BLANK_LINE_RE.split(rest, maxsplit=1)
+        head, rest = parts[0], parts[1] if len(parts) > 1 else ""
+        lines = head.splitlines()
+        match = _STATUS_LINE_RE.match(lines[0])
+        assert match is not None
+        status = int(match.group(1))
+        headers = list(_header_lines(lines[1:]))
+        if not _STATUS_LINE_RE.match(rest.lstrip("\r\n")):
+            break
+        rest = rest.lstrip("\r\n")
+    if status is None:
+        return None, [], text
+    return status, headers, rest
+
+
+def _header_lines(lines: Iterable[str]) -> Iterable[tuple[str, str]]:
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            yield name.strip(), value.strip()
