@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from ._model import CanonicalError, Kind
-from ._testing_mode import testing_attempts
+from ._testing_mode import is_testing, testing_attempts
 
 if TYPE_CHECKING:
     from ._store import Store
@@ -390,7 +390,7 @@ class RetryPolicy:
                 delay, reason = server, "server_delay"
         if self.deadline is not None and elapsed + delay > self.deadline:
             return no.refuse("deadline")
-        if cap is not None:
+        if is_testing():
             delay = 0.0
         return attrs.evolve(no, retry=True, delay=delay, reason=reason)
 
