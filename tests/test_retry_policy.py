@@ -6,6 +6,7 @@ import itertools
 from email.utils import formatdate
 
 import attrs
+import httpx
 import pytest
 
 import agent_errors as ae
@@ -199,8 +200,6 @@ def test_rate_limit_is_safe_for_any_method():
 
 
 def test_connect_failure_is_safe_for_any_method_but_a_read_timeout_is_not():
-    import httpx
-
     request = httpx.Request("POST", "https://example.com/x")
     connect = ae.error_from_exception(httpx.ConnectError("refused", request=request))
     read = ae.error_from_exception(httpx.ReadTimeout("slow", request=request))
@@ -404,7 +403,10 @@ def test_agentgate_three_attempts_in_all():
 
 def test_agents_sdk_honours_its_60_second_retry_after():
     policy = ae.RetryPolicy.for_provider("agents_sdk")
-    body = b'{"error":{"code":"rate_limit_exceeded","message":"slow down","status":429,"retryAfter":60}}'
+    body = (
+        b'{"error":{"code":"rate_limit_exceeded","message":"slow down",'
+        b'"status":429,"retryAfter":60}}'
+    )
     decision = policy.decide(err(429, body), attempt=1)
     assert (decision.retry, decision.delay) == (True, 60.0)
 

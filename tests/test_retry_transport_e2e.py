@@ -8,6 +8,7 @@ chunked 200 one chunk at a time. Every test runs once per transport (sync, async
 from __future__ import annotations
 
 import collections
+import contextlib
 import socket
 import struct
 import threading
@@ -84,10 +85,8 @@ class Gateway:
 
     def stop(self) -> None:
         self.stopped.set()
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
-        except OSError:
-            pass
         self.thread.join(timeout=5)
         for handler in self.handlers:
             handler.join(timeout=5)

@@ -52,8 +52,7 @@ def test_bucket_is_thread_safe():
     wins: list[bool] = []
 
     def worker() -> None:
-        for _ in range(100):
-            wins.append(store.withdraw("b", 1, capacity=250))
+        wins.extend(store.withdraw("b", 1, capacity=250) for _ in range(100))
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for thread in threads:
