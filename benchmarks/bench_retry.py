@@ -28,7 +28,7 @@ import httpx
 
 import agent_errors as ae
 
-_OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"
+_OK = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}'
 
 
 def _serve(port_out: Any, stop: Any) -> None:  # pragma: no cover - runs in the child process
@@ -91,7 +91,8 @@ def bench_overhead(quick: bool) -> list[tuple[str, float, float]]:
         request = httpx.Request("GET", f"http://127.0.0.1:{port}/api/v1/cloud/agents")
         bare = httpx.HTTPTransport()
         retry = ae.RetryTransport(httpx.HTTPTransport())
-        rows.append(("2xx over loopback HTTP", *_compare(_get(bare, request), _get(retry, request), repeats, number)))
+        timings = _compare(_get(bare, request), _get(retry, request), repeats, number)
+        rows.append(("2xx over loopback HTTP", *timings))
         bare.close()
         retry.close()
     finally:
@@ -103,7 +104,8 @@ def bench_overhead(quick: bool) -> list[tuple[str, float, float]]:
     mock = httpx.MockTransport(lambda request: httpx.Response(200, content=b'{"ok":true}'))
     request = httpx.Request("GET", "https://api.qoder.com/api/v1/cloud/agents")
     wrapped = ae.RetryTransport(mock)
-    rows.append(("2xx over MockTransport", *_compare(_get(mock, request), _get(wrapped, request), repeats, number * 5)))
+    timings = _compare(_get(mock, request), _get(wrapped, request), repeats, number * 5)
+    rows.append(("2xx over MockTransport", *timings))
     return rows
 
 
@@ -238,7 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rows is None:
         print("error path vs openai SDK: skipped (openai is not installed; pip install '.[bench]')")
         return 0
-    print("Error path: normalize + decide vs openai SDK (median µs per response; ratio = openai / ours)")
+    print("Error path: normalize + decide vs the openai SDK's own")
+    print("(median µs per response; ratio = openai / ours)")
     print(f"{'case':<28} {'openai µs':>9} {'ours µs':>9} {'ratio':>7}")
     ratios = []
     for name, theirs, ours in rows:
