@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from email.utils import formatdate
 
 import attrs
@@ -433,8 +434,6 @@ def test_many_attempts_never_raise():
 
 
 def test_decision_as_dict_is_json_ready():
-    import json
-
     decision = ae.RetryPolicy.for_provider("qoder").decide(
         err(501, QODER_501, provider="qoder"), attempt=1
     )
