@@ -304,3 +304,10 @@ async def test_async_final_exception_and_store_calls():
 @pytest.mark.anyio
 async def test_default_async_sleep_is_anyio():
     await _anyio_sleep(0)
+
+
+def test_route_cache_stays_bounded():
+    retry = ae.RetryTransport(httpx.MockTransport(lambda request: httpx.Response(204)))
+    for index in range(1100):
+        retry.handle_request(httpx.Request("GET", f"https://h{index}.example/"))
+    assert 0 < len(retry._flow.routes) <= 1024

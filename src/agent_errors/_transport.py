@@ -42,6 +42,7 @@ EXTENSION: Final = "agent_errors.retry"
 
 _logger = logging.getLogger("agent_errors")
 _READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_MAX_ROUTES: Final = 1024
 _FIRST_TRY: dict[str | None, RetryRecord] = {}  # the one record every first-try success shares
 
 
@@ -118,6 +119,22 @@ def _log(decision: Decision, request: httpx.Request, provider: str | None) -> No
         )
 
 
+class _Route:
+    """Where a host's requests go: provider, policy, store scope, and the constant operations."""
+
+    __slots__ = ("cooldown", "deposit", "policy", "provider", "scope")
+
+    def __init__(self, provider: str | None, policy: RetryPolicy, scope: str) -> None:
+        self.provider = provider
+        self.policy = policy
+        self.scope = scope
+        self.cooldown: _Op = (COOLDOWN, scope)
+        budget = policy.budget
+        self.deposit: _Op | None = (
+            None if budget is None else (DEPOSIT, scope, budget.refund, budget.capacity)
+        )
+
+
 class _Flow:
     """The retry flow shared by both transports: configuration plus the `run` generator."""
 
@@ -133,10 +150,10 @@ class _Flow:
         self.provider = provider
         self.clock = clock
         self.on_retry = on_retry
-        self.routes: dict[str, tuple[str | None, RetryPolicy, str]] = {}
+        self.routes: dict[str, _Route] = {}
 
-    def route(self, host: str) -> tuple[str | None, RetryPolicy, str]:
-        """Return (provider, policy, store scope) for a host, cached per transport."""
+    def route(self, host: str) -> _Route:
+        """Return the provider, policy and store scope for a host, cached per transport."""
         route = self.routes.get(host)
         if route is None:
             provider = self.provider
@@ -146,7 +163,9 @@ class _Flow:
                 adapter = _REGISTRY.for_host(host)
                 provider = None if adapter is None else adapter.name
             policy = self.policy or RetryPolicy.for_provider(provider)
-            route = self.routes[host] = (provider, policy, f"{provider or 'generic'}:{host}")
+            if len(self.routes) >= _MAX_ROUTES:  # a proxy to endless hosts must not grow forever
+                self.routes.clear()
+            route = self.routes[host] = _Route(provider, policy, f"{provider or 'generic'}:{host}")
         return route
 
     def run(self, request: httpx.Request) -> Generator[_Op, Any, httpx.Response]:
@@ -154,7 +173,8 @@ class _Flow:
 
         Raises the last transport exception when the final attempt got no response.
         """
-        provider, policy, scope = self.route(request.url.host)
+        route = self.route(request.url.host)
+        provider, policy, scope = route.provider, route.policy, route.scope
         method = request.method
         key = None if method in _READ_METHODS else self._idempotency_key(request, policy)
         budget = policy.budget
@@ -164,7 +184,7 @@ class _Flow:
         attempt = 0
         while True:
             # Before the first attempt only: a retry's own delay already covers the server's.
-            wait = (yield (COOLDOWN, scope)) if attempt == 0 else 0.0
+            wait = (yield route.cooldown) if attempt == 0 else 0.0
             if wait > 0 and not is_testing():
                 ceiling = policy.max_server_delay
                 late = policy.deadline is not None and clock() - start + wait > policy.deadline
@@ -179,8 +199,8 @@ class _Flow:
             if isinstance(result, httpx.Response):
                 response = result
                 if response.status_code < 400:
-                    if budget is not None:
-                        yield (DEPOSIT, scope, budget.refund, budget.capacity)
+                    if route.deposit is not None:
+                        yield route.deposit
                     return self._finish(response, attempt, decisions, key, provider)
                 error: CanonicalError | None = yield (INSPECT, response, self.provider)
                 if error is None:
