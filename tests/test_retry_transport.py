@@ -311,3 +311,16 @@ def test_route_cache_stays_bounded():
     for index in range(1100):
         retry.handle_request(httpx.Request("GET", f"https://h{index}.example/"))
     assert 0 < len(retry._flow.routes) <= 1024
+
+
+def test_a_cooldown_above_the_ceiling_is_not_waited_and_no_budget_means_no_store_calls():
+    clock = Clock()
+    store = ae.MemoryStore(clock=clock)
+    store.extend_cooldown("generic:x.io", 500)
+    slept: list[float] = []
+    policy = ae.RetryPolicy(budget=None, max_server_delay=60, random=lambda: 0.0)
+    script = Script(httpx.Response(500), httpx.Response(200))
+    retry = transport(script, policy=policy, store=store, clock=clock, sleep=slept.append)
+    assert retry.handle_request(httpx.Request("GET", "https://x.io/")).status_code == 200
+    assert slept == []  # 500 s is above the ceiling; the retry's own backoff was 0
+    assert store.tokens("generic:x.io", capacity=10) == 10
