@@ -18,6 +18,7 @@ What the flow guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -43,6 +44,7 @@ EXTENSION: Final = "agent_errors.retry"
 _logger = logging.getLogger("agent_errors")
 _READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _MAX_ROUTES: Final = 1024
+_MAX_ERROR_BODY: Final = 8 * 1024 * 1024
 _FIRST_TRY: dict[str | None, RetryRecord] = {}  # the one record every first-try success shares
 
 
@@ -68,13 +70,22 @@ class RetryRecord:
 SEND: Final = 0  # (SEND, request) -> httpx.Response | httpx.TransportError
 COOLDOWN: Final = 1  # (COOLDOWN, scope) -> float
 DEPOSIT: Final = 2  # (DEPOSIT, scope, amount, capacity) -> None
-INSPECT: Final = 3  # (INSPECT, response, provider) -> CanonicalError | None
+INSPECT: Final = 3  # (INSPECT, response, provider, read whole body) -> CanonicalError | None
 CLOSE: Final = 4  # (CLOSE, response) -> None
 SLEEP: Final = 5  # (SLEEP, seconds) -> None
 WITHDRAW: Final = 6  # (WITHDRAW, scope, cost, capacity) -> bool
 EXTEND: Final = 7  # (EXTEND, scope, seconds) -> float
 _Op = tuple[Any, ...]
 OnRetry = Callable[[Decision, httpx.Request], object]
+
+
+def _read_whole(response: httpx.Response) -> bool:
+    # An error body of a reasonable size is read whole, so the response handed back stays
+    # readable; a larger (or endless) one is read only up to the view's cap.
+    length = response.headers.get("content-length")
+    if length is None:
+        return "chunked" not in response.headers.get("transfer-encoding", "")
+    return length.isdigit() and int(length) <= _MAX_ERROR_BODY
 
 
 def _replayable(request: httpx.Request) -> bool:
@@ -202,7 +213,12 @@ class _Flow:
                     if route.deposit is not None:
                         yield route.deposit
                     return self._finish(response, attempt, decisions, key, provider)
-                error: CanonicalError | None = yield (INSPECT, response, self.provider)
+                error: CanonicalError | None = yield (
+                    INSPECT,
+                    response,
+                    self.provider,
+                    _read_whole(response),
+                )
                 if error is None:
                     return self._finish(response, attempt, decisions, key, provider)
             else:
@@ -336,6 +352,10 @@ class RetryTransport(httpx.BaseTransport):
         if tag == DEPOSIT:
             return store.deposit(op[1], op[2], capacity=op[3])
         if tag == INSPECT:
+            if op[3]:
+                # A body that breaks midway leaves a status-only error, as normalize() does.
+                with contextlib.suppress(httpx.HTTPError, httpx.StreamError):
+                    op[1].read()
             return normalize(op[1], provider=op[2])
         if tag == CLOSE:
             return op[1].close()
@@ -416,6 +436,9 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         if tag == DEPOSIT:
             return await store.adeposit(op[1], op[2], capacity=op[3])
         if tag == INSPECT:
+            if op[3]:
+                with contextlib.suppress(httpx.HTTPError, httpx.StreamError):
+                    await op[1].aread()
             return await anormalize(op[1], provider=op[2])
         if tag == CLOSE:
             return await op[1].aclose()
