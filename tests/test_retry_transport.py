@@ -367,3 +367,15 @@ async def test_async_large_error_body_and_broken_body():
     response = await retry.handle_async_request(httpx.Request("GET", "https://x.io/"))
     assert response.status_code == 404
     assert await response.aread() == body
+
+
+def test_log_lines_leave_out_query_and_user_info(caplog):
+    script = Script(httpx.Response(400))
+    with caplog.at_level(logging.INFO, logger="agent_errors"):
+        transport(script).handle_request(
+            httpx.Request("GET", "https://user:hunter2@x.io:8443/v1/a?api_key=sk-secret123456")
+        )
+    text = caplog.text
+    assert "https://x.io:8443/v1/a" in text
+    assert "hunter2" not in text
+    assert "sk-secret" not in text

@@ -99,6 +99,10 @@ def _replayable(request: httpx.Request) -> bool:
 def _log(decision: Decision, request: httpx.Request, provider: str | None) -> None:
     if not _logger.isEnabledFor(logging.INFO):
         return
+    url = request.url
+    # Scheme, host, port and path only: credentials hide in user-info and query strings.
+    port = f":{url.port}" if url.port is not None else ""
+    where = f"{url.scheme}://{url.host}{port}{url.path}"
     extra = {
         "attempt": decision.attempt,
         "delay": decision.delay,
@@ -111,7 +115,7 @@ def _log(decision: Decision, request: httpx.Request, provider: str | None) -> No
         _logger.info(
             "retrying %s %s in %.2fs after attempt %d (%s, %s)",
             request.method,
-            request.url,
+            where,
             decision.delay,
             decision.attempt,
             decision.kind.value,
@@ -122,7 +126,7 @@ def _log(decision: Decision, request: httpx.Request, provider: str | None) -> No
         _logger.info(
             "not retrying %s %s after attempt %d (%s, %s)",
             request.method,
-            request.url,
+            where,
             decision.attempt,
             decision.kind.value,
             decision.reason,
