@@ -7,7 +7,8 @@ and async shells carry them out. Nothing is mirrored between the two.
 What the flow guarantees:
 
 - a response below 400 is passed through untouched and unread (a stream stays a stream);
-- an error response is read only up to the view's cap, and closed when it is discarded;
+- an error response is read (whole up to 8 MiB, a chunked one up to the view's cap) to decide on
+  it, closed when it is discarded, and left readable when it is the one returned;
 - a request is re-sent only when the engine says so, and never once its response was handed over
   (an established stream is never re-sent: that is the caller's to resume);
 - writes to providers that honour an idempotency header get one, the same on every retry;
