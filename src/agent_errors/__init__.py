@@ -33,11 +33,14 @@ from ._exceptions import (
 )
 from ._middleware import ErrorMiddleware
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
+from ._network import error_from_exception
 from ._normalize import anormalize, normalize, normalize_parts, normalize_view
 from ._otel import otel_attributes
 from ._raising import araise_for_error, raise_for_error
 from ._registry import detect, get_adapter, register_adapter, register_host, registered_adapters
 from ._render import render, render_response_text
+from ._retry import REASONS as RETRY_REASONS
+from ._retry import Decision, Jitter, RetryBudget, RetryPolicy
 from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
 from ._sse import (
     SSEDecoder,
@@ -48,34 +51,47 @@ from ._sse import (
     iter_sse_events,
     raise_for_error_events,
 )
+from ._store import MemoryStore, Store
+from ._testing_mode import is_testing, set_testing
+from ._transport import AsyncRetryTransport, RetryRecord, RetryTransport
 from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "DEFAULT_BODY_CAP",
+    "RETRY_REASONS",
     "APITimeoutError",
     "AgentAPIError",
+    "AsyncRetryTransport",
     "AuthenticationError",
     "CanonicalError",
     "ConcurrencyLimitedError",
     "ConflictError",
+    "Decision",
     "ErrorMiddleware",
     "FeatureNotAvailableError",
     "Headers",
     "InternalServerError",
     "InvalidRequestError",
+    "Jitter",
     "Kind",
+    "MemoryStore",
     "NetworkError",
     "NotFoundError",
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitedError",
     "ResponseView",
+    "RetryBudget",
+    "RetryPolicy",
+    "RetryRecord",
+    "RetryTransport",
     "RunCancelledError",
     "RunFailedError",
     "SSEDecoder",
     "SSEEvent",
+    "Store",
     "UnavailableError",
     "UnknownAPIError",
     "__version__",
@@ -87,9 +103,11 @@ __all__ = [
     "detect",
     "error_class",
     "error_from_event",
+    "error_from_exception",
     "from_dict",
     "from_json",
     "get_adapter",
+    "is_testing",
     "iter_sse_events",
     "json_schema",
     "kind_for_status",
@@ -104,6 +122,7 @@ __all__ = [
     "registered_adapters",
     "render",
     "render_response_text",
+    "set_testing",
     "status_for_kind",
     "to_dict",
     "to_json",

@@ -1,0 +1,459 @@
+"""httpx transports that retry per the engine: `RetryTransport` and `AsyncRetryTransport`.
+
+The whole retry flow is one I/O-free generator (`_Flow.run`), like httpx's `Auth.auth_flow`: it
+yields operations (send, inspect an error response, close, sleep, store calls) and the thin sync
+and async shells carry them out. Nothing is mirrored between the two.
+
+What the flow guarantees:
+
+- a response below 400 is passed through untouched and unread (a stream stays a stream);
+- an error response is read (whole up to 8 MiB, a chunked one up to the view's cap) to decide on
+  it, closed when it is discarded, and left readable when it is the one returned;
+- a request is re-sent only when the engine says so, and never once its response was handed over
+  (an established stream is never re-sent: that is the caller's to resume);
+- writes to providers that honour an idempotency header get one, the same on every retry;
+- every attempt's decision is recorded on the response
+  (`response.extensions["agent_errors.retry"]`), logged on the `agent_errors` logger and
+  passed to `on_retry`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, Final
+
+import attrs
+import httpx
+
+from ._model import CanonicalError
+from ._network import error_from_exception
+from ._normalize import anormalize, normalize
+from ._registry import _REGISTRY
+from ._retry import IDEMPOTENCY_HEADERS, Decision, RetryPolicy
+from ._store import MemoryStore, Store
+from ._testing_mode import is_testing
+
+__all__ = ["EXTENSION", "AsyncRetryTransport", "RetryRecord", "RetryTransport"]
+
+EXTENSION: Final = "agent_errors.retry"
+"""The key of the `RetryRecord` in `response.extensions`."""
+
+_logger = logging.getLogger("agent_errors")
+_READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_MAX_ROUTES: Final = 1024
+_MAX_ERROR_BODY: Final = 8 * 1024 * 1024
+_FIRST_TRY: dict[str | None, RetryRecord] = {}  # the one record every first-try success shares
+
+
+@attrs.frozen
+class RetryRecord:
+    """What the transport did for one request, attached to the response it returned.
+
+    Attributes:
+        attempts: How many times the request was sent.
+        decisions: The decision taken after each failed attempt, in order.
+        idempotency_key: The idempotency key the request carried (added or the caller's).
+        provider: The provider whose rules applied, when known.
+    """
+
+    attempts: int
+    decisions: tuple[Decision, ...] = ()
+    idempotency_key: str | None = None
+    provider: str | None = None
+
+
+# The operations the flow yields, as (tag, *arguments) tuples: cheap to build on every request.
+# Each shell answers them; nothing else does I/O.
+SEND: Final = 0  # (SEND, request) -> httpx.Response | httpx.TransportError
+COOLDOWN: Final = 1  # (COOLDOWN, scope) -> float
+DEPOSIT: Final = 2  # (DEPOSIT, scope, amount, capacity) -> None
+INSPECT: Final = 3  # (INSPECT, response, provider, read whole body) -> CanonicalError | None
+CLOSE: Final = 4  # (CLOSE, response) -> None
+SLEEP: Final = 5  # (SLEEP, seconds) -> None
+WITHDRAW: Final = 6  # (WITHDRAW, scope, cost, capacity) -> bool
+EXTEND: Final = 7  # (EXTEND, scope, seconds) -> float
+_Op = tuple[Any, ...]
+OnRetry = Callable[[Decision, httpx.Request], object]
+
+
+def _read_whole(response: httpx.Response) -> bool:
+    # An error body of a reasonable size is read whole, so the response handed back stays
+    # readable; a larger (or endless) one is read only up to the view's cap.
+    length = response.headers.get("content-length")
+    if length is None:
+        return "chunked" not in response.headers.get("transfer-encoding", "")
+    return length.isdigit() and int(length) <= _MAX_ERROR_BODY
+
+
+def _replayable(request: httpx.Request) -> bool:
+    try:
+        request.content  # noqa: B018 - raises RequestNotRead for a one-shot stream body
+    except httpx.RequestNotRead:
+        return False
+    return True
+
+
+def _log(decision: Decision, request: httpx.Request, provider: str | None) -> None:
+    if not _logger.isEnabledFor(logging.INFO):
+        return
+    url = request.url
+    # Scheme, host, port and path only: credentials hide in user-info and query strings.
+    port = f":{url.port}" if url.port is not None else ""
+    where = f"{url.scheme}://{url.host}{port}{url.path}"
+    extra = {
+        "attempt": decision.attempt,
+        "delay": decision.delay,
+        "reason": decision.reason,
+        "kind": decision.kind.value,
+        "request_id": decision.request_id,
+        "provider": provider,
+    }
+    if decision.retry:
+        _logger.info(
+            "retrying %s %s in %.2fs after attempt %d (%s, %s)",
+            request.method,
+            where,
+            decision.delay,
+            decision.attempt,
+            decision.kind.value,
+            decision.reason,
+            extra=extra,
+        )
+    else:
+        _logger.info(
+            "not retrying %s %s after attempt %d (%s, %s)",
+            request.method,
+            where,
+            decision.attempt,
+            decision.kind.value,
+            decision.reason,
+            extra=extra,
+        )
+
+
+class _Route:
+    """Where a host's requests go: provider, policy, store scope, and the constant operations."""
+
+    __slots__ = ("cooldown", "deposit", "policy", "provider", "scope")
+
+    def __init__(self, provider: str | None, policy: RetryPolicy, scope: str) -> None:
+        self.provider = provider
+        self.policy = policy
+        self.scope = scope
+        self.cooldown: _Op = (COOLDOWN, scope)
+        budget = policy.budget
+        self.deposit: _Op | None = (
+            None if budget is None else (DEPOSIT, scope, budget.refund, budget.capacity)
+        )
+
+
+class _Flow:
+    """The retry flow shared by both transports: configuration plus the `run` generator."""
+
+    def __init__(
+        self,
+        *,
+        policy: RetryPolicy | None,
+        provider: str | None,
+        clock: Callable[[], float],
+        on_retry: OnRetry | None,
+    ) -> None:
+        self.policy = policy
+        self.provider = provider
+        self.clock = clock
+        self.on_retry = on_retry
+        self.routes: dict[str, _Route] = {}
+
+    def route(self, host: str) -> _Route:
+        """Return the provider, policy and store scope for a host, cached per transport."""
+        route = self.routes.get(host)
+        if route is None:
+            provider = self.provider
+            if provider is None:
+                if not _REGISTRY.loaded:
+                    _REGISTRY.ensure_loaded()
+                adapter = _REGISTRY.for_host(host)
+                provider = None if adapter is None else adapter.name
+            policy = self.policy or RetryPolicy.for_provider(provider)
+            if len(self.routes) >= _MAX_ROUTES:  # a proxy to endless hosts must not grow forever
+                self.routes.clear()
+            route = self.routes[host] = _Route(provider, policy, f"{provider or 'generic'}:{host}")
+        return route
+
+    def run(self, request: httpx.Request) -> Generator[_Op, Any, httpx.Response]:
+        """Send `request` until it succeeds or the engine says stop; return the last response.
+
+        Raises the last transport exception when the final attempt got no response.
+        """
+        route = self.route(request.url.host)
+        provider, policy, scope = route.provider, route.policy, route.scope
+        method = request.method
+        key = None if method in _READ_METHODS else self._idempotency_key(request, policy)
+        budget = policy.budget
+        clock = self.clock
+        start = clock()
+        decisions: list[Decision] = []
+        attempt = 0
+        while True:
+            # Before the first attempt only: a retry's own delay already covers the server's.
+            wait = (yield route.cooldown) if attempt == 0 else 0.0
+            if wait > 0 and not is_testing():
+                ceiling = policy.max_server_delay
+                late = policy.deadline is not None and clock() - start + wait > policy.deadline
+                # Another request in this scope was told to wait: honour it, within the same
+                # ceiling a server's own delay gets.
+                if not late and (ceiling is None or wait <= ceiling):
+                    yield (SLEEP, wait)
+            attempt += 1
+            result = yield (SEND, request)
+            exc: httpx.TransportError | None = None
+            response: httpx.Response | None = None
+            if isinstance(result, httpx.Response):
+                response = result
+                if response.status_code < 400:
+                    if route.deposit is not None:
+                        yield route.deposit
+                    return self._finish(response, attempt, decisions, key, provider)
+                error: CanonicalError | None = yield (
+                    INSPECT,
+                    response,
+                    self.provider,
+                    _read_whole(response),
+                )
+                if error is None:
+                    return self._finish(response, attempt, decisions, key, provider)
+            else:
+                exc = result
+                error = error_from_exception(result, provider=provider or "generic", method=method)
+            if self.policy is None and provider is None:
+                policy = RetryPolicy.for_provider(error.provider)
+                budget = policy.budget
+            decision = policy.decide(
+                error,
+                attempt=attempt,
+                method=method,
+                idempotency_key=key,
+                elapsed=clock() - start,
+            )
+            if decision.retry and not _replayable(request):
+                decision = decision.refuse("body_not_replayable")
+            if decision.retry and budget is not None:
+                allowed = yield (WITHDRAW, scope, budget.cost(error), budget.capacity)
+                if not allowed:
+                    decision = decision.refuse("budget_exhausted")
+            decisions.append(decision)
+            _log(decision, request, provider)
+            if error.retry_after:
+                # Everyone sharing this scope waits too, not only this request.
+                yield (EXTEND, scope, error.retry_after)
+            if not decision.retry:
+                if response is not None:
+                    return self._finish(response, attempt, decisions, key, provider)
+                assert exc is not None
+                raise exc
+            if self.on_retry is not None:
+                self.on_retry(decision, request)
+            if response is not None:
+                yield (CLOSE, response)
+            if decision.delay > 0:
+                yield (SLEEP, decision.delay)
+
+    @staticmethod
+    def _idempotency_key(request: httpx.Request, policy: RetryPolicy) -> str | None:
+        headers = request.headers
+        for name in IDEMPOTENCY_HEADERS:
+            value: str | None = headers.get(name)
+            if value:
+                return value
+        header = policy.idempotency_header
+        if header is None:
+            return None
+        key = str(uuid.uuid4())
+        headers[header] = key  # set once: every retry re-sends this same request object
+        return key
+
+    @staticmethod
+    def _finish(
+        response: httpx.Response,
+        attempts: int,
+        decisions: list[Decision],
+        key: str | None,
+        provider: str | None,
+    ) -> httpx.Response:
+        if not decisions and key is None:
+            record = _FIRST_TRY.get(provider)
+            if record is None:
+                record = _FIRST_TRY[provider] = RetryRecord(1, (), None, provider)
+        else:
+            record = RetryRecord(attempts, tuple(decisions), key, provider)
+        response.extensions[EXTENSION] = record
+        return response
+
+
+class RetryTransport(httpx.BaseTransport):
+    """An httpx transport that retries per `RetryPolicy`, wrapping any other transport.
+
+    ```python
+    client = httpx.Client(transport=ae.RetryTransport(provider="qoder"))
+    ```
+
+    Args:
+        transport: The transport to wrap (default: a new `httpx.HTTPTransport`).
+        policy: The rules (default: the provider's, from `RetryPolicy.for_provider`).
+        provider: The provider's adapter name; by default found from the request host.
+        sleep: Called with the seconds to wait (default `time.sleep`).
+        store: Where cooldowns and the retry budget live (default: a `MemoryStore` of its own).
+        clock: Monotonic seconds, for the deadline (default `time.monotonic`).
+        on_retry: Called with the `Decision` and the request before each retry's wait.
+    """
+
+    def __init__(
+        self,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        provider: str | None = None,
+        sleep: Callable[[float], object] | None = None,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        on_retry: OnRetry | None = None,
+    ) -> None:
+        self._transport = transport if transport is not None else httpx.HTTPTransport()
+        self._flow = _Flow(policy=policy, provider=provider, clock=clock, on_retry=on_retry)
+        self._sleep = sleep if sleep is not None else time.sleep
+        self._store: Store = store if store is not None else MemoryStore(clock=clock)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request`, retrying as the policy decides; return the final response.
+
+        Raises:
+            httpx.TransportError: The last attempt got no response (the original exception).
+        """
+        flow = self._flow.run(request)
+        value: Any = None
+        try:
+            while True:
+                value = self._perform(flow.send(value))
+        except StopIteration as stop:
+            response: httpx.Response = stop.value
+            return response
+        finally:
+            flow.close()
+
+    def _perform(self, op: _Op) -> Any:
+        tag = op[0]
+        if tag == SEND:
+            try:
+                return self._transport.handle_request(op[1])
+            except httpx.TransportError as exc:
+                return exc
+        store = self._store
+        if tag == COOLDOWN:
+            return store.cooldown_remaining(op[1])
+        if tag == DEPOSIT:
+            return store.deposit(op[1], op[2], capacity=op[3])
+        if tag == INSPECT:
+            if op[3]:
+                # A body that breaks midway leaves a status-only error, as normalize() does.
+                with contextlib.suppress(httpx.HTTPError, httpx.StreamError):
+                    op[1].read()
+            return normalize(op[1], provider=op[2])
+        if tag == CLOSE:
+            return op[1].close()
+        if tag == SLEEP:
+            return self._sleep(op[1])
+        if tag == WITHDRAW:
+            return store.withdraw(op[1], op[2], capacity=op[3])
+        assert tag == EXTEND
+        return store.extend_cooldown(op[1], op[2])
+
+    def close(self) -> None:
+        """Close the wrapped transport."""
+        self._transport.close()
+
+
+async def _anyio_sleep(seconds: float) -> None:
+    import anyio  # noqa: PLC0415 - httpx's own dependency; imported where it is needed
+
+    await anyio.sleep(seconds)
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """The async `RetryTransport`: same flow, same arguments; `sleep` is an async callable.
+
+    Args:
+        transport: The transport to wrap (default: a new `httpx.AsyncHTTPTransport`).
+        policy: The rules (default: the provider's, from `RetryPolicy.for_provider`).
+        provider: The provider's adapter name; by default found from the request host.
+        sleep: Awaited with the seconds to wait (default `anyio.sleep`: asyncio or trio).
+        store: Where cooldowns and the retry budget live (default: a `MemoryStore` of its own).
+        clock: Monotonic seconds, for the deadline (default `time.monotonic`).
+        on_retry: Called with the `Decision` and the request before each retry's wait.
+    """
+
+    def __init__(
+        self,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        provider: str | None = None,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        on_retry: OnRetry | None = None,
+    ) -> None:
+        self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
+        self._flow = _Flow(policy=policy, provider=provider, clock=clock, on_retry=on_retry)
+        self._sleep = sleep if sleep is not None else _anyio_sleep
+        self._store: Store = store if store is not None else MemoryStore(clock=clock)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request`, retrying as the policy decides; return the final response.
+
+        Raises:
+            httpx.TransportError: The last attempt got no response (the original exception).
+        """
+        flow = self._flow.run(request)
+        value: Any = None
+        try:
+            while True:
+                value = await self._perform(flow.send(value))
+        except StopIteration as stop:
+            response: httpx.Response = stop.value
+            return response
+        finally:
+            flow.close()
+
+    async def _perform(self, op: _Op) -> Any:
+        tag = op[0]
+        if tag == SEND:
+            try:
+                return await self._transport.handle_async_request(op[1])
+            except httpx.TransportError as exc:
+                return exc
+        store = self._store
+        if tag == COOLDOWN:
+            return await store.acooldown_remaining(op[1])
+        if tag == DEPOSIT:
+            return await store.adeposit(op[1], op[2], capacity=op[3])
+        if tag == INSPECT:
+            if op[3]:
+                with contextlib.suppress(httpx.HTTPError, httpx.StreamError):
+                    await op[1].aread()
+            return await anormalize(op[1], provider=op[2])
+        if tag == CLOSE:
+            return await op[1].aclose()
+        if tag == SLEEP:
+            return await self._sleep(op[1])
+        if tag == WITHDRAW:
+            return await store.awithdraw(op[1], op[2], capacity=op[3])
+        assert tag == EXTEND
+        return await store.aextend_cooldown(op[1], op[2])
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        await self._transport.aclose()
