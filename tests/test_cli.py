@@ -331,7 +331,10 @@ def test_text_format(capsys: pytest.CaptureFixture[str]) -> None:
 def test_text_format_ends_with_the_decision_lines(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert _cli._decision_lines(agent_errors.CanonicalError(agent_errors.Kind.INTERNAL, "x")) == []
+    internal = agent_errors.CanonicalError(agent_errors.Kind.INTERNAL, "x", provider="qoder")
+    assert _cli._decision_lines(internal) == [
+        "decision: retry in 1.00s (backoff; attempt 1 failed)"
+    ]
     monkeypatch.setattr(_cli, "_decision_lines", lambda error: [f"decision: {error.kind}"])
     _, out, _ = run(capsys, "normalize", "--format", "text", str(EXAMPLES / "gateway-503.http"))
     assert out.splitlines()[-1] == "decision: unavailable"
@@ -348,33 +351,36 @@ def test_problem_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert problem != run_json(capsys, str(EXAMPLES / "agentgate-429.http"))
 
 
-def test_problem_format_uses_the_library_renderer_when_there_is_one(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[tuple[agent_errors.CanonicalError, str]] = []
-
-    class Rendered:
-        body = b'{"type": "about:blank", "status": 503, "title": "from the renderer"}'
-
-    def render(error: agent_errors.CanonicalError, *, to: str) -> Rendered:
-        seen.append((error, to))
-        return Rendered()
-
-    monkeypatch.setattr(agent_errors, "render", render, raising=False)
+def test_problem_format_is_the_library_rendering(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         capsys, "normalize", "--format", "problem", str(EXAMPLES / "gateway-503.http")
     )
     assert code == EXIT_OK
-    assert json.loads(out)["title"] == "from the renderer"
-    assert [(error.status, to) for error, to in seen] == [(503, "problem+json")]
+    doc = run_json(capsys, str(EXAMPLES / "gateway-503.http"))
+    doc.pop("decision")
+    rendered = agent_errors.render(agent_errors.from_dict(doc), to="problem+json")
+    assert json.loads(out) == json.loads(rendered.body)
+
+
+def test_text_and_json_carry_the_retry_decision(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "normalize", "--format", "text", str(EXAMPLES / "qoder-501.http"))
+    assert out.splitlines()[-1].startswith("decision: do not retry (feature_not_available)")
+    assert "x-qoder-beta: managed-agents-2026-04-01" in out
+    doc = run_json(capsys, str(EXAMPLES / "gateway-503.http"))
+    assert doc["decision"]["retry"] is True
+    assert doc["decision"]["delay"] > 0
 
 
 def test_json_format_round_trips_to_the_canonical_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     doc = run_json(capsys, str(EXAMPLES / "qoder-501.http"))
+    decision = doc.pop("decision")
     error = agent_errors.from_dict(doc)
     assert agent_errors.to_dict(error) == doc
+    assert decision["retry"] is False
+    assert decision["reason"] == "feature_not_available"
+    assert decision["fix_headers"] == {"x-qoder-beta": "managed-agents-2026-04-01"}
 
 
 def test_a_success_response_says_there_is_no_error(

@@ -37,6 +37,8 @@ import attrs
 from ._model import CanonicalError, status_phrase
 from ._normalize import normalize_view
 from ._registry import get_adapter, registered_adapters
+from ._render import format_rendered, formats, render
+from ._retry import Decision, RetryPolicy
 from ._serialize import to_dict
 from ._view import DEFAULT_BODY_CAP, ResponseView
 
@@ -261,33 +263,19 @@ def view_from_input(
     )
 
 
+def _decision(error: CanonicalError) -> Decision:
+    """The retry engine's decision after a first failed attempt, under the provider's profile."""
+    return RetryPolicy.for_provider(error.provider).decide(error, attempt=1)
+
+
 def _decision_lines(error: CanonicalError) -> list[str]:
-    """Return the lines that describe the retry decision for `error` (none yet)."""
-    return []
+    """Return the lines that describe the retry decision for `error`."""
+    return [f"decision: {_decision(error).describe()}"]
 
 
 def _problem_document(error: CanonicalError) -> bytes:
     """Return `error` as an RFC 9457 problem details document."""
-    render: Callable[..., Any] | None = getattr(sys.modules["agent_errors"], "render", None)
-    if render is not None:
-        body: bytes = render(error, to="problem+json").body
-        return body
-    status = error.status if error.status is not None and error.status >= 400 else None
-    status = status or error.kind.default_status or 500
-    document: dict[str, Any] = {
-        "type": "about:blank",
-        "title": status_phrase(status).removeprefix(f"HTTP {status} ") or error.kind.value,
-        "status": status,
-        "detail": error.message,
-        "kind": error.kind.value,
-        "retryable": error.retryable,
-    }
-    for name in ("code", "param", "retry_after", "request_id"):
-        value = getattr(error, name)
-        if value is not None:
-            document[name] = value
-    document["provider"] = error.provider
-    return _dumps(document).encode("utf-8")
+    return render(error, to="problem+json").body
 
 
 def _dumps(value: object) -> str:
@@ -334,7 +322,7 @@ def format_text(error: CanonicalError) -> str:
 def format_error(error: CanonicalError, fmt: str) -> str:
     """Return `error` in `fmt`: `json` (`to_dict`), `text` or `problem` (problem+json)."""
     if fmt == "json":
-        return _dumps(to_dict(error)) + "\n"
+        return _dumps({**to_dict(error), "decision": _decision(error).as_dict()}) + "\n"
     if fmt == "problem":
         body = _problem_document(error).decode("utf-8", "replace")
         try:
@@ -375,6 +363,23 @@ def _cmd_normalize(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return EXIT_OK
     _write(out, format_error(error, args.format))
     return EXIT_ERROR_FOUND if args.exit_code else EXIT_OK
+
+
+def _cmd_render(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    if args.provider is not None:
+        _provider(args.provider)
+    if args.to not in ("problem", *formats()):
+        msg = f"unknown format {args.to!r}; known formats: {', '.join(formats())}"
+        raise BadInputError(msg)
+    data, truncated = read_input(args.file)
+    view = view_from_input(data, status=args.status, url=args.url, truncated=truncated)
+    error = normalize_view(view, provider=args.provider)
+    if error is None:
+        _write(err, _no_error_line(view) + "\n")
+        return EXIT_OK
+    text = format_rendered(render(error, to=args.to))
+    _write(out, text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
 
 
 def _code_rows(adapter: object) -> list[dict[str, Any]]:
@@ -507,6 +512,36 @@ def _parser() -> argparse.ArgumentParser:
         help="exit with status 1 when the response carries an error",
     )
     normalize.set_defaults(handler=_cmd_normalize)
+
+    render_cmd = commands.add_parser(
+        "render",
+        help="rewrite a saved error response in another format",
+        description=(
+            "Read a response as `curl -i` prints it (or a bare body with --status), and print "
+            "its error as an HTTP response in another format."
+        ),
+    )
+    render_cmd.add_argument(
+        "file", nargs="?", default=None, metavar="FILE", help="the response; '-' or none: stdin"
+    )
+    render_cmd.add_argument(
+        "--to",
+        required=True,
+        metavar="NAME",
+        help="problem+json, canonical, or an adapter's name (see `agent-errors providers`)",
+    )
+    render_cmd.add_argument("--provider", metavar="NAME", help="skip detection: use this adapter")
+    render_cmd.add_argument(
+        "--status",
+        type=_status_arg,
+        default=_NO_STATUS,
+        metavar="N",
+        help="the HTTP status of a bare body (overrides a status line); 'none' for a run result",
+    )
+    render_cmd.add_argument(
+        "--url", metavar="URL", help="the request URL (its host selects the provider)"
+    )
+    render_cmd.set_defaults(handler=_cmd_render)
 
     providers = commands.add_parser(
         "providers",
