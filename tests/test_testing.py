@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 from unittest import mock
@@ -118,7 +119,7 @@ def test_assert_error_names_every_mismatched_field_with_both_values() -> None:
     assert "kind: expected 'unavailable', got 'rate_limited'" in text
     assert "retry_after: expected 3, got 2.0" in text
     assert "details['feature']: expected 'x', got nothing" in text
-    assert "status" not in text.split("error:")[0]  # equal fields are not listed
+    assert "status" not in text.split("error:", maxsplit=1)[0]  # equal fields are not listed
     assert "error: CanonicalError(kind='rate_limited'" in text
 
 
@@ -145,7 +146,7 @@ def test_assert_error_misuse_raises_type_error() -> None:
     with pytest.raises(TypeError, match="not dict"):
         assert_error({"kind": "internal"}, kind="internal")
     error = ae.CanonicalError(ae.Kind.INTERNAL, "boom")
-    with pytest.raises(TypeError, match="unknown field.*colour"):
+    with pytest.raises(TypeError, match=r"unknown field.*colour"):
         assert_error(error, colour="red")
 
 
@@ -222,7 +223,6 @@ def test_fake_provider_copies_responses_so_scripts_can_be_reused() -> None:
 
 
 def test_fake_provider_copy_drops_content_encoding_of_decoded_bodies() -> None:
-    import gzip
 
     packed = httpx.Response(
         500, headers={"content-encoding": "gzip"}, content=gzip.compress(b"boom")
@@ -241,7 +241,7 @@ def test_fake_provider_exhausted_script() -> None:
         with pytest.raises(AssertionError, match=r"1 scripted step\(s\) were not used.*200"):
             fake.assert_exhausted()
         client.get("https://example.test/")
-        with pytest.raises(ScriptExhaustedError, match="request 3 .*script of 2 step"):
+        with pytest.raises(ScriptExhaustedError, match=r"request 3 .*script of 2 step"):
             client.get("https://example.test/late")
 
 

@@ -108,9 +108,7 @@ _details: Final = st.dictionaries(
 
 
 @st.composite
-def _canonical_error(
-    draw: st.DrawFn, kinds: list[Kind], providers: list[str]
-) -> CanonicalError:
+def _canonical_error(draw: st.DrawFn, kinds: list[Kind], providers: list[str]) -> CanonicalError:
     provider = draw(st.sampled_from(providers))
     kind = draw(st.sampled_from(kinds))
     rows = _rows(get_adapter(provider).codes, kind)

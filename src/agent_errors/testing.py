@@ -71,14 +71,12 @@ def _provider_error(provider: str, kind: Kind, fields: Mapping[str, Any]) -> Can
     unknown = sorted(set(fields) - _ERROR_FIELDS)
     if unknown:
         msg = (
-            f"unknown field(s) {', '.join(unknown)}; "
-            f"fields are: {', '.join(sorted(_ERROR_FIELDS))}"
+            f"unknown field(s) {', '.join(unknown)}; fields are: {', '.join(sorted(_ERROR_FIELDS))}"
         )
         raise TypeError(msg)
     if kind is Kind.NETWORK:
         msg = (
-            "a network error has no response; script an exception instead, "
-            "e.g. httpx.ConnectError"
+            "a network error has no response; script an exception instead, e.g. httpx.ConnectError"
         )
         raise ValueError(msg)
     adapter = get_adapter(provider)
@@ -90,7 +88,9 @@ def _provider_error(provider: str, kind: Kind, fields: Mapping[str, Any]) -> Can
         values["status"] = row.status if row is not None and row.status else kind.default_status
     if not values.get("message"):
         summary = row.summary if row is not None and row.code == values.get("code") else ""
-        values["message"] = summary or synthesize_message(kind, values["status"], values["code"])
+        values["message"] = summary or synthesize_message(
+            kind, values["status"], values.get("code")
+        )
     if "retryable" not in values and row is not None and row.code == values.get("code"):
         values["retryable"] = row.is_retryable
     return CanonicalError(kind=kind, provider=adapter.name, **values)
@@ -182,7 +182,7 @@ def _mismatches(error: CanonicalError, expected: Mapping[str, Any]) -> list[str]
                 have = error.details.get(key, _MISSING)
                 if have is _MISSING:
                     lines.append(f"details[{key!r}]: expected {value!r}, got nothing")
-                elif not value == have:
+                elif value != have:
                     lines.append(f"details[{key!r}]: expected {value!r}, got {have!r}")
             continue
         if isinstance(got, Kind):
@@ -190,7 +190,7 @@ def _mismatches(error: CanonicalError, expected: Mapping[str, Any]) -> list[str]
             if isinstance(want, Kind):
                 want = want.value
         # The expected value is on the left so that matchers (pytest.approx, mock.ANY) decide.
-        if not want == got:
+        if want != got:
             lines.append(f"{name}: expected {want!r}, got {got!r}")
     return lines
 
