@@ -12,10 +12,11 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 import agent_errors as ae
+from agent_errors._registry import adapters
 from agent_errors.strategies import canonical_errors, error_responses, expressible_kinds
 from agent_errors.testing import assert_error, error_response
 
-PROVIDERS = sorted(ae.adapters())
+PROVIDERS = sorted(adapters())
 
 
 def test_from_type_uses_the_registered_strategy() -> None:

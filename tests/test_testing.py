@@ -11,12 +11,13 @@ import httpx
 import pytest
 
 import agent_errors as ae
+from agent_errors._registry import adapters
 from agent_errors.testing import FakeProvider, ScriptExhaustedError, assert_error, error_response
 
 # -- error_response ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("provider", sorted(ae.adapters()))
+@pytest.mark.parametrize("provider", sorted(adapters()))
 def test_error_response_is_rendered_by_the_providers_adapter(provider: str) -> None:
     kind = ae.Kind.NOT_FOUND
     response = error_response(provider, kind, message="No such agent.", request_id="req_42")
