@@ -1,0 +1,560 @@
+"""The `agent-errors` command: normalize a saved HTTP response, list the adapters.
+
+```
+agent-errors normalize [FILE|-] [--provider NAME] [--format json|text|problem]
+                       [--status N|none] [--url URL] [--exit-code]
+agent-errors providers [NAME] [--format text|json]
+```
+
+`normalize` reads a response as `curl -i` prints it (status line, headers, a blank line, the
+body; CRLF or LF; when several header blocks precede the body, as after `100 Continue` or a
+proxy's `CONNECT` reply, the last one counts), or a bare body when `--status` is given.
+
+Exit status:
+
+- 0: the input was read and the result printed (an error, or a line saying there is none);
+- 1: only with `--exit-code`: the response carries an error;
+- 2: bad usage or unreadable input (missing file, not an HTTP response, unknown provider);
+- 3: an unexpected failure inside agent-errors (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import sys
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, Final
+
+import attrs
+
+from ._model import CanonicalError, status_phrase
+from ._normalize import normalize_view
+from ._registry import adapters, get_adapter
+from ._serialize import to_dict
+from ._view import DEFAULT_BODY_CAP, ResponseView
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_ERROR_FOUND", "EXIT_INTERNAL", "EXIT_OK", "main"]
+
+EXIT_OK: Final = 0
+"""The input was read and the result printed."""
+EXIT_ERROR_FOUND: Final = 1
+"""With `--exit-code`: the response carries an error."""
+EXIT_BAD_INPUT: Final = 2
+"""Bad usage or unreadable input."""
+EXIT_INTERNAL: Final = 3
+"""An unexpected failure inside agent-errors."""
+
+PROG: Final = "agent-errors"
+
+# How much of the input is read: the header blocks may take up to this much, and the body is
+# looked at only up to the normalizer's cap anyway (the rest is never buffered).
+_MAX_HEAD: Final = 1024 * 1024
+_READ_LIMIT: Final = _MAX_HEAD + DEFAULT_BODY_CAP + 1
+
+_STATUS_LINE_RE: Final = re.compile(rb"HTTP/\d(?:\.\d)?[ \t]+(\d{3})(?:[ \t]+([^\r\n]*))?\Z")
+_STATUS_START_RE: Final = re.compile(rb"HTTP/\d")  # then the whole line must be a status line
+_BLANK_LINE_RE: Final = re.compile(rb"\r?\n\r?\n")
+_LEADING: Final = b"\xef\xbb\xbf \t\r\n"  # a UTF-8 byte order mark and blank lines
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+
+
+class BadInputError(Exception):
+    """The input cannot be read as an HTTP response (the message says why, in one line)."""
+
+
+@attrs.frozen
+class RawResponse:
+    """One HTTP response read from `curl -i` output.
+
+    Attributes:
+        status: The status of the last header block, or None for a bare body without one.
+        headers: The last header block's (name, value) pairs, in order.
+        body: The body bytes (decompressed when they were gzip).
+        truncated: Whether the input went on past what was read.
+    """
+
+    status: int | None
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    truncated: bool = False
+
+
+def parse_http(data: bytes, *, truncated: bool = False) -> RawResponse | None:
+    """Return the response in `curl -i` output, or None when `data` has no status line.
+
+    Leading blank lines and a byte order mark are skipped. When a header block is followed by
+    another status line (`100 Continue`, a proxy's `CONNECT` reply, redirects followed with
+    `-L`), the last block is the response. A gzip body (saved without `--compressed`) is
+    decompressed up to the normalizer's cap.
+
+    Raises:
+        BadInputError: The status line or the header section is malformed.
+    """
+    text = data.lstrip(_LEADING)
+    if not _STATUS_START_RE.match(text):
+        return None
+    pos = 0
+    while True:
+        blank = _BLANK_LINE_RE.search(text, pos)
+        end, body_start = (blank.start(), blank.end()) if blank else (len(text), len(text))
+        if end - pos > _MAX_HEAD:
+            msg = f"the header section is larger than {_MAX_HEAD} bytes"
+            raise BadInputError(msg)
+        status, headers = _parse_head(text[pos:end])
+        following = body_start
+        while text[following : following + 1] in (b"\r", b"\n"):
+            following += 1
+        if following < len(text) and _STATUS_START_RE.match(text, following):
+            pos = following  # an interim response: the real one follows
+            continue
+        body = text[body_start:]
+        break
+    if blank is None and truncated:
+        msg = "the header section never ends (no blank line before the input was cut off)"
+        raise BadInputError(msg)
+    body, was_cut = _decoded_body(body, headers)
+    return RawResponse(status, tuple(headers), body, truncated=truncated or was_cut)
+
+
+def _parse_head(block: bytes) -> tuple[int, list[tuple[str, str]]]:
+    lines = block.split(b"\n")
+    first = lines[0].rstrip(b"\r \t")
+    match = _STATUS_LINE_RE.match(first)
+    if match is None:
+        msg = f"malformed status line {_show(first)}"
+        raise BadInputError(msg)
+    status = int(match.group(1))
+    if status < 100:
+        msg = f"status {status} in {_show(first)} is not an HTTP status"
+        raise BadInputError(msg)
+    headers: list[tuple[str, str]] = []
+    for raw in lines[1:]:
+        line = raw.rstrip(b"\r")
+        if not line.strip():
+            continue
+        if line[:1] in (b" ", b"\t") and headers:
+            # Obsolete line folding: a continuation of the previous header's value.
+            prev_name, prev_value = headers[-1]
+            headers[-1] = (prev_name, f"{prev_value} {_header_text(line.strip())}")
+            continue
+        name, colon, value = line.partition(b":")
+        if not colon or not name.strip() or b" " in name.strip():
+            msg = f"malformed header line: {_show(line)}"
+            raise BadInputError(msg)
+        headers.append((_header_text(name.strip()), _header_text(value.strip())))
+    return status, headers
+
+
+def _header_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _show(raw: bytes, limit: int = 60) -> str:
+    text = raw[:limit].decode("utf-8", "replace")
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return repr(text + ("..." if len(raw) > limit else ""))
+
+
+def _decoded_body(body: bytes, headers: list[tuple[str, str]]) -> tuple[bytes, bool]:
+    """Gunzip a gzip body (by its magic bytes), reading at most the cap; else return it as is."""
+    if not body.startswith(_GZIP_MAGIC):
+        return body, False
+    encodings = {
+        value.strip().lower() for name, value in headers if name.lower() == "content-encoding"
+    }
+    if encodings and not encodings & {"gzip", "x-gzip"}:
+        return body, False
+    try:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        data = inflater.decompress(body, DEFAULT_BODY_CAP + 1)
+    except zlib.error:
+        return body, False  # not gzip after all: the status alone will decide
+    return data, len(data) > DEFAULT_BODY_CAP or bool(inflater.unconsumed_tail)
+
+
+def _looks_binary(body: bytes) -> bool:
+    sample = body[:8192]
+    if b"\x00" in sample:
+        return True
+    text = sample.decode("utf-8", "replace")
+    return text.count("\ufffd") > max(4, len(text) // 10)
+
+
+def read_input(path: str | None, stdin: IO[bytes] | None = None) -> tuple[bytes, bool]:
+    """Return the first bytes of the file at `path` (`-` or None: stdin) and whether it goes on.
+
+    Raises:
+        BadInputError: The file cannot be read, or stdin is a terminal.
+    """
+    if path is None or path == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        if stdin is None and sys.stdin.isatty():
+            msg = "no input: pass a FILE, or pipe a response into stdin"
+            raise BadInputError(msg)
+        data = stream.read(_READ_LIMIT + 1)
+    else:
+        try:
+            with Path(path).open("rb") as file:
+                data = file.read(_READ_LIMIT + 1)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            msg = f"cannot read {path!r}: {reason}"
+            raise BadInputError(msg) from None
+    return data[:_READ_LIMIT], len(data) > _READ_LIMIT
+
+
+def _status_arg(value: str) -> int | None:
+    if value.strip().lower() == "none":
+        return None
+    try:
+        status = int(value)
+    except ValueError:
+        msg = f"not a status: {value!r} (expected 100-999, or 'none' for a run result)"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not 100 <= status <= 999:
+        msg = f"not a status: {value!r} (expected 100-999, or 'none' for a run result)"
+        raise argparse.ArgumentTypeError(msg)
+    return status
+
+
+_NO_STATUS: Final[Any] = object()
+
+
+def view_from_input(
+    data: bytes, *, status: Any = _NO_STATUS, url: str | None = None, truncated: bool = False
+) -> ResponseView:
+    """Return the `ResponseView` for `curl -i` output, or for a bare body with `status`.
+
+    A `status` given here overrides the status line's.
+
+    Raises:
+        BadInputError: The input is empty, malformed, binary, or has no status at all.
+    """
+    if not data.strip():
+        msg = "the input is empty"
+        raise BadInputError(msg)
+    raw = parse_http(data, truncated=truncated)
+    if raw is None:
+        if status is _NO_STATUS:
+            msg = (
+                "no HTTP status line (such as 'HTTP/1.1 429 Too Many Requests'); "
+                "for a bare body, pass --status N"
+            )
+            raise BadInputError(msg)
+        body = data.lstrip(b"\xef\xbb\xbf")
+        if _looks_binary(body):
+            msg = "the input is binary, neither an HTTP response nor an error document"
+            raise BadInputError(msg)
+        raw = RawResponse(status, (), body, truncated=truncated)
+    elif status is not _NO_STATUS:
+        raw = attrs.evolve(raw, status=status)
+    return ResponseView(
+        raw.status, raw.headers, raw.body, url=url, cap=DEFAULT_BODY_CAP, truncated=raw.truncated
+    )
+
+
+def _decision_lines(error: CanonicalError) -> list[str]:
+    """Return the lines that describe the retry decision for `error` (none yet)."""
+    return []
+
+
+def _problem_document(error: CanonicalError) -> bytes:
+    """Return `error` as an RFC 9457 problem details document."""
+    render: Callable[..., Any] | None = getattr(sys.modules["agent_errors"], "render", None)
+    if render is not None:
+        body: bytes = render(error, to="problem+json").body
+        return body
+    status = error.status if error.status is not None and error.status >= 400 else None
+    status = status or error.kind.default_status or 500
+    document: dict[str, Any] = {
+        "type": "about:blank",
+        "title": status_phrase(status).removeprefix(f"HTTP {status} ") or error.kind.value,
+        "status": status,
+        "detail": error.message,
+        "kind": error.kind.value,
+        "retryable": error.retryable,
+    }
+    for name in ("code", "param", "retry_after", "request_id"):
+        value = getattr(error, name)
+        if value is not None:
+            document[name] = value
+    document["provider"] = error.provider
+    return _dumps(document).encode("utf-8")
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def _format_seconds(seconds: float) -> str:
+    return f"{seconds:g} s"
+
+
+def format_text(error: CanonicalError) -> str:
+    """Return `error` as aligned `field: value` lines, then the retry decision's lines."""
+    rows: list[tuple[str, str]] = [
+        ("kind", error.kind.value),
+        ("status", "none" if error.status is None else _status_text(error.status)),
+        ("message", error.message),
+        ("retryable", "yes" if error.retryable else "no"),
+    ]
+    details = dict(error.details)
+    if error.retry_after is not None:
+        source = details.pop("retry_after_source", None)
+        suffix = f" (from {source})" if source else ""
+        rows.append(("retry after", _format_seconds(error.retry_after) + suffix))
+    if error.request_id is not None:
+        source = details.pop("request_id_source", None)
+        suffix = f" (from {source})" if source else ""
+        rows.append(("request id", error.request_id + suffix))
+    for name in ("param", "code"):
+        value = getattr(error, name)
+        if value is not None:
+            rows.append((name, str(value)))
+    rows.append(("provider", error.provider))
+    for key, value in details.items():
+        shown = (
+            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        )
+        rows.append((f"details.{key}", shown))
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name + ':':<{width + 1}} {value}" for name, value in rows]
+    lines.extend(_decision_lines(error))
+    return "\n".join(lines) + "\n"
+
+
+def format_error(error: CanonicalError, fmt: str) -> str:
+    """Return `error` in `fmt`: `json` (`to_dict`), `text` or `problem` (problem+json)."""
+    if fmt == "json":
+        return _dumps(to_dict(error)) + "\n"
+    if fmt == "problem":
+        body = _problem_document(error).decode("utf-8", "replace")
+        try:
+            return _dumps(json.loads(body)) + "\n"
+        except ValueError:
+            return body + "\n"
+    return format_text(error)
+
+
+def _status_text(status: int) -> str:
+    return status_phrase(status).removeprefix("HTTP ")
+
+
+def _provider(name: str) -> None:
+    try:
+        get_adapter(name)
+    except ValueError as exc:
+        raise BadInputError(str(exc)) from None
+
+
+def _no_error_line(view: ResponseView) -> str:
+    status = "no status" if view.status is None else status_phrase(view.status)
+    return f"no error: {status} carries no error document"
+
+
+def _cmd_normalize(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    if args.provider is not None:
+        _provider(args.provider)  # an unknown provider is bad usage, reported before reading
+    data, truncated = read_input(args.file)
+    view = view_from_input(data, status=args.status, url=args.url, truncated=truncated)
+    error = normalize_view(view, provider=args.provider)
+    if error is None:
+        if args.format == "text":
+            _write(out, _no_error_line(view) + "\n")
+        else:
+            _write(out, "null\n")  # stdout stays valid JSON; the human line goes to stderr
+            _write(err, _no_error_line(view) + "\n")
+        return EXIT_OK
+    _write(out, format_error(error, args.format))
+    return EXIT_ERROR_FOUND if args.exit_code else EXIT_OK
+
+
+def _code_rows(adapter: object) -> list[dict[str, Any]]:
+    codes = getattr(adapter, "codes", None)
+    rows: list[dict[str, Any]] = []
+    if not isinstance(codes, Mapping):
+        return rows
+    for code, row in codes.items():
+        kind = getattr(row, "kind", None)
+        retryable = getattr(row, "is_retryable", None)
+        if retryable is None and kind is not None:
+            retryable = getattr(kind, "retryable", None)
+        rows.append(
+            {
+                "code": str(code),
+                "status": getattr(row, "status", None),
+                "kind": getattr(kind, "value", None if kind is None else str(kind)),
+                "retryable": retryable,
+                "summary": getattr(row, "summary", ""),
+            }
+        )
+    return rows
+
+
+def provider_tables(name: str | None = None) -> list[dict[str, Any]]:
+    """Return each adapter (or just `name`) with its hosts and code table, as JSON-ready dicts.
+
+    Raises:
+        ValueError: `name` names no registered adapter.
+    """
+    found = {name: get_adapter(name)} if name is not None else adapters()
+    return [
+        {
+            "name": adapter_name,
+            "hosts": list(getattr(adapter, "hosts", ())),
+            "codes": _code_rows(adapter),
+        }
+        for adapter_name, adapter in found.items()
+    ]
+
+
+def _providers_text(tables: list[dict[str, Any]]) -> str:
+    chunks: list[str] = []
+    for table in tables:
+        hosts = ", ".join(table["hosts"]) or "none (detected by sniffing the body)"
+        lines = [f"{table['name']}  (hosts: {hosts})"]
+        header = ("code", "status", "kind", "retryable", "summary")
+        cells = [header] + [
+            (
+                row["code"],
+                "-" if row["status"] is None else str(row["status"]),
+                str(row["kind"]),
+                {True: "yes", False: "no"}.get(row["retryable"], "?"),
+                str(row["summary"]),
+            )
+            for row in table["codes"]
+        ]
+        widths = [max(len(cell[i]) for cell in cells) for i in range(4)]
+        for cell in cells:
+            fixed = "  ".join(
+                f"{value:<{width}}" for value, width in zip(cell, widths, strict=False)
+            )
+            lines.append(f"  {fixed}  {cell[4]}".rstrip())
+        if not table["codes"]:
+            lines.append("  (no code table)")
+        chunks.append("\n".join(lines))
+    return "\n\n".join(chunks) + "\n"
+
+
+def _cmd_providers(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    if args.name is not None:
+        _provider(args.name)
+    tables = provider_tables(args.name)
+    if args.format == "json":
+        _write(out, _dumps(tables) + "\n")
+    else:
+        _write(out, _providers_text(tables))
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__  # noqa: PLC0415 - the package imports this module's siblings first
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Normalize agent-platform API error responses into one canonical error.",
+        epilog=(
+            "exit status: 0 result printed; 1 (with --exit-code) the response carries an error; "
+            "2 bad usage or unreadable input; 3 internal failure"
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    normalize = commands.add_parser(
+        "normalize",
+        help="print the canonical error in a saved HTTP response",
+        description=(
+            "Read a response as `curl -i` prints it (or a bare body with --status) and print "
+            "its canonical error."
+        ),
+    )
+    normalize.add_argument(
+        "file",
+        nargs="?",
+        default=None,
+        metavar="FILE",
+        help="the response file; '-' or none: stdin",
+    )
+    normalize.add_argument("--provider", metavar="NAME", help="skip detection: use this adapter")
+    normalize.add_argument(
+        "--format",
+        choices=("json", "text", "problem"),
+        default="json",
+        help="json: the canonical error (default); text: for people; problem: problem+json",
+    )
+    normalize.add_argument(
+        "--status",
+        type=_status_arg,
+        default=_NO_STATUS,
+        metavar="N",
+        help="the HTTP status of a bare body (overrides a status line); 'none' for a run result",
+    )
+    normalize.add_argument(
+        "--url", metavar="URL", help="the request URL (its host selects the provider)"
+    )
+    normalize.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit with status 1 when the response carries an error",
+    )
+    normalize.set_defaults(handler=_cmd_normalize)
+
+    providers = commands.add_parser(
+        "providers",
+        help="list the adapters and their code tables",
+        description="List every registered adapter, its hosts and its code table.",
+    )
+    providers.add_argument("name", nargs="?", metavar="NAME", help="show only this adapter")
+    providers.add_argument("--format", choices=("text", "json"), default="text")
+    providers.set_defaults(handler=_cmd_providers)
+    return parser
+
+
+def _write(stream: IO[str], text: str) -> None:
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        # A terminal that cannot show every character still gets every line.
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `agent-errors` command with `argv` (default: `sys.argv[1:]`); return the exit status.
+
+    Never raises and never prints a traceback: failures are one line on stderr.
+    """
+    out, err = sys.stdout, sys.stderr
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed usage or help
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    handler: Callable[[argparse.Namespace, IO[str], IO[str]], int] = args.handler
+    try:
+        status = handler(args, out, err)
+        out.flush()
+    except BadInputError as exc:
+        _write(err, f"{PROG}: {exc}\n")
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader went away (`| head`): it has what it wanted. Point stdout at devnull so
+        # the interpreter's final flush does not fail a second time.
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - a command-line tool reports, it does not crash
+        _write(err, f"{PROG}: internal error ({type(exc).__name__}: {exc}); please report it\n")
+        return EXIT_INTERNAL
+    return status
