@@ -1,0 +1,158 @@
+"""MkDocs hook: generated sections, so that no table in the docs is copied by hand.
+
+A page asks for a section with an HTML comment on a line of its own:
+
+- `<!-- generated: kinds -->`: every `Kind`, whether it is retryable, its usual status and its
+  exception class;
+- `<!-- generated: provider-matrix -->`: which code each adapter sends for each kind, then each
+  adapter's full code table (read from the adapters' own `codes` tables);
+- `<!-- generated: cli -->`: the `agent-errors` command's help, command by command.
+
+An unknown name fails the build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import agent_errors
+from agent_errors import Kind, registered_adapters
+
+_MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines.extend("| " + " | ".join(_cell(value) for value in row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def kinds_table() -> str:
+    """Return the table of kinds: retryable, usual status, exception class."""
+    rows = [
+        [
+            f"`{kind.value}`",
+            _yes(kind.retryable),
+            "—" if kind.default_status is None else str(kind.default_status),
+            f"`{agent_errors.error_class(kind).__name__}`",
+        ]
+        for kind in Kind
+    ]
+    return _table(["kind", "retryable", "usual status", "exception"], rows)
+
+
+def _ordered_adapters() -> list[tuple[str, Any]]:
+    # generic last: it is the fallback, not a provider.
+    found = registered_adapters()
+    return sorted(found.items(), key=lambda item: (item[0] == "generic", item[0]))
+
+
+def provider_matrix() -> str:
+    """Return the kind-by-provider matrix, then every adapter's code table."""
+    ordered = _ordered_adapters()
+    rows: list[list[str]] = []
+    for kind in Kind:
+        row = [f"`{kind.value}`"]
+        for _, adapter in ordered:
+            codes = [
+                f"`{code}`" + ("" if entry.status is None else f" ({entry.status})")
+                for code, entry in adapter.codes.items()
+                if entry.kind is kind
+            ]
+            row.append("<br>".join(codes) or "·")
+        rows.append(row)
+    parts = [
+        "## Kinds by provider",
+        "",
+        (
+            "Each cell lists the codes a provider documents for a kind, with their status. "
+            "`·`: the provider documents no code for it; its status still decides."
+        ),
+        "",
+        _table(["kind", *(f"`{name}`" for name, _ in ordered)], rows),
+    ]
+    for name, adapter in ordered:
+        hosts = ", ".join(f"`{host}`" for host in adapter.hosts) or "none (detected from the body)"
+        doc = (type(adapter).__doc__ or "").strip().splitlines()
+        parts += ["", f"## `{name}`", ""]
+        if doc:
+            parts += [doc[0], ""]
+        parts += [f"Hosts: {hosts}", ""]
+        code_rows = [
+            [
+                f"`{code}`",
+                "—" if entry.status is None else str(entry.status),
+                f"`{entry.kind.value}`",
+                _yes(entry.is_retryable),
+                entry.summary,
+            ]
+            for code, entry in adapter.codes.items()
+        ]
+        if code_rows:
+            parts.append(_table(["code", "status", "kind", "retryable", "summary"], code_rows))
+        else:
+            parts.append("No code table: the status decides.")
+    return "\n".join(parts)
+
+
+def cli_reference() -> str:
+    """Return the `agent-errors` help, the command's and each subcommand's."""
+    from agent_errors import _cli  # noqa: PLC0415 - only this section needs the CLI
+
+    parser = _cli._parser()
+    parser.formatter_class = _wide
+    parts = ["## `agent-errors`", "", "```text", parser.format_help().rstrip(), "```"]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            choices: Mapping[str, argparse.ArgumentParser] = action.choices
+            for name, sub in choices.items():
+                sub.formatter_class = _wide
+                help_text = sub.format_help().rstrip()
+                parts += ["", f"## `agent-errors {name}`", "", "```text", help_text, "```"]
+    return "\n".join(parts)
+
+
+def _wide(prog: str) -> argparse.HelpFormatter:
+    # A fixed width, so the page does not depend on the terminal that built it.
+    return argparse.HelpFormatter(prog, width=88)
+
+
+SECTIONS: Mapping[str, Callable[[], str]] = {
+    "kinds": kinds_table,
+    "provider-matrix": provider_matrix,
+    "cli": cli_reference,
+}
+
+
+def expand(markdown: str) -> str:
+    """Replace every `<!-- generated: NAME -->` line with its section.
+
+    Raises:
+        ValueError: a marker names no known section.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in SECTIONS:
+            msg = f"unknown generated section {name!r}; known: {', '.join(SECTIONS)}"
+            raise ValueError(msg)
+        return SECTIONS[name]()
+
+    return _MARKER.sub(replace, markdown)
+
+
+def on_page_markdown(markdown: str, **_: Any) -> str:
+    """MkDocs event: expand the generated sections of each page."""
+    return expand(markdown)
