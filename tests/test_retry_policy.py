@@ -388,11 +388,14 @@ def test_qoder_stream_paths():
     assert not policy.is_stream("/stream")
 
 
-def test_onecli_retries_only_500():
+def test_onecli_retries_500_and_the_infrastructure_in_front_of_it_but_no_4xx():
     policy = ae.RetryPolicy.for_provider("onecli")
     assert policy.decide(err(500), attempt=1).retry
-    assert policy.decide(err(503), attempt=1).reason == "not_retryable"
-    assert policy.decide(err(429), attempt=1).reason == "not_retryable"
+    # Undocumented by OneCLI: a proxy's 503 or 429 is transient like anywhere else.
+    assert policy.decide(err(503), attempt=1).retry
+    assert policy.decide(err(429), attempt=1).retry
+    for status in (400, 401, 403, 404, 409):
+        assert policy.decide(err(status), attempt=1).reason == "not_retryable"
 
 
 def test_agentgate_three_attempts_in_all():

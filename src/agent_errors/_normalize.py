@@ -132,7 +132,12 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
             if status is None or status < 400:
                 return None
             if adapter.name != "generic":
+                # The body is in no shape the adapter knows (a proxy's page, an unknown JSON
+                # shape): read it the generic way, but the error stays the provider's, so that
+                # its retry profile and renderer still apply.
                 error = generic_adapter().parse(view)
+                if error is not None:
+                    error = attrs.evolve(error, provider=adapter.name)
             if error is None:
                 error = fallback_error(view, adapter.name)
         return _complete(error, view)

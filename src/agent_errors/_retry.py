@@ -467,8 +467,20 @@ def _qoder() -> RetryPolicy:
 
 
 def _onecli() -> RetryPolicy:
-    # Documented: only 500 is retryable ("retry with exponential backoff"); no idempotency keys.
-    return RetryPolicy(retry_on={Kind.INTERNAL, Kind.NETWORK}, jitter=Jitter.EQUAL)
+    # Documented: of OneCLI's own statuses (400-409, 500) only 500 is retryable ("retry with
+    # exponential backoff"); no idempotency keys. OneCLI documents no 429/502-504: those come from
+    # the proxies and load balancers in front of it, and are transient like anywhere else.
+    return RetryPolicy(
+        retry_on={
+            Kind.INTERNAL,
+            Kind.NETWORK,
+            Kind.UNAVAILABLE,
+            Kind.TIMEOUT,
+            Kind.RATE_LIMITED,
+            Kind.CONCURRENCY_LIMITED,
+        },
+        jitter=Jitter.EQUAL,
+    )
 
 
 def _agentgate() -> RetryPolicy:
