@@ -7,6 +7,8 @@ document is decoded at most once, lazily, and only when the body looks like JSON
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -24,6 +26,7 @@ DEFAULT_BODY_CAP: Final = 64 * 1024
 _UNSET: Final[Any] = object()
 _JSON_START: Final = frozenset(b"{[")
 _WS: Final = b" \t\r\n\xef\xbb\xbf"  # whitespace and a UTF-8 byte order mark
+_logger = logging.getLogger("agent_errors")
 
 
 class Headers(Mapping[str, str]):
@@ -234,7 +237,14 @@ class ResponseView:
         if value is _UNSET:
             value = None
             body = self.body
-            if body:
+            if body and _wide_encoding(body) is not None:
+                text = self.text.lstrip("\ufeff \t\r\n")
+                if text[:1] in ("{", "["):
+                    try:
+                        value = _json.loads(text)
+                    except (ValueError, RecursionError, MemoryError, OverflowError):
+                        value = None
+            elif body:
                 first = body[0]
                 if first not in _JSON_START:
                     stripped = body.lstrip(_WS)
@@ -260,9 +270,12 @@ class ResponseView:
 
     @property
     def text(self) -> str:
-        """The body decoded as UTF-8 with replacement characters for invalid bytes."""
+        """The body decoded with replacement characters for invalid bytes.
+
+        UTF-8, unless a byte order mark or the pattern of NUL bytes says UTF-16 or UTF-32.
+        """
         if self._text is None:
-            self._text = self.body.decode("utf-8", "replace")
+            self._text = self.body.decode(_wide_encoding(self.body) or "utf-8", "replace")
         return self._text
 
     @property
@@ -291,20 +304,22 @@ class ResponseView:
         )
 
 
+def _wide_encoding(body: bytes) -> str | None:
+    """'utf-16…'/'utf-32…' when the body is in one of them (by BOM or NUL pattern), else None.
+
+    JSON over HTTP is UTF-8, but servers do send UTF-16; reading it as UTF-8 would put NULs
+    between the letters of every word and hide them from secret redaction.
+    """
+    if body[:1] not in (b"\x00", b"\xff", b"\xfe") and b"\x00" not in body[1:4]:
+        return None
+    encoding = json.detect_encoding(body)
+    return encoding if encoding.startswith(("utf-16", "utf-32")) else None
+
+
 def _request_url(response: httpx.Response) -> str | None:
     try:
         return str(response.request.url)
     except RuntimeError:  # a Response built by hand has no request
-        return None
-
-
-def _declared_length(response: httpx.Response) -> int | None:
-    value = response.headers.get("content-length")
-    if value is None or "content-encoding" in response.headers:
-        return None
-    try:
-        return int(value)
-    except ValueError:
         return None
 
 
@@ -322,30 +337,31 @@ def _read_sync(response: httpx.Response, cap: int) -> tuple[bytes, bool, bool]:
         return content[: cap + 1], len(content) > cap, False
     if response.is_stream_consumed or response.is_closed:
         return b"", False, True
-    length = _declared_length(response)
     chunks: list[bytes] = []
     try:
-        if length is not None and length <= cap:
-            return response.read(), False, False
+        # Even a small declared Content-Length is not trusted: the stream is read in chunks
+        # and abandoned past the cap, so a body longer than announced cannot be buffered.
         size = 0
         ended = True
-        iterator = response.iter_bytes()
-        for chunk in iterator:
+        for chunk in response.iter_bytes():
             chunks.append(chunk)
             size += len(chunk)
             if size > cap:
                 ended = False
                 break
-    except RuntimeError:  # an async stream (or a sync one in the wrong state): headers only
-        return b"", False, True
+    except RuntimeError:
+        if not chunks:  # httpx refuses to iterate an async stream synchronously: headers only
+            return b"", False, True
+        _close(response)
+        return b"".join(chunks), True, False
     except Exception:  # noqa: BLE001 - a stream broken midway leaves what was read
-        response.close()
+        _close(response)
         return b"".join(chunks), True, False
     body = b"".join(chunks)
     if ended:
         _keep_content(response, body)
     else:
-        response.close()
+        _close(response)
     return body, not ended, False
 
 
@@ -355,11 +371,8 @@ async def _read_async(response: httpx.Response, cap: int) -> tuple[bytes, bool, 
         return content[: cap + 1], len(content) > cap, False
     if response.is_stream_consumed or response.is_closed:
         return b"", False, True
-    length = _declared_length(response)
     chunks: list[bytes] = []
     try:
-        if length is not None and length <= cap:
-            return await response.aread(), False, False
         size = 0
         ended = True
         async for chunk in response.aiter_bytes():
@@ -368,17 +381,37 @@ async def _read_async(response: httpx.Response, cap: int) -> tuple[bytes, bool, 
             if size > cap:
                 ended = False
                 break
-    except RuntimeError:  # a sync stream: read it the sync way
-        return _read_sync(response, cap)
+    except RuntimeError:
+        if (
+            not chunks
+        ):  # httpx refuses to iterate a sync stream asynchronously: read it the sync way
+            return _read_sync(response, cap)
+        await _aclose(response)
+        return b"".join(chunks), True, False
     except Exception:  # noqa: BLE001 - a stream broken midway leaves what was read
-        await response.aclose()
+        await _aclose(response)
         return b"".join(chunks), True, False
     body = b"".join(chunks)
     if ended:
         _keep_content(response, body)
     else:
-        await response.aclose()
+        await _aclose(response)
     return body, not ended, False
+
+
+def _close(response: httpx.Response) -> None:
+    # The body read so far is what matters; a stream that also fails to close must not lose it.
+    try:
+        response.close()
+    except Exception:
+        _logger.debug("could not close the response stream", exc_info=True)
+
+
+async def _aclose(response: httpx.Response) -> None:
+    try:
+        await response.aclose()
+    except Exception:
+        _logger.debug("could not close the response stream", exc_info=True)
 
 
 def _keep_content(response: httpx.Response, body: bytes) -> None:
