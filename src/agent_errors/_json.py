@@ -33,10 +33,8 @@ if _HAVE_ORJSON:
         """Encode `obj` as compact UTF-8 JSON bytes."""
         try:
             return _orjson_dumps(obj, option=_OPTS)
-        except TypeError:
-            return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode(
-                "utf-8", "surrogatepass"
-            )
+        except TypeError:  # lone surrogates, integers beyond 64 bits, unknown types
+            return _std_dumps(obj)
 
 else:  # pragma: no cover - exercised by the no-extras CI job
     BACKEND = "json"
@@ -47,6 +45,14 @@ else:  # pragma: no cover - exercised by the no-extras CI job
 
     def dumps(obj: Any) -> bytes:
         """Encode `obj` as compact UTF-8 JSON bytes."""
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode(
-            "utf-8", "surrogatepass"
-        )
+        return _std_dumps(obj)
+
+
+def _std_dumps(obj: Any) -> bytes:
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form: escape it (\udXXX), which is still valid JSON
+        # and decodes back to the same string, instead of emitting bytes that are not UTF-8.
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=True, default=str).encode()
