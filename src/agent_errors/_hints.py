@@ -15,7 +15,8 @@ Reset times (4, 5) are a hint only for rate-limit kinds or when the remaining co
 APIs send them on every response, and a reset an hour away says nothing about when a 500 clears.
 Dates are measured against the response's own `Date` header when it has one, so a skewed local
 clock does not shorten or lengthen the wait. A time in the past is a wait of 0 for `Retry-After`
-and no hint for resets. Invalid, negative, NaN or infinite values are no hint; nothing here raises.
+and no hint for resets. Invalid, negative, NaN or infinite values, and waits above
+`MAX_RETRY_AFTER`, are no hint (the next source is tried); nothing here raises.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
@@ -32,6 +33,7 @@ from ._model import Kind
 from ._view import ResponseView
 
 __all__ = [
+    "MAX_RETRY_AFTER",
     "RetryAfterHint",
     "parse_duration",
     "parse_http_date",
@@ -39,7 +41,11 @@ __all__ = [
     "request_id_hint",
     "retry_after_hint",
     "should_retry_hint",
+    "usable_retry_after",
 ]
+
+MAX_RETRY_AFTER: Final = 366 * 24 * 3600.0
+"""The longest wait taken as a hint (a year); a longer one is a unit or epoch mix-up, not advice."""
 
 RetryAfterHint = tuple[float | None, str | None]
 """(seconds, source) — both None when no source gave a usable hint."""
@@ -281,25 +287,44 @@ def _is_zero(value: object) -> bool:
     return isinstance(value, str) and value.strip() == "0"
 
 
+def usable_retry_after(seconds: object) -> bool:
+    """Return whether `seconds` is a usable wait: a finite number in 0..`MAX_RETRY_AFTER`."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return False
+    return math.isfinite(seconds) and 0 <= seconds <= MAX_RETRY_AFTER
+
+
 def retry_after_hint(
     view: ResponseView, kind: Kind, message: str = "", *, now: float | None = None
 ) -> RetryAfterHint:
-    """Return (seconds, source) for the first usable retry-after hint, or (None, None)."""
+    """Return (seconds, source) for the first usable retry-after hint, or (None, None).
+
+    `now` (a POSIX timestamp) measures dates; by default the response's `Date` header, else the
+    local clock. A source whose value is unusable (invalid, negative, NaN, infinite, or above
+    `MAX_RETRY_AFTER`) is skipped and the next one is tried. Never raises on the view's content.
+    """
+    for seconds, source in _retry_after_candidates(view, kind, message, now):
+        if usable_retry_after(seconds):
+            return seconds, source
+    return None, None
+
+
+def _retry_after_candidates(
+    view: ResponseView, kind: Kind, message: str, now: float | None
+) -> Iterator[RetryAfterHint]:
+    """Every retry-after value the response offers, in priority order (unchecked)."""
     headers = view.headers
     base: float | None = None
 
     value = headers.get("retry-after-ms")
     if value is not None:
         ms = parse_duration(value)
-        if ms is not None:
-            return ms / 1000.0, "header:retry-after-ms"
+        yield (None if ms is None else ms / 1000.0), "header:retry-after-ms"
 
     value = headers.get("retry-after")
     if value is not None:
         base = _base_time(view, now)
-        seconds = parse_retry_after(value, now=base)
-        if seconds is not None:
-            return seconds, "header:retry-after"
+        yield parse_retry_after(value, now=base), "header:retry-after"
 
     doc = view.json
     containers = _containers(doc)
@@ -307,13 +332,10 @@ def retry_after_hint(
         for key, scale in _BODY_DELAY_KEYS:
             if key in container:
                 seconds = parse_duration(container[key])
-                if seconds is not None:
-                    return seconds * scale, f"body:{prefix}{key}"
+                yield (None if seconds is None else seconds * scale), f"body:{prefix}{key}"
     for item in _google_details(doc):
         if isinstance(item, dict) and str(item.get("@type", "")).endswith("google.rpc.RetryInfo"):
-            seconds = parse_duration(item.get("retryDelay"))
-            if seconds is not None:
-                return seconds, "body:RetryInfo.retryDelay"
+            yield parse_duration(item.get("retryDelay")), "body:RetryInfo.retryDelay"
 
     exhausted = any(_is_zero(headers.get(name)) for name in _REMAINING_HEADERS)
     if kind in _RESET_KINDS or exhausted:
@@ -322,16 +344,12 @@ def retry_after_hint(
         for name in _RESET_HEADERS:
             value = headers.get(name)
             if value is not None:
-                seconds = _reset_delta(value, now=base)
-                if seconds is not None:
-                    return seconds, f"header:{name}"
+                yield _reset_delta(value, now=base), f"header:{name}"
         value = headers.get("ratelimit")
         if value is not None:
             match = _RATELIMIT_T_RE.search(value)
             if match:
-                seconds = _finite(float(match.group(1)))
-                if seconds is not None:
-                    return seconds, "header:ratelimit"
+                yield float(match.group(1)), "header:ratelimit"
         best: RetryAfterHint = (None, None)
         for reset_name, remaining_name in _PER_LIMIT_RESETS:
             value = headers.get(reset_name)
@@ -342,16 +360,18 @@ def retry_after_hint(
                 continue
             seconds = _reset_delta(value, now=base)
             # Several limits may be exhausted: never retry before the last of them resets.
-            if seconds is not None and (best[0] is None or seconds > best[0]):
+            if (
+                seconds is not None
+                and usable_retry_after(seconds)
+                and (best[0] is None or seconds > best[0])
+            ):
                 best = (seconds, f"header:{reset_name}")
         if best[0] is not None:
-            return best
+            yield best
         for prefix, container in containers:
             for key in _BODY_RESET_KEYS:
                 if key in container:
-                    seconds = _reset_delta(container[key], now=base)
-                    if seconds is not None:
-                        return seconds, f"body:{prefix}{key}"
+                    yield _reset_delta(container[key], now=base), f"body:{prefix}{key}"
 
     if message and len(message) < 4096:
         match = _MESSAGE_RE.search(message)
@@ -359,10 +379,7 @@ def retry_after_hint(
             total = 0.0
             for number, unit in _DURATION_PART_RE.findall(match.group(1)):
                 total += float(number) * _UNIT_SECONDS[unit.lower()]
-            seconds = _finite(total)
-            if seconds is not None:
-                return seconds, "message"
-    return None, None
+            yield total, "message"
 
 
 def _clean_id(value: object) -> str | None:
