@@ -41,27 +41,49 @@ _PREFIXES: Final = (
     r"AIza",
 )
 
-# What follows a scheme or a `key=`: at least 8 characters with a digit or symbol in them, so
-# that prose ("use a bearer token instead") stays readable.
-_CREDENTIAL: Final = r"(?!\[REDACTED\])(?=[^\s\"',;&]*[0-9\-_.=+/])[^\s\"',;&]{8,}"
+# What follows a scheme or a `key=`: a run of token characters that is either long (20+, random
+# keys of that length are rarely all letters) or has a digit or symbol inside it; a trailing
+# full stop is prose, not key. So "use a bearer token instead" and "Your token expired." stay
+# readable while "Bearer abc.def" and "token=hunter22" do not.
+_KEY_CHAR: Final = r"[^\s\"',;&()<>\[\]{}]"
+_CREDENTIAL: Final = (
+    r"(?!\[REDACTED\])"
+    r"(?:(?="
+    + _KEY_CHAR
+    + r"*?(?:[0-9\-_=+/]|\.(?="
+    + _KEY_CHAR
+    + r")))"
+    + _KEY_CHAR
+    + r"{8,}|[A-Za-z]{20,})"
+    r"(?<!\.)"
+)
+# Names of fields whose value is a secret, with an optional prefix (`client_secret`,
+# `x-api-key`, `session_token`) and optional JSON quotes around the name and the value.
+_SENSITIVE_FIELD: Final = (
+    r"(?:[A-Za-z0-9]+[_\-]){0,3}"
+    r"(?:api[_\-]?key|access[_\-]?key|(?:access|refresh|auth|session|id|api)?[_\-]?token"
+    r"|secret(?:[_\-]?key)?|private[_\-]?key|password|passwd)"
+)
 
 _SECRET_RE: Final = re.compile(
     # A prefixed key not glued to a preceding word character, with at least 6 key characters.
     r"(?<![A-Za-z0-9_\-])(?P<prefix>" + "|".join(_PREFIXES) + r")[A-Za-z0-9_\-]{6,}"
-    # Authorization schemes: everything up to whitespace or a quote.
+    # Authorization schemes: the credential after them.
     r"|(?P<scheme>\b(?:Bearer|Basic|Token|Bot)\s+)" + _CREDENTIAL +
     # AWS access key ids.
     r"|(?P<aws>\b(?:AKIA|ASIA))[A-Z0-9]{16}\b"
     # JSON Web Tokens.
     r"|(?P<jwt>\beyJ)[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"
-    # key=value pairs whose key names a secret.
-    r"|(?P<kv>\b(?:api[_\-]?key|access[_\-]?token|secret|password|token)\s*[=:]\s*)" + _CREDENTIAL,
+    # key=value pairs (or "key": "value") whose key names a secret.
+    r"|(?P<kv>\b" + _SENSITIVE_FIELD + r"[\"']?\s*[=:]\s*[\"']?)" + _CREDENTIAL,
     re.IGNORECASE,
 )
 # Quick pre-check on raw bytes: a body that contains none of these needs no redaction at all.
 _MAYBE_SECRET_RE: Final = re.compile(
     rb"(?i)oc_|org_|sk[-_]|pt-|rk_|pk_|gh[pos]_|github_pat|glpat|xox|hf_|AIza|bearer|basic|token"
-    rb"|bot |AKIA|ASIA|eyJ|api.?key|secret|password|\\u"
+    rb"|bot\s|AKIA|ASIA|eyJ|api.?key|access.?key|private.?key|secret|password|passwd|\\u"
+    # JSON escapes and UTF-16/32 text (NULs between letters) hide words from the patterns above.
+    rb"|\x00"
 )
 
 
