@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from . import _redact
-from ._hints import request_id_hint, retry_after_hint, should_retry_hint
+from ._hints import request_id_hint, retry_after_hint, should_retry_hint, usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
 from ._registry import detect, generic_adapter
-from ._view import DEFAULT_BODY_CAP, ResponseView
+from ._view import DEFAULT_BODY_CAP, ResponseView, coerce_status
 from .adapter_kit import fallback_error, synthesize_message
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def normalize(
             view = ResponseView.from_response(response, cap=cap)
     except Exception:
         _logger.debug("could not read the response", exc_info=True)
-        view = ResponseView(getattr(response, "status_code", None), None, None)
+        view = _headers_only(response)
     return normalize_view(view, provider=provider)
 
 
@@ -61,15 +61,27 @@ async def anormalize(
             view = await ResponseView.afrom_response(response, cap=cap)
     except Exception:
         _logger.debug("could not read the response", exc_info=True)
-        view = ResponseView(getattr(response, "status_code", None), None, None)
+        view = _headers_only(response)
     return normalize_view(view, provider=provider)
 
 
-def _url(response: httpx.Response) -> str | None:
+def _url(response: object) -> str | None:
     try:
-        return str(response.request.url)
-    except RuntimeError:
+        return str(response.request.url)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - RuntimeError: a Response built by hand has no request
         return None
+
+
+def _headers_only(response: object) -> ResponseView:
+    """The status, headers and URL of a response whose body could not be read.
+
+    The headers still carry Retry-After and the request id, so they are kept when they can be.
+    """
+    status = getattr(response, "status_code", None)
+    try:
+        return ResponseView(status, getattr(response, "headers", None), None, url=_url(response))
+    except Exception:  # noqa: BLE001 - not even the headers are readable
+        return ResponseView(status, None, None)
 
 
 def _leave_unread(response: httpx.Response, cap: int) -> bool:
@@ -144,8 +156,10 @@ def _is_builtin(adapter: object) -> bool:
 def _complete(error: CanonicalError, view: ResponseView, *, trusted: bool) -> CanonicalError:
     """Add hints (in their priority order), record their sources, and redact secrets."""
     extra: dict[str, Any] = {}
+    if not trusted:
+        error = _sanitize(error, view)
     retry_after, source = retry_after_hint(view, error.kind, error.message)
-    if retry_after is None and error.retry_after is not None:
+    if retry_after is None and usable_retry_after(error.retry_after):
         retry_after, source = error.retry_after, "adapter"
     if source is not None:
         extra["retry_after_source"] = source
@@ -164,22 +178,54 @@ def _complete(error: CanonicalError, view: ResponseView, *, trusted: bool) -> Ca
     message = error.message
     # Built-in adapters build messages and details only from the body, so a body with nothing
     # secret-looking in it needs no redaction pass. Third-party adapters are always redacted.
+    param, code = error.param, error.code
     if not trusted or _redact.might_contain_secret(view.body):
         details = _redact.redact_value(details)
         message = _redact.redact(message)
-        if request_id is not None:
-            request_id = _redact.redact(request_id)
+        param = _redact.redact(param) if param else param
+        code = _redact.redact(code) if code else code
+    if request_id is not None:  # it may come from a header, which the check above never saw
+        request_id = _redact.redact(request_id)
     if extra:
         details = {**details, **extra}
     if not message:
-        message = synthesize_message(error.kind, error.status, error.code)
+        message = synthesize_message(error.kind, error.status, code)
     return attrs.evolve(
         error,
         retry_after=retry_after,
         request_id=request_id,
         message=message,
+        param=param,
+        code=code,
         details=details,
     )
+
+
+def _sanitize(error: object, view: ResponseView) -> CanonicalError:
+    """Hold a third-party adapter's result to the model's invariants (attrs does not check)."""
+    if not isinstance(error, CanonicalError):
+        msg = f"parse() returned {type(error).__name__}, not a CanonicalError"
+        raise TypeError(msg)
+    kind = error.kind if isinstance(error.kind, Kind) else Kind(error.kind)
+    return attrs.evolve(
+        error,
+        kind=kind,
+        message=error.message if isinstance(error.message, str) else "",
+        param=_str_or_none(error.param),
+        retryable=bool(error.retryable),
+        retry_after=error.retry_after if usable_retry_after(error.retry_after) else None,
+        request_id=_str_or_none(error.request_id),
+        status=coerce_status(error.status),
+        code=_str_or_none(error.code),
+        provider=error.provider
+        if isinstance(error.provider, str) and error.provider
+        else "unknown",
+        details=error.details if isinstance(error.details, Mapping) else {},
+    )
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _last_resort(view: ResponseView, provider: str) -> CanonicalError:
