@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+from types import MappingProxyType
 
 import attrs
 import pytest
@@ -151,8 +152,6 @@ def test_retryable_can_be_overridden():
 
 
 def test_details_accepts_any_mapping_and_none():
-    from types import MappingProxyType
-
     assert CanonicalError(Kind.UNKNOWN, "m", details=None).details == {}
     proxied = CanonicalError(Kind.UNKNOWN, "m", details=MappingProxyType({"a": 1}))
     assert proxied.details == {"a": 1}
