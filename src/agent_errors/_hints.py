@@ -245,14 +245,14 @@ def _reset_delta(value: object, *, now: float) -> float | None:
 
 
 def _base_time(view: ResponseView, now: float | None) -> float:
-    if now is not None:
-        return now
+    # The server wrote its dates against its own clock, so its Date header is the reference;
+    # `now` (or the local clock) stands in only when the response has no usable Date.
     date = view.headers.get("date")
     if date:
         moment = parse_http_date(date)
         if moment is not None:
             return moment
-    return time.time()
+    return time.time() if now is None else now
 
 
 def _containers(doc: Any) -> list[tuple[str, Mapping[str, Any]]]:
@@ -299,9 +299,10 @@ def retry_after_hint(
 ) -> RetryAfterHint:
     """Return (seconds, source) for the first usable retry-after hint, or (None, None).
 
-    `now` (a POSIX timestamp) measures dates; by default the response's `Date` header, else the
-    local clock. A source whose value is unusable (invalid, negative, NaN, infinite, or above
-    `MAX_RETRY_AFTER`) is skipped and the next one is tried. Never raises on the view's content.
+    Dates are measured against the response's `Date` header; without one, against `now` (a
+    POSIX timestamp, for tests) or the local clock. A source whose value is unusable (invalid,
+    negative, NaN, infinite, or above `MAX_RETRY_AFTER`) is skipped and the next one is tried.
+    Never raises on the view's content.
     """
     for seconds, source in _retry_after_candidates(view, kind, message, now):
         if usable_retry_after(seconds):
