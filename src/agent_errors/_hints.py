@@ -147,6 +147,8 @@ def parse_duration(value: object) -> float | None:
         except OverflowError:
             return None
     if isinstance(value, Mapping):  # google.protobuf.Duration as a JSON object
+        if "seconds" not in value and "nanos" not in value:
+            return None  # an empty or unrelated object is not a duration of zero
         seconds, nanos = value.get("seconds", 0), value.get("nanos", 0)
         base = parse_duration(seconds) if seconds != 0 else 0.0
         extra = parse_duration(nanos) if nanos != 0 else 0.0
@@ -319,7 +321,8 @@ def _retry_after_candidates(
 
     value = headers.get("retry-after-ms")
     if value is not None:
-        ms = parse_duration(value)
+        # A bare number of milliseconds: "3s" here would otherwise be read as 3 ms.
+        ms = parse_duration(value) if _NUMBER_RE.match(value) else None
         yield (None if ms is None else ms / 1000.0), "header:retry-after-ms"
 
     value = headers.get("retry-after")
@@ -338,7 +341,9 @@ def _retry_after_candidates(
         if isinstance(item, dict) and str(item.get("@type", "")).endswith("google.rpc.RetryInfo"):
             yield parse_duration(item.get("retryDelay")), "body:RetryInfo.retryDelay"
 
-    exhausted = any(_is_zero(headers.get(name)) for name in _REMAINING_HEADERS)
+    exhausted = any(_is_zero(headers.get(name)) for name in _REMAINING_HEADERS) or any(
+        _is_zero(headers.get(name)) for _, name in _PER_LIMIT_RESETS
+    )
     if kind in _RESET_KINDS or exhausted:
         if base is None:
             base = _base_time(view, now)
