@@ -89,7 +89,7 @@ class AsyncBrokenStream(httpx.AsyncByteStream):
         raise RuntimeError("close failed")
 
 
-# --- from parts -------------------------------------------------------------------------------
+# --- from parts ---
 
 
 @pytest.mark.parametrize(
@@ -316,7 +316,7 @@ def test_repr():
     )
 
 
-# --- from httpx.Response ----------------------------------------------------------------------
+# --- from httpx.Response ---
 
 
 def test_from_a_read_response():
