@@ -34,7 +34,7 @@ from ._exceptions import (
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
 from ._normalize import anormalize, normalize, normalize_parts, normalize_view
 from ._raising import araise_for_error, raise_for_error
-from ._registry import adapters, detect, get_adapter, register_adapter, register_host
+from ._registry import detect, get_adapter, register_adapter, register_host, registered_adapters
 from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
 from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
@@ -64,7 +64,6 @@ __all__ = [
     "UnavailableError",
     "UnknownAPIError",
     "__version__",
-    "adapters",
     "anormalize",
     "araise_for_error",
     "converter",
@@ -81,6 +80,7 @@ __all__ = [
     "raise_for_error",
     "register_adapter",
     "register_host",
+    "registered_adapters",
     "status_for_kind",
     "to_dict",
     "to_json",

@@ -31,6 +31,7 @@ __all__ = [
     "get_adapter",
     "register_adapter",
     "register_host",
+    "registered_adapters",
     "reload",
 ]
 
@@ -221,10 +222,17 @@ def get_adapter(name: str) -> Adapter:
         raise TypeError(msg) from None
 
 
-def adapters() -> Mapping[str, Adapter]:
-    """Return every registered adapter by name: the built-ins, entry points and run-time ones."""
+def registered_adapters() -> Mapping[str, Adapter]:
+    """Return every registered adapter by name: the built-ins, entry points and run-time ones.
+
+    Exported as `agent_errors.registered_adapters`: the name `agent_errors.adapters` belongs
+    to the package of built-in adapter modules.
+    """
     _REGISTRY.ensure_loaded()
     return dict(_REGISTRY.adapters)
+
+
+adapters = registered_adapters
 
 
 def register_adapter(adapter: object, *, replace: bool = False) -> Adapter:
@@ -307,4 +315,4 @@ def detect(view: ResponseView, provider: str | None = None) -> Adapter:
 
 def code_tables() -> Mapping[str, Mapping[str, ErrorCode]]:
     """Return every adapter's code table, by adapter name."""
-    return {name: adapter.codes for name, adapter in adapters().items()}
+    return {name: adapter.codes for name, adapter in registered_adapters().items()}
