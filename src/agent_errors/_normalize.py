@@ -77,11 +77,15 @@ def _headers_only(response: object) -> ResponseView:
 
     The headers still carry Retry-After and the request id, so they are kept when they can be.
     """
-    status = getattr(response, "status_code", None)
+    status = _attribute(response, "status_code")
+    return ResponseView(status, _attribute(response, "headers"), None, url=_url(response))
+
+
+def _attribute(obj: object, name: str) -> object:
     try:
-        return ResponseView(status, getattr(response, "headers", None), None, url=_url(response))
-    except Exception:  # noqa: BLE001 - not even the headers are readable
-        return ResponseView(status, None, None)
+        return getattr(obj, name, None)
+    except Exception:  # noqa: BLE001 - a property that raises is as good as a missing one
+        return None
 
 
 def _leave_unread(response: httpx.Response, cap: int) -> bool:
