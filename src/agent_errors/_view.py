@@ -79,11 +79,15 @@ class Headers(Mapping[str, str]):
                 pass
         self._data = data
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: object) -> str:
+        if not isinstance(key, str):  # a Mapping answers KeyError, whatever the key
+            raise KeyError(key)
         return self._data[key.lower()]
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: object, default: Any = None) -> Any:
         """Return the value of header `key` (any case), or `default`."""
+        if not isinstance(key, str):
+            return default
         return self._data.get(key.lower(), default)
 
     def __contains__(self, key: object) -> bool:
