@@ -194,6 +194,14 @@ def test_odd_headers_never_raise(raw: object, expected: dict[str, str]):
     assert dict(Headers(raw)) == expected
 
 
+def test_headers_behave_as_a_mapping_for_any_key():
+    headers = Headers({"a": "1"})
+    with pytest.raises(KeyError):
+        headers[5]  # type: ignore[index]
+    assert headers.get(5, "default") == "default"  # type: ignore[arg-type]
+    assert headers == {"a": "1"}
+
+
 def test_headers_repr():
     assert repr(Headers({"A": "1"})) == "Headers({'a': '1'})"
 
