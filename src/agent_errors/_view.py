@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import zlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -334,6 +335,67 @@ def _already_read(response: httpx.Response) -> bytes | None:
         return None
 
 
+class _CappedBody:
+    """Collects at most `cap` + 1 bytes of a body, decoding gzip and deflate itself.
+
+    httpx inflates each compressed chunk whole: one 64 KiB chunk of a gzip bomb becomes tens of
+    megabytes before the cap is looked at. For these two encodings the raw stream is read and
+    inflated here with an output limit, so memory stays within the cap. Other encodings (br,
+    zstd, several at once) are left to httpx's decoders.
+    """
+
+    def __init__(self, response: httpx.Response, cap: int) -> None:
+        self.cap = cap
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.started = False
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        self.encoding = encoding if encoding in _INFLATE_WBITS else None
+        self.raw = self.encoding is not None or encoding in ("", "identity")
+        self._inflater: Any = None
+        if self.encoding is not None:
+            self._inflater = zlib.decompressobj(_INFLATE_WBITS[self.encoding])
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take one chunk from the stream; True once more than the cap has been collected."""
+        first, self.started = not self.started, True
+        if self._inflater is not None:
+            chunk = self._inflate(chunk, first=first)
+        if chunk:
+            self.chunks.append(chunk)
+            self.size += len(chunk)
+        return self.size > self.cap
+
+    def _inflate(self, chunk: bytes, *, first: bool) -> bytes:
+        limit = self.cap + 1 - self.size
+        try:
+            return self._inflater.decompress(chunk, limit)  # type: ignore[no-any-return]
+        except zlib.error:
+            if not (first and self.encoding == "deflate"):
+                raise
+            # "deflate" is meant to be zlib-wrapped, but many servers send raw deflate.
+            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self._inflater.decompress(chunk, limit)  # type: ignore[no-any-return]
+
+    def finish(self) -> None:
+        """The stream ended: collect what the inflater still holds, up to the cap."""
+        if self._inflater is not None:
+            tail = self._inflater.flush()[: self.cap + 1 - self.size]
+            if tail:
+                self.chunks.append(tail)
+                self.size += len(tail)
+
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+_INFLATE_WBITS: Final = {
+    "gzip": zlib.MAX_WBITS | 16,
+    "x-gzip": zlib.MAX_WBITS | 16,
+    "deflate": zlib.MAX_WBITS,
+}
+
+
 def _read_sync(response: httpx.Response, cap: int) -> tuple[bytes, bool, bool]:
     """Return (body, truncated, could_not_read)."""
     content = _already_read(response)
@@ -341,32 +403,32 @@ def _read_sync(response: httpx.Response, cap: int) -> tuple[bytes, bool, bool]:
         return content[: cap + 1], len(content) > cap, False
     if response.is_stream_consumed or response.is_closed:
         return b"", False, True
-    chunks: list[bytes] = []
+    # Even a small declared Content-Length is not trusted: the stream is read in chunks and
+    # abandoned past the cap, so a body longer than announced cannot be buffered.
+    collected = _CappedBody(response, cap)
+    full = False
     try:
-        # Even a small declared Content-Length is not trusted: the stream is read in chunks
-        # and abandoned past the cap, so a body longer than announced cannot be buffered.
-        size = 0
-        ended = True
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > cap:
-                ended = False
+        for chunk in response.iter_raw() if collected.raw else response.iter_bytes():
+            full = collected.feed(chunk)
+            if full:
                 break
+        else:
+            collected.finish()
+            full = collected.size > cap
     except RuntimeError:
-        if not chunks:  # httpx refuses to iterate an async stream synchronously: headers only
+        if not collected.started:  # httpx will not iterate an async stream synchronously
             return b"", False, True
         _close(response)
-        return b"".join(chunks), True, False
+        return collected.body(), True, False
     except Exception:  # noqa: BLE001 - a stream broken midway leaves what was read
         _close(response)
-        return b"".join(chunks), True, False
-    body = b"".join(chunks)
-    if ended:
-        _keep_content(response, body)
-    else:
+        return collected.body(), True, False
+    body = collected.body()
+    if full:
         _close(response)
-    return body, not ended, False
+    else:
+        _keep_content(response, body)
+    return body, full, False
 
 
 async def _read_async(response: httpx.Response, cap: int) -> tuple[bytes, bool, bool]:
@@ -375,32 +437,30 @@ async def _read_async(response: httpx.Response, cap: int) -> tuple[bytes, bool, 
         return content[: cap + 1], len(content) > cap, False
     if response.is_stream_consumed or response.is_closed:
         return b"", False, True
-    chunks: list[bytes] = []
+    collected = _CappedBody(response, cap)
+    full = False
     try:
-        size = 0
-        ended = True
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > cap:
-                ended = False
+        async for chunk in response.aiter_raw() if collected.raw else response.aiter_bytes():
+            full = collected.feed(chunk)
+            if full:
                 break
+        else:
+            collected.finish()
+            full = collected.size > cap
     except RuntimeError:
-        if (
-            not chunks
-        ):  # httpx refuses to iterate a sync stream asynchronously: read it the sync way
+        if not collected.started:  # httpx will not iterate a sync stream asynchronously
             return _read_sync(response, cap)
         await _aclose(response)
-        return b"".join(chunks), True, False
+        return collected.body(), True, False
     except Exception:  # noqa: BLE001 - a stream broken midway leaves what was read
         await _aclose(response)
-        return b"".join(chunks), True, False
-    body = b"".join(chunks)
-    if ended:
-        _keep_content(response, body)
-    else:
+        return collected.body(), True, False
+    body = collected.body()
+    if full:
         await _aclose(response)
-    return body, not ended, False
+    else:
+        _keep_content(response, body)
+    return body, full, False
 
 
 def _close(response: httpx.Response) -> None:
