@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 import tracemalloc
+import zlib
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -541,3 +543,94 @@ def test_a_32_mb_error_body_costs_no_more_memory_than_the_cap():
     assert stream.pulled <= 2 * CAP
     # The chunks kept, their join and the decoded text: a few times the cap, never 32 MB.
     assert peak < 8 * CAP, f"peak {peak} bytes for a cap of {CAP}"
+
+
+# --- compressed bodies are inflated within the cap ---
+
+
+class _RawChunks(httpx.SyncByteStream):
+    def __init__(self, data: bytes, size: int = 65536) -> None:
+        self.data = data
+        self.size = size
+        self.pulled = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for start in range(0, len(self.data), self.size):
+            self.pulled += self.size
+            yield self.data[start : start + self.size]
+
+
+class _AsyncRawChunks(httpx.AsyncByteStream):
+    def __init__(self, data: bytes, size: int = 65536) -> None:
+        self.data = data
+        self.size = size
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.data), self.size):
+            yield self.data[start : start + self.size]
+
+
+def _deflate(data: bytes, *, raw: bool) -> bytes:
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("x-gzip", gzip.compress),
+        ("GZIP", gzip.compress),
+        ("deflate", lambda data: _deflate(data, raw=False)),
+        ("deflate", lambda data: _deflate(data, raw=True)),
+        ("identity", lambda data: data),
+    ],
+)
+def test_compressed_streams_are_decoded_and_kept(encoding: str, encode: Any):
+    stream = _RawChunks(encode(ERROR_JSON), size=7)
+    response = httpx.Response(500, headers={"content-encoding": encoding}, stream=stream)
+    view = ResponseView.from_response(response)
+    assert view.json == json.loads(ERROR_JSON)
+    assert view.truncated is False
+    assert response.content == ERROR_JSON
+
+
+def test_a_gzip_bomb_costs_no_more_memory_than_the_cap():
+    # 64 MiB of zeros compress to one 64 KiB chunk; inflating it whole would cost 64 MiB.
+    bomb = gzip.compress(b"\x00" * (64 * 1024 * 1024), compresslevel=9)
+    ae.normalize(httpx.Response(500, content=b"warm up"))
+    stream = _RawChunks(bomb)
+    response = httpx.Response(500, headers={"content-encoding": "gzip"}, stream=stream)
+    tracemalloc.start()
+    try:
+        view = ResponseView.from_response(response)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(view.body) == CAP
+    assert view.truncated is True
+    assert stream.pulled == 65536
+    assert peak < 8 * CAP, f"peak {peak} bytes for a cap of {CAP}"
+
+
+def test_a_corrupt_deflate_body_keeps_nothing_and_is_truncated():
+    response = httpx.Response(
+        500, headers={"content-encoding": "deflate"}, stream=_RawChunks(b"\xff" * 100)
+    )
+    view = ResponseView.from_response(response)
+    assert (view.body, view.truncated) == (b"", True)
+
+
+@pytest.mark.anyio
+async def test_async_gzip_streams_are_decoded_within_the_cap():
+    small = httpx.Response(
+        500,
+        headers={"content-encoding": "gzip"},
+        stream=_AsyncRawChunks(gzip.compress(ERROR_JSON), size=5),
+    )
+    assert (await ResponseView.afrom_response(small)).json == json.loads(ERROR_JSON)
+    bomb = gzip.compress(b"{" * (4 * 1024 * 1024))
+    big = httpx.Response(500, headers={"content-encoding": "gzip"}, stream=_AsyncRawChunks(bomb))
+    view = await ResponseView.afrom_response(big)
+    assert len(view.body) == CAP
+    assert view.truncated is True
