@@ -129,6 +129,14 @@ def test_status_phrase_tolerates_odd_values():
     assert status_phrase(None) == "Error"
 
 
+def test_kind_may_be_given_by_value():
+    error = CanonicalError("rate_limited", "m")  # type: ignore[arg-type]
+    assert error.kind is Kind.RATE_LIMITED
+    assert error.retryable is True
+    with pytest.raises(ValueError, match="nope"):
+        CanonicalError("nope", "m")  # type: ignore[arg-type]
+
+
 def test_defaults():
     error = CanonicalError(Kind.NOT_FOUND, "gone")
     assert error.param is None

@@ -436,3 +436,91 @@ def test_entry_points_load_in_a_fresh_process(tmp_path: Path):
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["acme", "rate_limited"]
+
+
+# --- what the core does with a run-time adapter's result ---
+
+
+class ScriptedAdapter(ToyAdapter):
+    """Returns whatever the test sets as `result` (or raises it)."""
+
+    result: Any = None
+
+    def sniff(self, view: ResponseView) -> float:
+        return 1.0
+
+    def parse(self, view: ResponseView) -> Any:
+        if isinstance(self.result, BaseException):
+            raise self.result
+        return self.result
+
+
+def _scripted(result: Any) -> ScriptedAdapter:
+    adapter = ScriptedAdapter("scripted")
+    adapter.result = result
+    registry.register_adapter(adapter, replace=True)
+    return adapter
+
+
+def test_an_adapter_that_raises_gives_the_status_error(caplog: pytest.LogCaptureFixture):
+    _scripted(RuntimeError("parser bug"))
+    error = ae.normalize_parts(503, {"retry-after": "7"}, b"<html>down</html>")
+    assert error is not None
+    assert (error.kind, error.provider, error.retry_after) == (Kind.UNAVAILABLE, "scripted", 7.0)
+    assert "parser bug" in caplog.text
+
+
+def test_an_adapter_returning_a_non_error_gives_the_status_error():
+    _scripted({"kind": "rate_limited"})
+    error = ae.normalize_parts(429, {}, b'{"x": 1}')
+    assert error is not None
+    assert (error.kind, error.provider) == (Kind.RATE_LIMITED, "scripted")
+
+
+def test_an_adapter_returning_none_falls_back_to_generic():
+    _scripted(None)
+    error = ae.normalize_parts(400, {}, OPENAI_BODY)
+    assert error is not None
+    assert (error.provider, error.message) == ("generic", "bad")
+    assert ae.normalize_parts(200, {}, OPENAI_BODY) is None
+
+
+def test_an_adapters_own_hints_are_used_when_the_response_has_none():
+    _scripted(
+        CanonicalError(
+            Kind.RATE_LIMITED, "m", retry_after=4.0, request_id="req_a", provider="scripted"
+        )
+    )
+    error = ae.normalize_parts(429, {}, b"{}")
+    assert error is not None
+    assert (error.retry_after, error.request_id) == (4.0, "req_a")
+    assert error.details["retry_after_source"] == "adapter"
+    assert error.details["request_id_source"] == "adapter"
+    # The response's own hints win over the adapter's.
+    error = ae.normalize_parts(429, {"retry-after": "9", "x-request-id": "req_h"}, b"{}")
+    assert error is not None
+    assert (error.retry_after, error.request_id) == (9.0, "req_h")
+
+
+def test_an_adapters_empty_message_and_odd_fields_are_repaired():
+    _scripted(
+        CanonicalError(
+            Kind.RATE_LIMITED,
+            "",
+            provider="",
+            status=7,
+            retry_after=-1.0,
+            param=5,  # type: ignore[arg-type]
+            details=None,
+        )
+    )
+    error = ae.normalize_parts(429, {}, b"{}")
+    assert error is not None
+    assert error.kind is Kind.RATE_LIMITED
+    assert error.message.startswith("Rate limited")
+    assert (error.provider, error.status, error.retry_after, error.param) == (
+        "unknown",
+        None,
+        None,
+        None,
+    )
