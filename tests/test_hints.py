@@ -471,3 +471,24 @@ def test_should_retry(value: str | None, expected: bool | None):
     error = ae.normalize_parts(500, headers, b"")
     assert error is not None
     assert error.details.get("should_retry") is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (int(NOW + 60), 60.0),  # epoch seconds as a JSON number
+        (int(NOW + 60) * 1000, 60.0),  # epoch milliseconds
+        (45, 45.0),  # a delta
+        ("30s", 30.0),  # a duration
+        (int(NOW - 60), None),
+        (None, None),
+        (True, None),
+        (-1, None),
+        ("  2023-11-14T22:14:20Z  ", 60.0),
+        ("2023-11-14T22:14:20." + "0" * 60 + "Z", None),  # longer than any timestamp
+        ("2023-13-45T99:99:99Z", None),
+    ],
+)
+def test_body_reset_values(value: object, expected: float | None):
+    found = hint(None, {"resetAt": value})
+    assert found == ((expected, "body:resetAt") if expected is not None else (None, None))
