@@ -89,13 +89,20 @@ def _attribute(obj: object, name: str) -> object:
 
 
 def _leave_unread(response: httpx.Response, cap: int) -> bool:
-    """A success whose body is still a stream is not read, unless it is small and declared so."""
+    """A success whose body is still a stream is not read, unless it is small and declared so.
+
+    Only an uncompressed body's Content-Length says how much will be read: a compressed one
+    may inflate past the cap, and reading it would then destroy the caller's success body.
+    """
     if response.status_code >= 400 or response.is_stream_consumed:
         return False
     try:
         response.content  # noqa: B018 - raises ResponseNotRead while the body is a stream
     except Exception:  # noqa: BLE001
-        length = response.headers.get("content-length")
+        headers = response.headers
+        if headers.get("content-encoding", "identity").strip().lower() != "identity":
+            return True
+        length = headers.get("content-length")
         return not (length is not None and length.isdigit() and int(length) <= cap)
     return False
 
