@@ -634,3 +634,19 @@ async def test_async_gzip_streams_are_decoded_within_the_cap():
     view = await ResponseView.afrom_response(big)
     assert len(view.body) == CAP
     assert view.truncated is True
+
+
+def test_normalize_leaves_a_compressed_success_stream_unread():
+    # Its Content-Length counts compressed bytes: the body may inflate far past the cap.
+    big = json.dumps({"data": "x" * (4 * CAP)}).encode()
+    compressed = gzip.compress(big)
+    assert len(compressed) < CAP
+    stream = _RawChunks(compressed)
+    response = httpx.Response(
+        200,
+        headers={"content-encoding": "gzip", "content-length": str(len(compressed))},
+        stream=stream,
+    )
+    assert ae.normalize(response) is None
+    assert stream.pulled == 0
+    assert response.read() == big
