@@ -220,3 +220,9 @@ async def test_araise_for_error_hook_leaves_a_streamed_success_unconsumed():
 @pytest.mark.anyio
 async def test_araise_for_error_returns_none_for_a_success():
     assert await ae.araise_for_error(httpx.Response(204)) is None
+
+
+@pytest.mark.parametrize("bad", ["rate limited", None, {"kind": "rate_limited"}])
+def test_constructing_without_a_canonical_error_is_a_type_error(bad: object):
+    with pytest.raises(TypeError, match="CanonicalError"):
+        ae.RateLimitedError(bad)  # type: ignore[arg-type]
