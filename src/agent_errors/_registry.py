@@ -63,6 +63,14 @@ class _Registry:
         self.sniffers: tuple[Adapter, ...] = ()
         self.generic: Adapter | None = None
 
+    def adopt(self, other: _Registry) -> None:
+        self.adapters = other.adapters
+        self.hosts = other.hosts
+        self.wildcards = other.wildcards
+        self.sniffers = other.sniffers
+        self.generic = other.generic
+        self.loaded = other.loaded
+
     def ensure_loaded(self) -> None:
         if self.loaded:
             return
@@ -269,9 +277,12 @@ def reload() -> None:
     process (or between tests) to rescan them. Host mappings made with `register_host` and
     adapters added with `register_adapter` are dropped.
     """
+    # Load into a fresh registry, then swap its tables in: threads normalizing meanwhile see
+    # the old tables or the new ones, never empty ones.
+    fresh = _Registry()
+    fresh.ensure_loaded()
     with _REGISTRY.lock:
-        _REGISTRY.reset()
-        _REGISTRY.ensure_loaded()
+        _REGISTRY.adopt(fresh)
 
 
 def generic_adapter() -> Adapter:
