@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -524,3 +525,32 @@ def test_an_adapters_empty_message_and_odd_fields_are_repaired():
         None,
         None,
     )
+
+
+def test_normalizing_while_another_thread_reloads():
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def normalize_until_stopped() -> None:
+        for _ in range(10_000):  # bounded, in case the main thread dies
+            if stop.is_set():
+                return
+            try:
+                error = ae.normalize_parts(429, {}, QODER_BODY, url="https://api.qoder.com/")
+                assert error is not None
+                assert error.provider == "qoder"
+            except BaseException as exc:
+                failures.append(exc)
+                return
+
+    workers = [threading.Thread(target=normalize_until_stopped) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    try:
+        for _ in range(50):
+            registry.reload()
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    assert failures == []
