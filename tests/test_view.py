@@ -9,8 +9,11 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import agent_errors as ae
 from agent_errors import DEFAULT_BODY_CAP, Headers, ResponseView
@@ -650,3 +653,41 @@ def test_normalize_leaves_a_compressed_success_stream_unread():
     assert ae.normalize(response) is None
     assert stream.pulled == 0
     assert response.read() == big
+
+
+class _AsyncChunksOf(httpx.AsyncByteStream):
+    def __init__(self, *chunks: bytes) -> None:
+        self.chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([200, 400, 401, 404, 429, 500, 503]),
+    st.lists(
+        st.sampled_from(
+            [
+                b'{"type": "error", "error": {"type": "rate_limit_error", "message": "m"}}',
+                b'{"error": {"message": "x", "type": "server_error"}}',
+                b"<html><title>down</title></html>",
+                b"x" * 40_000,
+                b"\xff\xfe",
+            ]
+        )
+        | st.binary(max_size=50),
+        max_size=4,
+    ),
+    st.dictionaries(
+        st.sampled_from(["retry-after", "x-request-id", "content-type"]),
+        st.sampled_from(["3", "req_1", "application/json"]),
+    ),
+)
+def test_normalize_and_anormalize_agree(status: int, chunks: list[bytes], headers: dict[str, str]):
+    # One I/O-free core behind both: the same bytes give the same error, sync or async.
+    sync = ae.normalize(httpx.Response(status, headers=headers, stream=ChunksStream(*chunks)))
+    response = httpx.Response(status, headers=headers, stream=_AsyncChunksOf(*chunks))
+    asynchronous = anyio.run(ae.anormalize, response)
+    assert sync == asynchronous
