@@ -76,14 +76,31 @@ _SECRET_RE: Final = re.compile(
     r"|(?P<jwt>\beyJ)[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*"
     # key=value pairs (or "key": "value") whose key names a secret.
     r"|(?P<kv>\b" + _SENSITIVE_FIELD + r"[\"']?\s*[=:]\s*[\"']?)" + _CREDENTIAL,
-    re.IGNORECASE,
+    # ASCII: credentials are ASCII, and Unicode case folding would let "\u017fecret" (long s)
+    # match "secret" where the byte pre-check below cannot see it.
+    re.IGNORECASE | re.ASCII,
 )
-# Quick pre-check on raw bytes: a body that contains none of these needs no redaction at all.
-_MAYBE_SECRET_RE: Final = re.compile(
-    rb"(?i)oc_|org_|sk[-_]|pt-|rk_|pk_|gh[pos]_|github_pat|glpat|xox|hf_|AIza|bearer|basic|token"
-    rb"|bot\s|AKIA|ASIA|eyJ|api.?key|access.?key|private.?key|secret|password|passwd|\\u"
-    # JSON escapes and UTF-16/32 text (NULs between letters) hide words from the patterns above.
-    rb"|\x00"
+# Quick pre-check on raw bytes: a body that contains none of these (in any ASCII case) needs no
+# redaction at all. Plain substring tests on the lower-cased bytes: a regex alternation took
+# milliseconds on a 64 KiB body, longer than redacting it. Each pattern of `_SECRET_RE` starts
+# with one of these (`key` covers api_key, x-api-key, access-key, private_key ...); JSON
+# escapes (\\u) and UTF-16/32 text (NULs between the letters) hide words, so they count too.
+_MAYBE_SECRET: Final = (
+    *(prefix.lower().encode() for prefix in _PREFIXES if prefix.isascii() and "[" not in prefix),
+    b"xox",
+    b"akia",
+    b"asia",
+    b"eyj",
+    b"bearer",
+    b"basic",
+    b"bot",
+    b"token",
+    b"key",
+    b"secret",
+    b"password",
+    b"passwd",
+    b"\\u",
+    b"\x00",
 )
 
 
@@ -97,7 +114,8 @@ def _replace(match: re.Match[str]) -> str:
 
 def might_contain_secret(raw: bytes) -> bool:
     """Return False only when `raw` certainly contains no secret `redact` would replace."""
-    return _MAYBE_SECRET_RE.search(raw) is not None
+    lowered = raw.lower()
+    return any(token in lowered for token in _MAYBE_SECRET)
 
 
 def redact(text: str) -> str:
