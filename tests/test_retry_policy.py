@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors._retry import REASONS
+from agent_errors._retry import RETRY_REASONS
 
 NOW = 1_800_000_000.0  # the responses' Date: every hint is measured against it
 DATE = formatdate(NOW, usegmt=True)
@@ -263,7 +263,7 @@ def test_every_reason_is_documented():
         fixed(0).decide(err(500), attempt=9).reason,
         fixed(0).decide(err(500), attempt=1, method="POST").reason,
     }
-    assert produced <= set(REASONS)
+    assert produced <= set(RETRY_REASONS)
     assert len(produced) == 6
 
 

@@ -39,8 +39,7 @@ from ._otel import otel_attributes
 from ._raising import araise_for_error, raise_for_error
 from ._registry import detect, get_adapter, register_adapter, register_host, registered_adapters
 from ._render import render, render_response_text
-from ._retry import REASONS as RETRY_REASONS
-from ._retry import Decision, Jitter, RetryBudget, RetryPolicy
+from ._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
 from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
 from ._sse import (
     SSEDecoder,

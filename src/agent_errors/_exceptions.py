@@ -61,11 +61,17 @@ class AgentAPIError(Exception):
     Attributes:
         error: The `CanonicalError`.
         response: The `httpx.Response` it came from, when there was one.
+
+    Raises:
+        TypeError: `error` is not a `CanonicalError` (on construction).
     """
 
     kind: ClassVar[Kind | None] = None
 
     def __init__(self, error: CanonicalError, response: httpx.Response | None = None) -> None:
+        if not isinstance(error, CanonicalError):  # checked at run time: callers may be untyped
+            msg = f"error must be a CanonicalError, not {type(error).__name__}"  # type: ignore[unreachable]
+            raise TypeError(msg)
         super().__init__(str(error))
         self.error = error
         self.response = response

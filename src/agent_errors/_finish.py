@@ -10,31 +10,46 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _redact
-from ._hints import body_containers, request_id_hint, retry_after_hint, should_retry_hint
+from ._hints import (
+    body_containers,
+    request_id_hint,
+    retry_after_hint,
+    should_retry_hint,
+    usable_retry_after,
+)
 from ._model import Kind
 from ._view import ResponseView
 
 __all__ = ["finish_fields"]
 
 
-def finish_fields(  # noqa: PLR0917 - internal, called in two places with all six
+def finish_fields(
     view: ResponseView,
+    *,
     kind: Kind,
     message: str,
     details: Mapping[str, Any] | None,
     retry_after: float | None,
     request_id: str | None,
-) -> tuple[str, Mapping[str, Any], float | None, str | None]:
-    """Return (message, details, retry_after, request_id) as the canonical error carries them.
+    param: str | None,
+    code: str | None,
+    trusted: bool,
+) -> tuple[str, Mapping[str, Any], float | None, str | None, str | None, str | None]:
+    """Return (message, details, retry_after, request_id, param, code) as the error carries them.
 
     Header and standard body hints win over the adapter's own `retry_after`/`request_id`, which
-    are kept only when no standard source gives one. `details` records the winning sources and
-    the server's `x-should-retry` verdict. Message, details and request id are redacted.
+    are kept only when no standard source gives one (and, for a wait, only when it is usable).
+    `details` records the winning sources and the server's `x-should-retry` verdict.
+
+    Secrets are redacted from every text field. A `trusted` (built-in) adapter builds message,
+    param, code and details only from the body or from fixed text, so when the body holds
+    nothing secret-looking those are left as they are: one look at the body costs less than
+    redacting each field. The request id may come from a header and is always redacted.
     """
     containers = body_containers(view)
     extra: dict[str, Any] = {}
     found, source = retry_after_hint(view, kind, message, containers=containers)
-    if found is None and retry_after is not None:
+    if found is None and usable_retry_after(retry_after):
         found, source = retry_after, "adapter"
     if source is not None:
         extra["retry_after_source"] = source
@@ -51,19 +66,19 @@ def finish_fields(  # noqa: PLR0917 - internal, called in two places with all si
     if view.raw_status is not None:
         extra["raw_status"] = _safe_raw(view.raw_status)
 
-    message = _redact.redact(message)
+    if not trusted or _redact.might_contain_secret(view.body):
+        message = _redact.redact(message)
+        details = _redact.redact_value(details) if details else details
+        param = _redact.redact(param) if param else param
+        code = _redact.redact(code) if code else code
     if rid is not None:
         rid = _redact.redact(rid)
     if details:
-        # Adapters build details from the body: a body with nothing secret-looking in it has
-        # nothing to redact there, and walking the details is the costliest step of redaction.
-        if _redact.body_might_contain_secret(view.body):
-            details = _redact.redact_value(details)
         if extra:
             details = {**details, **extra}
     else:
         details = extra
-    return message, details, found, rid
+    return message, details, found, rid, param, code
 
 
 def _safe_raw(value: object) -> Any:

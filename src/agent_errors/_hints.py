@@ -15,7 +15,8 @@ Reset times (4, 5) are a hint only for rate-limit kinds or when the remaining co
 APIs send them on every response, and a reset an hour away says nothing about when a 500 clears.
 Dates are measured against the response's own `Date` header when it has one, so a skewed local
 clock does not shorten or lengthen the wait. A time in the past is a wait of 0 for `Retry-After`
-and no hint for resets. Invalid, negative, NaN or infinite values are no hint; nothing here raises.
+and no hint for resets. Invalid, negative, NaN or infinite values, and waits above
+`MAX_RETRY_AFTER`, are no hint (the next source is tried); nothing here raises.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
@@ -32,6 +33,7 @@ from ._model import Kind
 from ._view import ResponseView
 
 __all__ = [
+    "MAX_RETRY_AFTER",
     "RetryAfterHint",
     "parse_duration",
     "parse_http_date",
@@ -39,7 +41,11 @@ __all__ = [
     "request_id_hint",
     "retry_after_hint",
     "should_retry_hint",
+    "usable_retry_after",
 ]
+
+MAX_RETRY_AFTER: Final = 366 * 24 * 3600.0
+"""The longest wait taken as a hint (a year); a longer one is a unit or epoch mix-up, not advice."""
 
 RetryAfterHint = tuple[float | None, str | None]
 """(seconds, source) — both None when no source gave a usable hint."""
@@ -85,7 +91,6 @@ _REQUEST_ID_HEADERS: Final = (
     "x-cloud-trace-context",
     "cf-ray",
 )
-_REQUEST_ID_RANK: Final = {name: rank for rank, name in enumerate(_REQUEST_ID_HEADERS)}
 _BODY_REQUEST_ID_KEYS: Final = ("request_id", "requestId", "requestID", "request-id")
 _MAX_REQUEST_ID: Final = 256
 
@@ -116,7 +121,7 @@ _DURATION_PART: Final = (
 _DURATION_RE: Final = re.compile(rf"\s*(?:{_DURATION_PART}\s*)+\Z", re.IGNORECASE)
 _DURATION_PART_RE: Final = re.compile(_DURATION_PART, re.IGNORECASE)
 _MESSAGE_RE: Final = re.compile(
-    r"\b(?:retry|try\s+again|wait)\b(?:\s+(?:after|in|for))?[^0-9.]{0,16}?"
+    r"\b(?:retry|try\s+again|wait|available)\b(?:\s+(?:after|in|for))?[^0-9.]{0,16}?"
     rf"((?:{_DURATION_PART}\s*(?:and\s+)?){{1,3}})",
     re.IGNORECASE,
 )
@@ -142,6 +147,8 @@ def parse_duration(value: object) -> float | None:
         except OverflowError:
             return None
     if isinstance(value, Mapping):  # google.protobuf.Duration as a JSON object
+        if "seconds" not in value and "nanos" not in value:
+            return None  # an empty or unrelated object is not a duration of zero
         seconds, nanos = value.get("seconds", 0), value.get("nanos", 0)
         base = parse_duration(seconds) if seconds != 0 else 0.0
         extra = parse_duration(nanos) if nanos != 0 else 0.0
@@ -240,52 +247,62 @@ def _reset_delta(value: object, *, now: float) -> float | None:
 
 
 def _base_time(view: ResponseView, now: float | None) -> float:
-    if now is not None:
-        return now
-    date = view.headers.lowered.get("date")
+    # The server wrote its dates against its own clock, so its Date header is the reference;
+    # `now` (or the local clock) stands in only when the response has no usable Date.
+    date = view.headers.get("date")
     if date:
         moment = parse_http_date(date)
         if moment is not None:
             return moment
-    return time.time()
+    return time.time() if now is None else now
 
 
-_EMPTY_CONTAINERS: Final[list[tuple[str, Mapping[str, Any]]]] = []
+Containers = list[tuple[str, Mapping[str, Any]]]
+"""(prefix, object) pairs of a document where hints are looked for."""
+
+_EMPTY_CONTAINERS: Final[Containers] = []
 _BODY_DELAY_KEYSET: Final = frozenset(key for key, _ in _BODY_DELAY_KEYS)
 _BODY_RESET_KEYSET: Final = frozenset(_BODY_RESET_KEYS)
 _BODY_REQUEST_ID_KEYSET: Final = frozenset(_BODY_REQUEST_ID_KEYS)
+_REMAINING_NAMES: Final = frozenset((*_REMAINING_HEADERS, *(name for _, name in _PER_LIMIT_RESETS)))
+_REQUEST_ID_RANK: Final = {name: rank for rank, name in enumerate(_REQUEST_ID_HEADERS)}
 
 
 def _may_hold_delay(message: str) -> bool:
     """Cheap pre-check for `_MESSAGE_RE`: one of its keywords is in the message."""
     low = message.lower()
-    return "retry" in low or "again" in low or "wait" in low
+    return "retry" in low or "again" in low or "wait" in low or "available" in low
 
 
-def _containers(doc: Any) -> list[tuple[str, Mapping[str, Any]]]:
+def body_containers(view: ResponseView) -> Containers:
+    """The (prefix, object) pairs of the view's document where hints are looked for."""
+    return _containers(view.json)
+
+
+def _containers(doc: Any) -> Containers:
     """The objects of a document where hints may be: itself, `error`, and their details/meta."""
-    if type(doc) is not dict:
-        return _EMPTY_CONTAINERS
+    if not isinstance(doc, dict):
+        return []
     found: list[tuple[str, Mapping[str, Any]]] = [("", doc)]
     err = doc.get("error")
-    if type(err) is dict:
+    if isinstance(err, dict):
         found.append(("error.", err))
         details = err.get("details")
-        if type(details) is dict:
+        if isinstance(details, dict):
             found.append(("error.details.", details))
     for key in ("details", "meta", "metadata"):
         inner = doc.get(key)
-        if type(inner) is dict:
+        if isinstance(inner, dict):
             found.append((key + ".", inner))
     return found
 
 
 def _google_details(doc: Any) -> list[Any]:
-    if type(doc) is dict:
+    if isinstance(doc, dict):
         err = doc.get("error")
-        if type(err) is dict:
+        if isinstance(err, dict):
             details = err.get("details")
-            if type(details) is list:
+            if isinstance(details, list):
                 return details
     return []
 
@@ -294,61 +311,107 @@ def _is_zero(value: object) -> bool:
     return isinstance(value, str) and value.strip() == "0"
 
 
+def usable_retry_after(seconds: object) -> bool:
+    """Return whether `seconds` is a usable wait: a finite number in 0..`MAX_RETRY_AFTER`."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return False
+    return math.isfinite(seconds) and 0 <= seconds <= MAX_RETRY_AFTER
+
+
 def retry_after_hint(
     view: ResponseView,
     kind: Kind,
     message: str = "",
     *,
     now: float | None = None,
-    containers: list[tuple[str, Mapping[str, Any]]] | None = None,
+    containers: Containers | None = None,
 ) -> RetryAfterHint:
     """Return (seconds, source) for the first usable retry-after hint, or (None, None).
 
-    `containers` (from `body_containers`) saves walking the document again.
+    Dates are measured against the response's `Date` header; without one, against `now` (a
+    POSIX timestamp, for tests) or the local clock. A source whose value is unusable (invalid,
+    negative, NaN, infinite, or above `MAX_RETRY_AFTER`) is skipped and the next one is tried.
+    Never raises on the view's content. `containers` (from `body_containers`) saves walking the
+    document again.
     """
-    headers = view.headers.lowered
+    if containers is None:
+        containers = _containers(view.json)
+    for seconds, source in _retry_after_candidates(view, kind, message, now, containers):
+        if usable_retry_after(seconds):
+            return seconds, source
+    return None, None
+
+
+def _retry_after_candidates(
+    view: ResponseView, kind: Kind, message: str, now: float | None, containers: Containers
+) -> Iterator[RetryAfterHint]:
+    """Every retry-after value the response offers, in priority order (unchecked)."""
+    headers = view.headers.lowered  # names are lower-case here: plain dict lookups
     base: float | None = None
 
     value = headers.get("retry-after-ms")
     if value is not None:
-        ms = parse_duration(value)
-        if ms is not None:
-            return ms / 1000.0, "header:retry-after-ms"
+        # A bare number of milliseconds: "3s" here would otherwise be read as 3 ms.
+        ms = parse_duration(value) if _NUMBER_RE.match(value) else None
+        yield (None if ms is None else ms / 1000.0), "header:retry-after-ms"
 
     value = headers.get("retry-after")
     if value is not None:
         base = _base_time(view, now)
-        seconds = parse_retry_after(value, now=base)
-        if seconds is not None:
-            return seconds, "header:retry-after"
+        yield parse_retry_after(value, now=base), "header:retry-after"
 
     doc = view.json
-    if containers is None:
-        containers = _containers(doc)
     for prefix, container in containers:
         if _BODY_DELAY_KEYSET.isdisjoint(container):
             continue
         for key, scale in _BODY_DELAY_KEYS:
             if key in container:
                 seconds = parse_duration(container[key])
-                if seconds is not None:
-                    return seconds * scale, f"body:{prefix}{key}"
+                yield (None if seconds is None else seconds * scale), f"body:{prefix}{key}"
     for item in _google_details(doc):
         if isinstance(item, dict) and str(item.get("@type", "")).endswith("google.rpc.RetryInfo"):
-            seconds = parse_duration(item.get("retryDelay"))
-            if seconds is not None:
-                return seconds, "body:RetryInfo.retryDelay"
+            yield parse_duration(item.get("retryDelay")), "body:RetryInfo.retryDelay"
 
-    if kind in _RESET_KINDS or (
-        _is_zero(headers.get("x-ratelimit-remaining"))
-        or _is_zero(headers.get("ratelimit-remaining"))
-        or _is_zero(headers.get("x-rate-limit-remaining"))
-    ):
+    exhausted = not _REMAINING_NAMES.isdisjoint(headers) and (
+        any(_is_zero(headers.get(name)) for name in _REMAINING_HEADERS)
+        or any(_is_zero(headers.get(name)) for _, name in _PER_LIMIT_RESETS)
+    )
+    if kind in _RESET_KINDS or exhausted:
         if base is None:
             base = _base_time(view, now)
-        hint = _reset_hint(headers, kind, containers, base)
-        if hint[0] is not None:
-            return hint
+        for name in _RESET_HEADERS:
+            value = headers.get(name)
+            if value is not None:
+                yield _reset_delta(value, now=base), f"header:{name}"
+        value = headers.get("ratelimit")
+        if value is not None:
+            match = _RATELIMIT_T_RE.search(value)
+            if match:
+                yield float(match.group(1)), "header:ratelimit"
+        best: RetryAfterHint = (None, None)
+        for reset_name, remaining_name in _PER_LIMIT_RESETS:
+            value = headers.get(reset_name)
+            if value is None:
+                continue
+            remaining = headers.get(remaining_name)
+            if remaining is not None and not _is_zero(remaining) and kind not in _RESET_KINDS:
+                continue
+            seconds = _reset_delta(value, now=base)
+            # Several limits may be exhausted: never retry before the last of them resets.
+            if (
+                seconds is not None
+                and usable_retry_after(seconds)
+                and (best[0] is None or seconds > best[0])
+            ):
+                best = (seconds, f"header:{reset_name}")
+        if best[0] is not None:
+            yield best
+        for prefix, container in containers:
+            if _BODY_RESET_KEYSET.isdisjoint(container):
+                continue
+            for key in _BODY_RESET_KEYS:
+                if key in container:
+                    yield _reset_delta(container[key], now=base), f"body:{prefix}{key}"
 
     if message and len(message) < 4096 and _may_hold_delay(message):
         match = _MESSAGE_RE.search(message)
@@ -356,54 +419,7 @@ def retry_after_hint(
             total = 0.0
             for number, unit in _DURATION_PART_RE.findall(match.group(1)):
                 total += float(number) * _UNIT_SECONDS[unit.lower()]
-            seconds = _finite(total)
-            if seconds is not None:
-                return seconds, "message"
-    return None, None
-
-
-def _reset_hint(
-    headers: Mapping[str, str],
-    kind: Kind,
-    containers: list[tuple[str, Mapping[str, Any]]],
-    base: float,
-) -> RetryAfterHint:
-    for name in _RESET_HEADERS:
-        value = headers.get(name)
-        if value is not None:
-            seconds = _reset_delta(value, now=base)
-            if seconds is not None:
-                return seconds, f"header:{name}"
-    value = headers.get("ratelimit")
-    if value is not None:
-        match = _RATELIMIT_T_RE.search(value)
-        if match:
-            seconds = _finite(float(match.group(1)))
-            if seconds is not None:
-                return seconds, "header:ratelimit"
-    best: RetryAfterHint = (None, None)
-    for reset_name, remaining_name in _PER_LIMIT_RESETS:
-        value = headers.get(reset_name)
-        if value is None:
-            continue
-        remaining = headers.get(remaining_name)
-        if remaining is not None and not _is_zero(remaining) and kind not in _RESET_KINDS:
-            continue
-        seconds = _reset_delta(value, now=base)
-        # Several limits may be exhausted: never retry before the last of them resets.
-        if seconds is not None and (best[0] is None or seconds > best[0]):
-            best = (seconds, f"header:{reset_name}")
-    if best[0] is not None:
-        return best
-    for prefix, container in containers:
-        if _BODY_RESET_KEYSET.isdisjoint(container):
-            continue
-        for key in _BODY_RESET_KEYS:
-            if key in container:
-                seconds = _reset_delta(container[key], now=base)
-                if seconds is not None:
-                    return seconds, f"body:{prefix}{key}"
-    return None, None
+            yield total, "message"
 
 
 def _clean_id(value: object) -> str | None:
@@ -419,13 +435,8 @@ def _clean_id(value: object) -> str | None:
     return text
 
 
-def body_containers(view: ResponseView) -> list[tuple[str, Mapping[str, Any]]]:
-    """The (prefix, object) pairs of the view's document where hints are looked for."""
-    return _containers(view.json)
-
-
 def request_id_hint(
-    view: ResponseView, *, containers: list[tuple[str, Mapping[str, Any]]] | None = None
+    view: ResponseView, *, containers: Containers | None = None
 ) -> tuple[str | None, str | None]:
     """Return (request id, source) from the usual headers, then the body; (None, None) if none."""
     headers = view.headers.lowered

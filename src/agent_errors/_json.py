@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 __all__ = ["BACKEND", "dumps", "loads"]
@@ -19,24 +20,29 @@ if _HAVE_ORJSON:
     _orjson_loads = orjson.loads
     _orjson_dumps = orjson.dumps
     _OPTS = orjson.OPT_NON_STR_KEYS
+    _LONG_DIGITS = re.compile(rb"\d{19}")
+    _LONG_DIGITS_STR = re.compile(r"\d{19}", re.ASCII)
 
     def loads(data: bytes | str) -> Any:
         """Decode JSON text; raises ValueError on invalid input."""
-        try:
-            return _orjson_loads(data)
-        except orjson.JSONDecodeError:
-            # orjson rejects what the stdlib accepts (NaN, lone surrogates, >64-bit ints);
-            # fall back so both backends agree on what is valid JSON.
-            return json.loads(data)
+        # orjson reads integers beyond 64 bits as floats, losing digits; a run of 19+ digits
+        # may be one, so such documents go to the stdlib, which keeps them exact.
+        long_digits = _LONG_DIGITS if isinstance(data, bytes) else _LONG_DIGITS_STR
+        if long_digits.search(data) is None:  # type: ignore[arg-type]
+            try:
+                return _orjson_loads(data)
+            except orjson.JSONDecodeError:
+                # orjson rejects what the stdlib accepts (NaN, lone surrogates); fall back so
+                # both backends agree on what is valid JSON.
+                pass
+        return json.loads(data)
 
     def dumps(obj: Any) -> bytes:
         """Encode `obj` as compact UTF-8 JSON bytes."""
         try:
             return _orjson_dumps(obj, option=_OPTS)
-        except TypeError:
-            return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode(
-                "utf-8", "surrogatepass"
-            )
+        except TypeError:  # lone surrogates, integers beyond 64 bits, unknown types
+            return _std_dumps(obj)
 
 else:  # pragma: no cover - exercised by the no-extras CI job
     BACKEND = "json"
@@ -47,6 +53,14 @@ else:  # pragma: no cover - exercised by the no-extras CI job
 
     def dumps(obj: Any) -> bytes:
         """Encode `obj` as compact UTF-8 JSON bytes."""
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str).encode(
-            "utf-8", "surrogatepass"
-        )
+        return _std_dumps(obj)
+
+
+def _std_dumps(obj: Any) -> bytes:
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form: escape it (\udXXX), which is still valid JSON
+        # and decodes back to the same string, instead of emitting bytes that are not UTF-8.
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=True, default=str).encode()

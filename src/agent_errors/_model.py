@@ -169,7 +169,7 @@ class CanonicalError:
     """One error from any agent platform, in one shape.
 
     Attributes:
-        kind: What went wrong (see `Kind`).
+        kind: What went wrong (see `Kind`); its string value is accepted too.
         message: Human-readable text; never empty, secrets redacted.
         param: The offending request parameter or header, when known.
         retryable: Whether the error is transient by nature. The retry engine adds method,
@@ -180,9 +180,12 @@ class CanonicalError:
         code: The provider's own code or type, verbatim.
         provider: Name of the adapter that parsed the error.
         details: Provider extras (field errors, limits, credits, scopes, hint sources, ...).
+
+    Raises:
+        ValueError: `kind` is not a kind.
     """
 
-    kind: Kind
+    kind: Kind = attrs.field(converter=Kind)
     message: str
     param: str | None = None
     retryable: bool = attrs.field(

@@ -14,9 +14,10 @@ import attrs
 
 from . import _sse
 from ._finish import finish_fields
+from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
 from ._registry import detect, generic_adapter
-from ._view import DEFAULT_BODY_CAP, ResponseView
+from ._view import DEFAULT_BODY_CAP, ResponseView, coerce_status
 from .adapter_kit import fallback_error, synthesize_message
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def normalize(
             view = ResponseView.from_response(response, cap=cap)
     except Exception:
         _logger.debug("could not read the response", exc_info=True)
-        view = ResponseView(getattr(response, "status_code", None), None, None)
+        view = _headers_only(response)
     return normalize_view(view, provider=provider)
 
 
@@ -61,25 +62,48 @@ async def anormalize(
             view = await ResponseView.afrom_response(response, cap=cap)
     except Exception:
         _logger.debug("could not read the response", exc_info=True)
-        view = ResponseView(getattr(response, "status_code", None), None, None)
+        view = _headers_only(response)
     return normalize_view(view, provider=provider)
 
 
-def _url(response: httpx.Response) -> str | None:
+def _url(response: object) -> str | None:
     try:
-        return str(response.request.url)
-    except RuntimeError:
+        return str(response.request.url)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - RuntimeError: a Response built by hand has no request
+        return None
+
+
+def _headers_only(response: object) -> ResponseView:
+    """The status, headers and URL of a response whose body could not be read.
+
+    The headers still carry Retry-After and the request id, so they are kept when they can be.
+    """
+    status = _attribute(response, "status_code")
+    return ResponseView(status, _attribute(response, "headers"), None, url=_url(response))
+
+
+def _attribute(obj: object, name: str) -> object:
+    try:
+        return getattr(obj, name, None)
+    except Exception:  # noqa: BLE001 - a property that raises is as good as a missing one
         return None
 
 
 def _leave_unread(response: httpx.Response, cap: int) -> bool:
-    """A success whose body is still a stream is not read, unless it is small and declared so."""
+    """A success whose body is still a stream is not read, unless it is small and declared so.
+
+    Only an uncompressed body's Content-Length says how much will be read: a compressed one
+    may inflate past the cap, and reading it would then destroy the caller's success body.
+    """
     if response.status_code >= 400 or response.is_stream_consumed:
         return False
     try:
         response.content  # noqa: B018 - raises ResponseNotRead while the body is a stream
     except Exception:  # noqa: BLE001
-        length = response.headers.get("content-length")
+        headers = response.headers
+        if headers.get("content-encoding", "identity").strip().lower() != "identity":
+            return True
+        length = headers.get("content-length")
         return not (length is not None and length.isdigit() and int(length) <= cap)
     return False
 
@@ -138,9 +162,11 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
                 error = generic_adapter().parse(view)
                 if error is not None:
                     error = attrs.evolve(error, provider=adapter.name)
+                    view.finished = error  # finished by the generic adapter
             if error is None:
                 error = fallback_error(view, adapter.name)
-        return _complete(error, view)
+            return _complete(error, view, trusted=True)
+        return _complete(error, view, trusted=_is_builtin(adapter))
     except Exception:
         _logger.warning(
             "adapter %r failed on a response; using its status", adapter.name, exc_info=True
@@ -148,22 +174,73 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
         return _last_resort(view, adapter.name)
 
 
-def _complete(error: CanonicalError, view: ResponseView) -> CanonicalError:
-    """Finish an error an adapter built itself (not through `adapter_kit.build_error`)."""
-    if view.finished is error:
+def _is_builtin(adapter: object) -> bool:
+    return type(adapter).__module__.startswith("agent_errors.adapters.")
+
+
+def _complete(error: CanonicalError, view: ResponseView, *, trusted: bool) -> CanonicalError:
+    """Finish an error: hints in their priority order, their sources, redaction.
+
+    An error a built-in adapter made with `adapter_kit.build_error` is finished already. A
+    third-party adapter's result is first held to the model's invariants, then redacted in full.
+    """
+    if trusted and view.finished is error:
         return error
+    if not trusted:
+        error = _sanitize(error, view)
     message = error.message or synthesize_message(error.kind, error.status, error.code)
-    message, details, retry_after, request_id = finish_fields(
-        view, error.kind, message, error.details, error.retry_after, error.request_id
+    message, details, retry_after, request_id, param, code = finish_fields(
+        view,
+        kind=error.kind,
+        message=message,
+        details=error.details,
+        retry_after=error.retry_after,
+        request_id=error.request_id,
+        param=error.param,
+        code=error.code,
+        trusted=trusted,
     )
     return attrs.evolve(
-        error, message=message, details=details, retry_after=retry_after, request_id=request_id
+        error,
+        message=message,
+        details=details,
+        retry_after=retry_after,
+        request_id=request_id,
+        param=param,
+        code=code,
     )
+
+
+def _sanitize(error: object, view: ResponseView) -> CanonicalError:
+    """Hold a third-party adapter's result to the model's invariants (attrs does not check)."""
+    if not isinstance(error, CanonicalError):
+        msg = f"parse() returned {type(error).__name__}, not a CanonicalError"
+        raise TypeError(msg)
+    kind = error.kind if isinstance(error.kind, Kind) else Kind(error.kind)
+    return attrs.evolve(
+        error,
+        kind=kind,
+        message=error.message if isinstance(error.message, str) else "",
+        param=_str_or_none(error.param),
+        retryable=bool(error.retryable),
+        retry_after=error.retry_after if usable_retry_after(error.retry_after) else None,
+        request_id=_str_or_none(error.request_id),
+        status=coerce_status(error.status),
+        code=_str_or_none(error.code),
+        provider=error.provider
+        if isinstance(error.provider, str) and error.provider
+        else "unknown",
+        details=error.details if isinstance(error.details, Mapping) else {},
+    )
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _last_resort(view: ResponseView, provider: str) -> CanonicalError:
     try:
-        return _complete(fallback_error(view, provider), view)
+        return _complete(fallback_error(view, provider), view, trusted=True)
     except Exception:  # noqa: BLE001
         kind = kind_for_status(view.status)
         return CanonicalError(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import threading
 import warnings
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ __all__ = [
     "register_adapter",
     "register_host",
     "registered_adapters",
+    "reload",
 ]
 
 ENTRY_POINT_GROUP: Final = "agent_errors.adapters"
@@ -55,12 +57,23 @@ _logger = logging.getLogger("agent_errors")
 class _Registry:
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.loaded = False
         self.adapters: dict[str, Adapter] = {}
         self.hosts: dict[str, str] = {}
         self.wildcards: dict[str, str] = {}
         self.sniffers: tuple[Adapter, ...] = ()
         self.generic: Adapter | None = None
-        self.loaded = False
+
+    def adopt(self, other: _Registry) -> None:
+        self.adapters = other.adapters
+        self.hosts = other.hosts
+        self.wildcards = other.wildcards
+        self.sniffers = other.sniffers
+        self.generic = other.generic
+        self.loaded = other.loaded
 
     def ensure_loaded(self) -> None:
         if self.loaded:
@@ -93,37 +106,35 @@ class _Registry:
                 )
                 continue
             try:
-                adapter = _adapter_from(ep.load(), ep.name)
+                # Invalid hosts and a name already taken are as broken as a failing import.
+                self._add(_adapter_from(ep.load(), ep.name), replace=False, builtin=False)
             except Exception as exc:  # noqa: BLE001 - one broken plugin must not hide the others
                 warnings.warn(
                     f"could not load adapter entry point {ep.name!r} ({ep.value}): {exc!r}",
                     RuntimeWarning,
                     stacklevel=2,
                 )
-                continue
-            self._add(adapter, replace=False, builtin=False)
 
     def _add(self, adapter: Adapter, *, replace: bool, builtin: bool) -> None:
         name = adapter.name
         if name in self.adapters and not replace:
             msg = f"an adapter named {name!r} is already registered (pass replace=True)"
             raise ValueError(msg)
+        # Validate every host before changing anything: a bad one leaves no half-registration.
+        hosts = [_host_key(host) for host in adapter.hosts]
         self.adapters[name] = adapter
-        for host in getattr(adapter, "hosts", ()):
-            self._add_host(host, name, builtin=builtin)
+        for wildcard, key in hosts:
+            self._add_host_key(wildcard, key, name, builtin=builtin)
         if name == "generic":
             self.generic = adapter
         self.sniffers = tuple(a for n, a in self.adapters.items() if n != "generic")
 
     def _add_host(self, host: str, provider: str, *, builtin: bool) -> None:
-        host = host.strip().lower().rstrip(".")
-        if not host:
-            msg = "host must not be empty"
-            raise ValueError(msg)
-        if host.startswith("*."):
-            table, key = self.wildcards, host[1:]
-        else:
-            table, key = self.hosts, host
+        wildcard, key = _host_key(host)
+        self._add_host_key(wildcard, key, provider, builtin=builtin)
+
+    def _add_host_key(self, wildcard: bool, key: str, provider: str, *, builtin: bool) -> None:
+        table = self.wildcards if wildcard else self.hosts
         if builtin and key in table:
             return  # a user's mapping made before the built-ins loaded stays
         table[key] = provider
@@ -147,14 +158,60 @@ class _Registry:
 _REGISTRY: Final = _Registry()
 
 
+def _host_key(host: object) -> tuple[bool, str]:
+    """(is a wildcard, lookup key) for a host name or `*.domain`; ValueError for anything else."""
+    if not isinstance(host, str):
+        msg = f"host must be a string, not {type(host).__name__}"
+        raise TypeError(msg)
+    text = host.strip().lower().rstrip(".")
+    wildcard = text.startswith("*.")
+    name = text[2:] if wildcard else text
+    if not name or not _HOST_RE.fullmatch(name):
+        msg = (
+            f"{host!r} is not a host name: give it bare (api.example.com) or as a wildcard "
+            "(*.example.com), without a scheme, port or path"
+        )
+        raise ValueError(msg)
+    return wildcard, ("." + name if wildcard else name)
+
+
+# Letters, digits, hyphens, underscores and dots; IPv6 literals are matched without brackets,
+# as `ResponseView.host` gives them.
+_HOST_RE: Final = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*|[0-9a-f:]*:[0-9a-f:.]*")
+
+
 def _adapter_from(obj: Any, name: str) -> Adapter:
-    """Accept a module (with ADAPTER), an adapter class, or an adapter instance."""
+    """Accept a module (with ADAPTER), an adapter class, or an adapter instance.
+
+    Raises:
+        TypeError: `obj` does not provide an object that implements the `Adapter` protocol.
+    """
     if isinstance(obj, ModuleType):
         obj = getattr(obj, "ADAPTER", None)
     if isinstance(obj, type):
         obj = obj()
     if obj is None or not isinstance(obj, Adapter):
         msg = f"{name!r} does not provide an adapter (name, hosts, codes, sniff, parse, render)"
+        raise TypeError(msg)
+    # The protocol check only sees that the attributes exist; check what they hold.
+    found: Any = obj
+    problems = [
+        f"{method} must be callable"
+        for method in ("sniff", "parse", "render")
+        if not callable(getattr(found, method))
+    ]
+    if (
+        not isinstance(found.name, str)
+        or not found.name.strip()
+        or found.name != found.name.strip()
+    ):
+        problems.append("name must be a non-empty string without surrounding spaces")
+    if isinstance(found.hosts, str) or not isinstance(found.hosts, (tuple, list, frozenset, set)):
+        problems.append("hosts must be a tuple of host names")
+    if not isinstance(found.codes, Mapping):
+        problems.append("codes must be a mapping of code to ErrorCode")
+    if problems:
+        msg = f"{name!r} is not a valid adapter: {'; '.join(problems)}"
         raise TypeError(msg)
     return obj
 
@@ -180,10 +237,14 @@ def get_adapter(name: str) -> Adapter:
 def registered_adapters() -> Mapping[str, Adapter]:
     """Return every registered adapter by name: the built-ins, entry points and run-time ones.
 
-    (Not named `adapters`: that name on the package is the `agent_errors.adapters` subpackage.)
+    Exported as `agent_errors.registered_adapters`: the name `agent_errors.adapters` belongs
+    to the package of built-in adapter modules.
     """
     _REGISTRY.ensure_loaded()
     return dict(_REGISTRY.adapters)
+
+
+adapters = registered_adapters
 
 
 def register_adapter(adapter: object, *, replace: bool = False) -> Adapter:
@@ -211,6 +272,21 @@ def register_host(host: str, provider: str) -> None:
     get_adapter(provider)
     with _REGISTRY.lock:
         _REGISTRY._add_host(host, provider, builtin=False)
+
+
+def reload() -> None:
+    """Forget run-time registrations and load the built-in and entry-point adapters again.
+
+    Entry points are read once, on first use; call this after installing a plugin in a running
+    process (or between tests) to rescan them. Host mappings made with `register_host` and
+    adapters added with `register_adapter` are dropped.
+    """
+    # Load into a fresh registry, then swap its tables in: threads normalizing meanwhile see
+    # the old tables or the new ones, never empty ones.
+    fresh = _Registry()
+    fresh.ensure_loaded()
+    with _REGISTRY.lock:
+        _REGISTRY.adopt(fresh)
 
 
 def generic_adapter() -> Adapter:

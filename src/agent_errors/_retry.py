@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IDEMPOTENCY_HEADERS",
-    "REASONS",
+    "RETRY_REASONS",
     "Decision",
     "Jitter",
     "RetryBudget",
@@ -49,7 +49,7 @@ __all__ = [
 IDEMPOTENCY_HEADERS: Final = ("idempotency-key", "x-idempotency-key")
 """Request headers that make a write safe to retry."""
 
-REASONS: Final[Mapping[str, str]] = MappingProxyType(
+RETRY_REASONS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "backoff": "retry after the backoff delay",
         "server_delay": "retry after the delay the server asked for",
@@ -156,7 +156,7 @@ class Decision:
     Attributes:
         retry: Whether to send the request again.
         delay: Seconds to wait before doing so (0.0 when not retrying).
-        reason: A stable word from `REASONS` saying why.
+        reason: A stable word from `RETRY_REASONS` saying why.
         attempt: Attempts made so far (1 after the first failure).
         kind: The error's kind.
         status: The error's HTTP status, if any.
@@ -201,7 +201,7 @@ class Decision:
         if self.retry:
             text = f"retry in {self.delay:.2f}s ({self.reason}; attempt {self.attempt} failed)"
         else:
-            text = f"do not retry ({self.reason}): {REASONS.get(self.reason, self.reason)}"
+            text = f"do not retry ({self.reason}): {RETRY_REASONS.get(self.reason, self.reason)}"
             if self.retry_after is not None and self.reason in {
                 "server_delay_too_long",
                 "deadline",

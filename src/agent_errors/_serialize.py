@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -32,11 +33,73 @@ def _unstructure(error: CanonicalError) -> dict[str, Any]:
     }
 
 
+_OPTIONAL_STR: Final = ("param", "request_id", "code")
+
+
+def _structure(data: object, _: object) -> CanonicalError:
+    """Build a `CanonicalError` from `to_dict` output, checking each field's JSON type.
+
+    Strict where a lax conversion would change meaning: `"false"` is not a boolean and `null`
+    is not the message "None". Missing optional fields take the model's defaults; unknown
+    fields are ignored, so newer payloads still load.
+    """
+    if not isinstance(data, Mapping):
+        msg = f"a serialized canonical error is an object, not {type(data).__name__}"
+        raise ValueError(msg)
+    problems: list[str] = []
+    kind = data.get("kind")
+    if not isinstance(kind, str) or kind not in _KIND_VALUES:
+        problems.append(f"kind must be one of {sorted(_KIND_VALUES)}, not {kind!r}")
+    message = data.get("message")
+    if not isinstance(message, str) or not message:
+        problems.append(f"message must be a non-empty string, not {message!r}")
+    for name in _OPTIONAL_STR:
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{name} must be a string or null, not {value!r}")
+    retryable = data.get("retryable")
+    if retryable is not None and not isinstance(retryable, bool):
+        problems.append(f"retryable must be a boolean, not {retryable!r}")
+    retry_after = data.get("retry_after")
+    if retry_after is not None and not (
+        isinstance(retry_after, (int, float))
+        and not isinstance(retry_after, bool)
+        and math.isfinite(retry_after)
+        and retry_after >= 0
+    ):
+        problems.append(f"retry_after must be a finite number >= 0 or null, not {retry_after!r}")
+    status = data.get("status")
+    if status is not None and not (
+        isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 999
+    ):
+        problems.append(f"status must be an integer in 100-999 or null, not {status!r}")
+    provider = data.get("provider", "generic")
+    if not isinstance(provider, str) or not provider:
+        problems.append(f"provider must be a non-empty string, not {provider!r}")
+    details = data.get("details", {})
+    if not isinstance(details, Mapping):
+        problems.append(f"details must be an object, not {details!r}")
+    if problems:
+        msg = "not a serialized canonical error: " + "; ".join(problems)
+        raise ValueError(msg)
+    fields: dict[str, Any] = {
+        "kind": Kind(kind),
+        "message": message,
+        "retry_after": None if retry_after is None else float(retry_after),
+        "status": status,
+        "provider": provider,
+        "details": dict(details),
+    }
+    fields.update((name, data.get(name)) for name in _OPTIONAL_STR)
+    if retryable is not None:
+        fields["retryable"] = retryable
+    return CanonicalError(**fields)
+
+
+_KIND_VALUES: Final = frozenset(k.value for k in Kind)
+
 converter.register_unstructure_hook(CanonicalError, _unstructure)
-converter.register_structure_hook_func(
-    lambda cls: cls == Mapping[str, Any],
-    lambda value, _: dict(value) if isinstance(value, Mapping) else {},
-)
+converter.register_structure_hook(CanonicalError, _structure)
 
 
 def to_dict(error: CanonicalError) -> dict[str, Any]:
@@ -47,8 +110,12 @@ def to_dict(error: CanonicalError) -> dict[str, Any]:
 def from_dict(data: Mapping[str, Any]) -> CanonicalError:
     """Return the `CanonicalError` a `to_dict` result describes.
 
+    Missing optional fields take their defaults (`retryable` the kind's); unknown ones are
+    ignored.
+
     Raises:
-        cattrs.ClassValidationError: `data` is not a serialized canonical error.
+        ValueError: `data` is not a serialized canonical error (a field is missing or has the
+            wrong type or an invalid value).
     """
     return converter.structure(data, CanonicalError)
 
@@ -62,8 +129,7 @@ def from_json(data: bytes | str) -> CanonicalError:
     """Return the `CanonicalError` encoded in JSON by `to_json`.
 
     Raises:
-        ValueError: `data` is not JSON.
-        cattrs.ClassValidationError: the JSON is not a serialized canonical error.
+        ValueError: `data` is not JSON, or not a serialized canonical error.
     """
     return from_dict(_json.loads(data))
 

@@ -7,6 +7,9 @@ document is decoded at most once, lazily, and only when the body looks like JSON
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
+import zlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -24,6 +27,7 @@ DEFAULT_BODY_CAP: Final = 64 * 1024
 _UNSET: Final[Any] = object()
 _JSON_START: Final = frozenset(b"{[")
 _WS: Final = b" \t\r\n\xef\xbb\xbf"  # whitespace and a UTF-8 byte order mark
+_logger = logging.getLogger("agent_errors")
 
 
 class Headers(Mapping[str, str]):
@@ -86,11 +90,15 @@ class Headers(Mapping[str, str]):
                 pass
         self._data = data
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: object) -> str:
+        if not isinstance(key, str):  # a Mapping answers KeyError, whatever the key
+            raise KeyError(key)
         return self._data[key.lower()]
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: object, default: Any = None) -> Any:
         """Return the value of header `key` (any case), or `default`."""
+        if not isinstance(key, str):
+            return default
         return self._data.get(key.lower(), default)
 
     def __contains__(self, key: object) -> bool:
@@ -255,7 +263,14 @@ class ResponseView:
         if value is _UNSET:
             value = None
             body = self.body
-            if body:
+            if body and _wide_encoding(body) is not None:
+                text = self.text.lstrip("\ufeff \t\r\n")
+                if text[:1] in ("{", "["):
+                    try:
+                        value = _json.loads(text)
+                    except (ValueError, RecursionError, MemoryError, OverflowError):
+                        value = None
+            elif body:
                 first = body[0]
                 if first not in _JSON_START:
                     stripped = body.lstrip(_WS)
@@ -281,9 +296,12 @@ class ResponseView:
 
     @property
     def text(self) -> str:
-        """The body decoded as UTF-8 with replacement characters for invalid bytes."""
+        """The body decoded with replacement characters for invalid bytes.
+
+        UTF-8, unless a byte order mark or the pattern of NUL bytes says UTF-16 or UTF-32.
+        """
         if self._text is None:
-            self._text = self.body.decode("utf-8", "replace")
+            self._text = self.body.decode(_wide_encoding(self.body) or "utf-8", "replace")
         return self._text
 
     @property
@@ -312,6 +330,18 @@ class ResponseView:
         )
 
 
+def _wide_encoding(body: bytes) -> str | None:
+    """'utf-16…'/'utf-32…' when the body is in one of them (by BOM or NUL pattern), else None.
+
+    JSON over HTTP is UTF-8, but servers do send UTF-16; reading it as UTF-8 would put NULs
+    between the letters of every word and hide them from secret redaction.
+    """
+    if body[:1] not in (b"\x00", b"\xff", b"\xfe") and b"\x00" not in body[1:4]:
+        return None
+    encoding = json.detect_encoding(body)
+    return encoding if encoding.startswith(("utf-16", "utf-32")) else None
+
+
 def _request_url(response: httpx.Response) -> str | None:
     try:
         return str(response.request.url)
@@ -326,21 +356,72 @@ def _set_host(view: ResponseView, response: httpx.Response) -> None:
             view._host = response.request.url.host.lower() or None
 
 
-def _declared_length(response: httpx.Response) -> int | None:
-    value = response.headers.get("content-length")
-    if value is None or "content-encoding" in response.headers:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
 def _already_read(response: httpx.Response) -> bytes | None:
     try:
         return response.content
     except Exception:  # noqa: BLE001 - httpx.ResponseNotRead: the stream has not been read
         return None
+
+
+class _CappedBody:
+    """Collects at most `cap` + 1 bytes of a body, decoding gzip and deflate itself.
+
+    httpx inflates each compressed chunk whole: one 64 KiB chunk of a gzip bomb becomes tens of
+    megabytes before the cap is looked at. For these two encodings the raw stream is read and
+    inflated here with an output limit, so memory stays within the cap. Other encodings (br,
+    zstd, several at once) are left to httpx's decoders.
+    """
+
+    def __init__(self, response: httpx.Response, cap: int) -> None:
+        self.cap = cap
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.started = False
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        self.encoding = encoding if encoding in _INFLATE_WBITS else None
+        self.raw = self.encoding is not None or encoding in ("", "identity")
+        self._inflater: Any = None
+        if self.encoding is not None:
+            self._inflater = zlib.decompressobj(_INFLATE_WBITS[self.encoding])
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take one chunk from the stream; True once more than the cap has been collected."""
+        first, self.started = not self.started, True
+        if self._inflater is not None:
+            chunk = self._inflate(chunk, first=first)
+        if chunk:
+            self.chunks.append(chunk)
+            self.size += len(chunk)
+        return self.size > self.cap
+
+    def _inflate(self, chunk: bytes, *, first: bool) -> bytes:
+        limit = self.cap + 1 - self.size
+        try:
+            return self._inflater.decompress(chunk, limit)  # type: ignore[no-any-return]
+        except zlib.error:
+            if not (first and self.encoding == "deflate"):
+                raise
+            # "deflate" is meant to be zlib-wrapped, but many servers send raw deflate.
+            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self._inflater.decompress(chunk, limit)  # type: ignore[no-any-return]
+
+    def finish(self) -> None:
+        """The stream ended: collect what the inflater still holds, up to the cap."""
+        if self._inflater is not None:
+            tail = self._inflater.flush()[: self.cap + 1 - self.size]
+            if tail:
+                self.chunks.append(tail)
+                self.size += len(tail)
+
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+_INFLATE_WBITS: Final = {
+    "gzip": zlib.MAX_WBITS | 16,
+    "x-gzip": zlib.MAX_WBITS | 16,
+    "deflate": zlib.MAX_WBITS,
+}
 
 
 def _read_sync(response: httpx.Response, cap: int) -> tuple[bytes, bool, bool]:
@@ -350,31 +431,32 @@ def _read_sync(response: httpx.Response, cap: int) -> tuple[bytes, bool, bool]:
         return content[: cap + 1], len(content) > cap, False
     if response.is_stream_consumed or response.is_closed:
         return b"", False, True
-    length = _declared_length(response)
-    chunks: list[bytes] = []
+    # Even a small declared Content-Length is not trusted: the stream is read in chunks and
+    # abandoned past the cap, so a body longer than announced cannot be buffered.
+    collected = _CappedBody(response, cap)
+    full = False
     try:
-        if length is not None and length <= cap:
-            return response.read(), False, False
-        size = 0
-        ended = True
-        iterator = response.iter_bytes()
-        for chunk in iterator:
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > cap:
-                ended = False
+        for chunk in response.iter_raw() if collected.raw else response.iter_bytes():
+            full = collected.feed(chunk)
+            if full:
                 break
-    except RuntimeError:  # an async stream (or a sync one in the wrong state): headers only
-        return b"", False, True
+        else:
+            collected.finish()
+            full = collected.size > cap
+    except RuntimeError:
+        if not collected.started:  # httpx will not iterate an async stream synchronously
+            return b"", False, True
+        _close(response)
+        return collected.body(), True, False
     except Exception:  # noqa: BLE001 - a stream broken midway leaves what was read
-        response.close()
-        return b"".join(chunks), True, False
-    body = b"".join(chunks)
-    if ended:
-        _keep_content(response, body)
+        _close(response)
+        return collected.body(), True, False
+    body = collected.body()
+    if full:
+        _close(response)
     else:
-        response.close()
-    return body, not ended, False
+        _keep_content(response, body)
+    return body, full, False
 
 
 async def _read_async(response: httpx.Response, cap: int) -> tuple[bytes, bool, bool]:
@@ -383,30 +465,45 @@ async def _read_async(response: httpx.Response, cap: int) -> tuple[bytes, bool, 
         return content[: cap + 1], len(content) > cap, False
     if response.is_stream_consumed or response.is_closed:
         return b"", False, True
-    length = _declared_length(response)
-    chunks: list[bytes] = []
+    collected = _CappedBody(response, cap)
+    full = False
     try:
-        if length is not None and length <= cap:
-            return await response.aread(), False, False
-        size = 0
-        ended = True
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > cap:
-                ended = False
+        async for chunk in response.aiter_raw() if collected.raw else response.aiter_bytes():
+            full = collected.feed(chunk)
+            if full:
                 break
-    except RuntimeError:  # a sync stream: read it the sync way
-        return _read_sync(response, cap)
+        else:
+            collected.finish()
+            full = collected.size > cap
+    except RuntimeError:
+        if not collected.started:  # httpx will not iterate a sync stream asynchronously
+            return _read_sync(response, cap)
+        await _aclose(response)
+        return collected.body(), True, False
     except Exception:  # noqa: BLE001 - a stream broken midway leaves what was read
-        await response.aclose()
-        return b"".join(chunks), True, False
-    body = b"".join(chunks)
-    if ended:
-        _keep_content(response, body)
+        await _aclose(response)
+        return collected.body(), True, False
+    body = collected.body()
+    if full:
+        await _aclose(response)
     else:
+        _keep_content(response, body)
+    return body, full, False
+
+
+def _close(response: httpx.Response) -> None:
+    # The body read so far is what matters; a stream that also fails to close must not lose it.
+    try:
+        response.close()
+    except Exception:
+        _logger.debug("could not close the response stream", exc_info=True)
+
+
+async def _aclose(response: httpx.Response) -> None:
+    try:
         await response.aclose()
-    return body, not ended, False
+    except Exception:
+        _logger.debug("could not close the response stream", exc_info=True)
 
 
 def _keep_content(response: httpx.Response, body: bytes) -> None:

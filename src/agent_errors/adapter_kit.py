@@ -220,8 +220,16 @@ def build_error(
     actual_status: int | None = view.status if status is _FROM_VIEW else status
     if not message:
         message = synthesize_message(kind, actual_status, code)
-    message, details, retry_after, request_id = finish_fields(
-        view, kind, message, details, retry_after, request_id
+    message, details, retry_after, request_id, param, code = finish_fields(
+        view,
+        kind=kind,
+        message=message,
+        details=details,
+        retry_after=retry_after,
+        request_id=request_id,
+        param=param,
+        code=code,
+        trusted=True,
     )
     error = CanonicalError(
         kind=kind,
