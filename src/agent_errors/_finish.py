@@ -41,10 +41,12 @@ def finish_fields(
     are kept only when no standard source gives one (and, for a wait, only when it is usable).
     `details` records the winning sources and the server's `x-should-retry` verdict.
 
-    Secrets are redacted from every text field. A `trusted` (built-in) adapter builds message,
-    param, code and details only from the body or from fixed text, so when the body holds
-    nothing secret-looking those are left as they are: one look at the body costs less than
-    redacting each field. The request id may come from a header and is always redacted.
+    Secrets are redacted from every text field and from the keys and strings of `details`. A
+    `trusted` (built-in) adapter builds message, param, code and details only from the body or
+    from fixed text, so when the body holds nothing secret-looking (`might_contain_secret`, which
+    also catches JSON escapes and UTF-16/32 text) they are left as they are: one look at the body
+    costs less than searching every field. Otherwise one search over all of the fields' text
+    decides. The request id may come from a header, so it is always checked.
     """
     containers = body_containers(view)
     extra: dict[str, Any] = {}
@@ -66,12 +68,14 @@ def finish_fields(
     if view.raw_status is not None:
         extra["raw_status"] = _safe_raw(view.raw_status)
 
-    if not trusted or _redact.might_contain_secret(view.body):
+    if (not trusted and _redact.needs_redaction(message, param, code, details=details)) or (
+        trusted and view.body and _redact.might_contain_secret(view.body)
+    ):
         message = _redact.redact(message)
         details = _redact.redact_value(details) if details else details
         param = _redact.redact(param) if param else param
         code = _redact.redact(code) if code else code
-    if rid is not None:
+    if rid:
         rid = _redact.redact(rid)
     if details:
         if extra:

@@ -120,10 +120,10 @@ _DURATION_PART: Final = (
 )
 _DURATION_RE: Final = re.compile(rf"\s*(?:{_DURATION_PART}\s*)+\Z", re.IGNORECASE)
 _DURATION_PART_RE: Final = re.compile(_DURATION_PART, re.IGNORECASE)
+# Searched in the lower-cased message: a case-sensitive search is several times faster.
 _MESSAGE_RE: Final = re.compile(
     r"\b(?:retry|try\s+again|wait|available)\b(?:\s+(?:after|in|for))?[^0-9.]{0,16}?"
     rf"((?:{_DURATION_PART}\s*(?:and\s+)?){{1,3}})",
-    re.IGNORECASE,
 )
 _RATELIMIT_T_RE: Final = re.compile(r"(?:^|[;,\s])t\s*=\s*(\d+(?:\.\d+)?)")
 
@@ -268,12 +268,6 @@ _REMAINING_NAMES: Final = frozenset((*_REMAINING_HEADERS, *(name for _, name in 
 _REQUEST_ID_RANK: Final = {name: rank for rank, name in enumerate(_REQUEST_ID_HEADERS)}
 
 
-def _may_hold_delay(message: str) -> bool:
-    """Cheap pre-check for `_MESSAGE_RE`: one of its keywords is in the message."""
-    low = message.lower()
-    return "retry" in low or "again" in low or "wait" in low or "available" in low
-
-
 def body_containers(view: ResponseView) -> Containers:
     """The (prefix, object) pairs of the view's document where hints are looked for."""
     return _containers(view.json)
@@ -413,8 +407,9 @@ def _retry_after_candidates(
                 if key in container:
                     yield _reset_delta(container[key], now=base), f"body:{prefix}{key}"
 
-    if message and len(message) < 4096 and _may_hold_delay(message):
-        match = _MESSAGE_RE.search(message)
+    low = message.lower() if message and len(message) < 4096 else ""
+    if low and ("retry" in low or "again" in low or "wait" in low or "available" in low):
+        match = _MESSAGE_RE.search(low)
         if match:
             total = 0.0
             for number, unit in _DURATION_PART_RE.findall(match.group(1)):

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-__all__ = ["REDACTED", "redact", "redact_value"]
+__all__ = ["REDACTED", "needs_redaction", "redact", "redact_value"]
 
 REDACTED: Final = "[REDACTED]"
 
@@ -112,16 +112,22 @@ def _replace(match: re.Match[str]) -> str:
     return REDACTED  # pragma: no cover - every alternative has a named group
 
 
+# Tokens that contain another token add nothing to "does any occur".
+_ANCHORS: Final = tuple(
+    token for token in _MAYBE_SECRET if not any(o != token and o in token for o in _MAYBE_SECRET)
+)
+_ANCHOR_BYTES_RE: Final = re.compile(b"|".join(re.escape(token) for token in _ANCHORS))
+# The same anchors for text: every secret `_SECRET_RE` matches contains one, lower-cased.
+_ANCHOR_RE: Final = re.compile("|".join(re.escape(token.decode("latin-1")) for token in _ANCHORS))
+_SHORT_BODY: Final = 4096  # below this one expression is faster; above, substring searches
+
+
 def might_contain_secret(raw: bytes) -> bool:
     """Return False only when `raw` certainly contains no secret `redact` would replace."""
     lowered = raw.lower()
-    return any(token in lowered for token in _MAYBE_SECRET)
-
-
-# The same anchors for short text: one expression beats thirty substring tests there.
-_ANCHOR_RE: Final = re.compile(
-    "|".join(re.escape(token.decode("latin-1")) for token in _MAYBE_SECRET)
-)
+    if len(lowered) < _SHORT_BODY:
+        return _ANCHOR_BYTES_RE.search(lowered) is not None
+    return any(token in lowered for token in _ANCHORS)
 
 
 def redact(text: str) -> str:
@@ -129,6 +135,53 @@ def redact(text: str) -> str:
     if not text or _ANCHOR_RE.search(text.lower()) is None:
         return text
     return _SECRET_RE.sub(_replace, text)
+
+
+def needs_redaction(*texts: str | None, details: Any = None) -> bool:
+    """Return False only when none of `texts` nor any key or string in `details` needs redacting.
+
+    One search over all the text at once: far cheaper than redacting field by field when, as
+    almost always, nothing is secret.
+    """
+    strings = [text for text in texts if text]
+    if details and _collect(details, strings, 0):
+        return True
+    if not strings:
+        return False
+    return _ANCHOR_RE.search("\n".join(strings).lower()) is not None
+
+
+_SCALARS: Final = frozenset({int, float, bool, type(None)})
+
+
+def _collect(value: Any, out: list[str], depth: int) -> bool:
+    """Append the strings in `value` to `out`; True when a key names a secret or it is too deep."""
+    if depth > 64:
+        return True
+    kind = type(value)
+    if kind is str:
+        out.append(value)
+    elif kind is dict or (kind is not list and isinstance(value, Mapping)):
+        for key, item in value.items():
+            if type(key) is str:
+                if key.lower() in _SECRET_KEYS:
+                    return True
+                out.append(key)
+            item_kind = type(item)
+            if item_kind is str:
+                out.append(item)
+            elif item_kind not in _SCALARS and _collect(item, out, depth + 1):
+                return True
+    elif kind is list or kind is tuple:
+        for item in value:
+            item_kind = type(item)
+            if item_kind is str:
+                out.append(item)
+            elif item_kind not in _SCALARS and _collect(item, out, depth + 1):
+                return True
+    elif isinstance(value, str):  # a str subclass
+        out.append(value)
+    return False
 
 
 def redact_value(value: Any, _depth: int = 0) -> Any:

@@ -1,7 +1,8 @@
 """The adapter registry and format detection.
 
 Detection order: an explicit `provider=` wins; then the request host (the built-in host map plus
-hosts users register); then the highest `sniff()` score at or above `SNIFF_THRESHOLD`; then
+hosts users register); then the highest `sniff()` score at or above `SNIFF_THRESHOLD` (the first
+score at or above `SNIFF_CERTAIN` ends the search); then
 `generic`, which always answers.
 
 Built-in adapters live in `agent_errors.adapters`; third-party adapters are found through the
@@ -25,6 +26,7 @@ from .adapter_kit import Adapter, ErrorCode
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "SNIFF_CERTAIN",
     "SNIFF_THRESHOLD",
     "detect",
     "get_adapter",
@@ -36,6 +38,13 @@ __all__ = [
 
 ENTRY_POINT_GROUP: Final = "agent_errors.adapters"
 """The entry-point group third-party adapters register under."""
+
+SNIFF_CERTAIN: Final = 0.95
+"""A sniff score that settles detection: the first adapter to reach it is chosen at once.
+
+Only evidence no other format shares earns it (a media type, a documented code in the
+provider's own envelope), so no later adapter could claim the body with better reason.
+"""
 
 SNIFF_THRESHOLD: Final = 0.5
 """The lowest sniff score that claims a body; below it, `generic` parses it."""
@@ -322,6 +331,8 @@ def detect(view: ResponseView, provider: str | None = None) -> Adapter:
                 continue
             if score >= best_score and (best is None or score > best_score):
                 best, best_score = adapter, score
+                if score >= SNIFF_CERTAIN:
+                    break
     if best is not None:
         return best
     assert registry.generic is not None
