@@ -153,6 +153,11 @@ def status_phrase(status: int | None) -> str:
         return f"HTTP {status}"
 
 
+def _to_kind(value: Kind | str) -> Kind:
+    # Kind(value) goes through the enum metaclass even for a Kind: skip it in the common case.
+    return value if type(value) is Kind else Kind(value)
+
+
 def _freeze_details(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     if value is None:
         return _EMPTY
@@ -185,7 +190,7 @@ class CanonicalError:
         ValueError: `kind` is not a kind.
     """
 
-    kind: Kind = attrs.field(converter=Kind)
+    kind: Kind = attrs.field(converter=_to_kind)
     message: str
     param: str | None = None
     retryable: bool = attrs.field(
