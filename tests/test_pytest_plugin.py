@@ -11,6 +11,7 @@ import agent_errors as ae
 
 pytest_plugins = ["pytester"]
 
+
 def test_plugin_is_loaded_through_its_entry_point(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
