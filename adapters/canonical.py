@@ -23,6 +23,7 @@ from agent_errors.adapter_kit import (
     default_status,
     first_str,
     json_rendered,
+    provider_details,
 )
 
 NAME: Final = "canonical"
@@ -94,8 +95,14 @@ class CanonicalAdapter:
         )
 
     def render(self, error: CanonicalError) -> Rendered:
-        """Render `{"error": to_dict(error)}` with the error's status (or its kind's)."""
-        return json_rendered(default_status(error), {"error": to_dict(error)}, error=error)
+        """Render `{"error": to_dict(error)}` with the error's status (or its kind's).
+
+        `details` holds `provider_details(error)`: normalizing then rendering gives back the same
+        document.
+        """
+        document = to_dict(error)
+        document["details"] = provider_details(error)
+        return json_rendered(default_status(error), {"error": document}, error=error)
 
 
 ADAPTER: Final = CanonicalAdapter()

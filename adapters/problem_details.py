@@ -29,6 +29,7 @@ from agent_errors.adapter_kit import (
     default_status,
     first_str,
     json_rendered,
+    provider_details,
     whole_seconds,
 )
 
@@ -53,6 +54,8 @@ _OURS: Final = frozenset(
     {*_MEMBERS, "kind", "param", "code", "request_id", "retry_after", "retryable", "details"}
 )
 _KINDS: Final = {kind.value: kind for kind in Kind}
+# RFC 9457 members `parse` keeps in `details`, and `render` writes back as members.
+_KEPT_MEMBERS: Final = ("type", "title", "instance")
 _POINTER_SKIP: Final = frozenset({"", "#", "body", "query", "path", "header", "data", "attributes"})
 
 
@@ -218,19 +221,28 @@ class ProblemDetailsAdapter:
     def render(self, error: CanonicalError) -> Rendered:
         """Render RFC 9457 with our fields as extension members, as `application/problem+json`.
 
-        `type` is the error's code when that is an absolute URI, else "about:blank" (the status
-        and title then say what happened); `title` is the status phrase.
+        `type`, `title` and `instance` are the ones `parse` kept in `details`, when there; else
+        `type` is the error's code when that is an absolute URI, or "about:blank" (the status and
+        title then say what happened), and `title` is the status phrase. `details` holds the
+        rest of `provider_details(error)`, so normalizing then rendering gives back the same
+        document.
         """
         status = default_status(error)
         code = error.code
+        details = provider_details(error)
+        members = {
+            name: details.pop(name) for name in _KEPT_MEMBERS if isinstance(details.get(name), str)
+        }
         is_uri = code is not None and "://" in code
         body: dict[str, Any] = {
-            "type": code if is_uri else "about:blank",
-            "title": _title(status),
+            "type": members.get("type") or (code if is_uri else "about:blank"),
+            "title": members.get("title") or _title(status),
             "status": status,
             "detail": error.message,
-            "kind": error.kind.value,
         }
+        if "instance" in members:
+            body["instance"] = members["instance"]
+        body["kind"] = error.kind.value
         if code is not None:
             body["code"] = code
         if error.param is not None:
@@ -240,8 +252,8 @@ class ProblemDetailsAdapter:
         if error.retry_after is not None:
             body["retry_after"] = whole_seconds(error.retry_after)
         body["retryable"] = error.retryable
-        if error.details:
-            body["details"] = dict(error.details)
+        if details:
+            body["details"] = details
         return json_rendered(status, body, error=error, content_type=MEDIA_TYPE)
 
 

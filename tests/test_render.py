@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 import agent_errors as ae
 from agent_errors import _redact, registered_adapters
 from agent_errors._render import format_rendered, split_raw_response
-from agent_errors.adapter_kit import Rendered
+from agent_errors.adapter_kit import PARSE_KEYS, Rendered, provider_details
 
-HINT_SOURCES = ("retry_after_source", "request_id_source", "should_retry")
 GENERIC_FORMATS = ("canonical", "problem+json")
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -115,8 +114,7 @@ def round_trip(error: ae.CanonicalError, fmt: str) -> ae.CanonicalError:
 
 
 def without_hint_sources(error: ae.CanonicalError) -> ae.CanonicalError:
-    kept = {k: v for k, v in error.details.items() if k not in HINT_SOURCES}
-    return attrs.evolve(error, details=kept)
+    return attrs.evolve(error, details=provider_details(error))
 
 
 def sent_retry_after(error: ae.CanonicalError) -> float | None:
@@ -161,6 +159,34 @@ def test_round_trip_is_a_fixed_point(fmt: str, data: st.DataObject) -> None:
     twice = round_trip(once, fmt)
     assert without_hint_sources(twice) == without_hint_sources(once)
     assert ae.render(twice, to=fmt) == ae.render(once, to=fmt)
+
+
+@pytest.mark.parametrize("fmt", GENERIC_FORMATS)
+@SETTINGS
+@given(data=st.data())
+def test_rendering_a_normalized_error_gives_back_the_same_response(
+    fmt: str, data: st.DataObject
+) -> None:
+    """What normalization adds to `details` describes that parse: it is never rendered."""
+    error = data.draw(canonical_errors())
+    error = attrs.evolve(error, retry_after=sent_retry_after(error))  # whole seconds on the wire
+    rendered = ae.render(error, to=fmt)
+    back = round_trip(error, fmt)
+    assert ae.render(back, to=fmt) == rendered
+
+
+@pytest.mark.parametrize("fmt", GENERIC_FORMATS)
+def test_parse_entries_and_the_stream_marker_are_not_rendered(fmt: str) -> None:
+    provider = {"limit": 50, "event": "quota", "source": "billing"}
+    parse = dict.fromkeys(PARSE_KEYS, "x") | {"source": "stream", "event": "error", "event_id": "7"}
+    plain = attrs.evolve(RATE_LIMITED, details={"limit": 50})
+    assert ae.render(attrs.evolve(plain, details={"limit": 50, **parse}), to=fmt) == ae.render(
+        plain, to=fmt
+    )
+    # `source`/`event` are the provider's own when they are not the stream marker.
+    kept = ae.render(attrs.evolve(plain, details=provider), to=fmt)
+    assert round_trip(attrs.evolve(plain, details=provider), fmt).details["source"] == "billing"
+    assert b'"event":"quota"' in kept.body
 
 
 @pytest.mark.parametrize("fmt", formats_with_parsers())

@@ -7,7 +7,7 @@ constructed once) and by `normalize_view` (for adapters that build `CanonicalErr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from . import _redact
 from ._hints import (
@@ -17,10 +17,36 @@ from ._hints import (
     should_retry_hint,
     usable_retry_after,
 )
-from ._model import Kind
+from ._model import CanonicalError, Kind
 from ._view import ResponseView
 
-__all__ = ["finish_fields"]
+__all__ = ["PARSE_KEYS", "STREAM_KEYS", "STREAM_SOURCE", "finish_fields", "provider_details"]
+
+PARSE_KEYS: Final = frozenset(
+    {"retry_after_source", "request_id_source", "should_retry", "body_truncated", "raw_status"}
+)
+"""The `details` entries normalization adds: they describe one parse, not the provider's error."""
+
+STREAM_SOURCE: Final = "stream"
+"""`details["source"]` of an error found in an event stream."""
+
+STREAM_KEYS: Final = frozenset({"source", "event", "event_id"})
+"""The `details` entries the SSE reader adds (the stream marker), when `source` is `"stream"`."""
+
+
+def provider_details(error: CanonicalError) -> dict[str, Any]:
+    """Return `error.details` without what the core added while normalizing.
+
+    Drops `PARSE_KEYS`, and the stream marker (`STREAM_KEYS`) when `details["source"]` is
+    `"stream"`: a renderer writes the provider's error, not how one response was read.
+    """
+    details = error.details
+    stream = details.get("source") == STREAM_SOURCE
+    return {
+        key: value
+        for key, value in details.items()
+        if key not in PARSE_KEYS and not (stream and key in STREAM_KEYS)
+    }
 
 
 def finish_fields(

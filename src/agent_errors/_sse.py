@@ -20,6 +20,7 @@ import httpx
 
 from . import _normalize, _redact
 from ._exceptions import AgentAPIError
+from ._finish import STREAM_SOURCE
 from ._model import CanonicalError, Kind
 from ._view import ResponseView
 from .adapter_kit import first_str, synthesize_message
@@ -185,7 +186,7 @@ def error_from_event(
         if not is_error_event:
             return None
         error = _bare_error_event(view, status)
-    stream_details: dict[str, Any] = {"source": "stream", "event": kind_of_event}
+    stream_details: dict[str, Any] = {"source": STREAM_SOURCE, "event": kind_of_event}
     event_id = getattr(event, "id", None)
     if isinstance(event_id, str) and event_id:
         stream_details["event_id"] = event_id

@@ -15,6 +15,12 @@ sources are added by `build_error` (or by the core after `parse`, for an adapter
 `CanonicalError` itself); an adapter need not look for them. `details` should hold values from
 the response body: redaction walks them only when the body holds something secret-looking.
 
+The `details` entries the core adds (`PARSE_KEYS`: `retry_after_source`, `request_id_source`,
+`should_retry`, `body_truncated`, `raw_status`; and the stream marker `source`/`event`/`event_id`
+when `source` is `"stream"`) describe one parse, not the provider's error. A `render` that writes
+`details` writes `provider_details(error)`, so rendering a normalized error gives back the
+response it came from.
+
 Third-party adapters register through the `agent_errors.adapters` entry-point group; see
 `agent_errors.register_adapter` for registering one at run time.
 """
@@ -29,11 +35,13 @@ from typing import Any, Final, Protocol, runtime_checkable
 import attrs
 
 from . import _json
-from ._finish import finish_fields
+from ._finish import PARSE_KEYS, STREAM_KEYS, finish_fields, provider_details
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind, status_phrase
 from ._view import ResponseView
 
 __all__ = [
+    "PARSE_KEYS",
+    "STREAM_KEYS",
     "Adapter",
     "ErrorCode",
     "Rendered",
@@ -45,6 +53,7 @@ __all__ = [
     "is_number",
     "json_rendered",
     "kind_for_code",
+    "provider_details",
     "text_message",
     "whole_seconds",
 ]

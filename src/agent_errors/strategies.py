@@ -5,6 +5,9 @@
   hints).
 - `error_responses(provider=None, kinds=None)`: `httpx.Response` objects exactly as a provider
   sends an error, written by each adapter's `render`.
+- `expressible_kinds(provider)`: the kinds a provider documents;
+  `round_trip_fields(provider)`: the `CanonicalError` fields its format carries, so that an
+  error rendered its way and normalized again has them back unchanged (`ROUND_TRIP_FIELDS`).
 
 Once agent-errors is installed, `st.from_type(CanonicalError)` uses `canonical_errors()` (through
 hypothesis's `hypothesis` entry point). Examples shrink towards the first kind, no optional
@@ -16,8 +19,10 @@ Hypothesis is an optional dependency: `import agent_errors` never imports this m
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
+import attrs
 import httpx
 from hypothesis import strategies as st
 
@@ -26,7 +31,13 @@ from ._registry import get_adapter, registered_adapters
 from .adapter_kit import ErrorCode
 from .testing import error_response
 
-__all__ = ["canonical_errors", "error_responses", "expressible_kinds"]
+__all__ = [
+    "ROUND_TRIP_FIELDS",
+    "canonical_errors",
+    "error_responses",
+    "expressible_kinds",
+    "round_trip_fields",
+]
 
 # Plain words: messages built from them never look like a secret or a retry hint, so what a
 # strategy draws is what normalization reports.
@@ -90,6 +101,53 @@ def expressible_kinds(provider: str) -> tuple[Kind, ...]:
     codes = get_adapter(provider).codes
     documented = {row.kind for row in codes.values()}
     return tuple(kind for kind in Kind if kind in documented and kind is not Kind.NETWORK)
+
+
+_ALL_FIELDS: Final = frozenset(field.name for field in attrs.fields(CanonicalError))
+_LOSES_DETAILS: Final = _ALL_FIELDS - {"details"}
+
+ROUND_TRIP_FIELDS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        # Writes field errors and the request id only; reads back the run id and run status.
+        "agentgate": _LOSES_DETAILS,
+        # No place for `param` (read only from "X is required" messages), nor for details.
+        "agents_sdk": _LOSES_DETAILS - {"param"},
+        # Every field travels in the body, a missing status and the original provider included.
+        "canonical": _ALL_FIELDS,
+        "generic": _LOSES_DETAILS,
+        # Reads the google.rpc status name back into details.
+        "google_rpc": _LOSES_DETAILS,
+        # No place for `param` (recovered only from the documented messages), nor for details.
+        "onecli": _LOSES_DETAILS - {"param"},
+        # Details come back, with the document's `type` and `title` beside them.
+        "problem_details": _LOSES_DETAILS,
+        "qoder": _LOSES_DETAILS,
+    }
+)
+"""Per built-in adapter: the `CanonicalError` fields an error keeps through a round trip.
+
+A round trip is `normalize(error_response(provider, error.kind, **fields))` for an error of a
+kind the provider documents (`expressible_kinds`), given every field. `retry_after` travels in
+whole seconds (the `Retry-After` header), so it is kept when it is whole. `status` is kept with
+the statusless errors too: AgentGate sends them as failed run results (a 200) and `canonical`
+in its body, and both read back None. `details` is compared without the entries normalization
+adds (`agent_errors.adapter_kit.provider_details`).
+"""
+
+_ALWAYS_KEPT: Final = frozenset({"kind", "provider"})
+
+
+def round_trip_fields(provider: str) -> frozenset[str]:
+    """Return the fields an error keeps through `provider`'s format (see `ROUND_TRIP_FIELDS`).
+
+    An adapter the table does not know (a third-party one) is promised `kind` and `provider`
+    only.
+
+    Raises:
+        ValueError: `provider` is unknown.
+    """
+    name = get_adapter(provider).name
+    return ROUND_TRIP_FIELDS.get(name, _ALWAYS_KEPT)
 
 
 def _rows(codes: Mapping[str, ErrorCode], kind: Kind) -> list[ErrorCode]:
