@@ -69,10 +69,10 @@ def finish_fields(
 
     Secrets are redacted from every text field and from the keys and strings of `details`. A
     `trusted` (built-in) adapter builds message, param, code and details only from the body or
-    from fixed text, so when the body holds nothing secret-looking (`might_contain_secret`, which
-    also catches JSON escapes and UTF-16/32 text) they are left as they are: one look at the body
-    costs less than searching every field. Otherwise one search over all of the fields' text
-    decides. The request id may come from a header, so it is always checked.
+    from fixed text, so when it has details and its body holds nothing secret-looking
+    (`might_contain_secret`, which also catches JSON escapes and UTF-16/32 text) they are left as
+    they are: one look at the body costs less than walking the details. Otherwise one search over
+    all of the fields' text decides. The request id may come from a header: always checked.
     """
     containers = body_containers(view)
     extra: dict[str, Any] = {}
@@ -94,9 +94,11 @@ def finish_fields(
     if view.raw_status is not None:
         extra["raw_status"] = _safe_raw(view.raw_status)
 
-    if (not trusted and _redact.needs_redaction(message, param, code, details=details)) or (
-        trusted and view.body and _redact.might_contain_secret(view.body)
-    ):
+    if trusted and details and view.body:
+        suspect = _redact.might_contain_secret(view.body)
+    else:  # no details (the short fields are cheaper to search than the body), or third-party
+        suspect = _redact.needs_redaction(message, param, code, details=details)
+    if suspect:
         message = _redact.redact(message)
         details = _redact.redact_value(details) if details else details
         param = _redact.redact(param) if param else param
