@@ -34,8 +34,10 @@ from ._exceptions import (
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
 from ._normalize import anormalize, normalize, normalize_parts, normalize_view
 from ._raising import araise_for_error, raise_for_error
+from ._redis_store import RedisStore
 from ._registry import adapters, detect, get_adapter, register_adapter, register_host
 from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
+from ._store import MemoryStore, Store, credential_fingerprint, store_scope
 from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
 __version__ = "0.1.0.dev0"
@@ -53,14 +55,17 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "Kind",
+    "MemoryStore",
     "NetworkError",
     "NotFoundError",
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RedisStore",
     "ResponseView",
     "RunCancelledError",
     "RunFailedError",
+    "Store",
     "UnavailableError",
     "UnknownAPIError",
     "__version__",
@@ -68,6 +73,7 @@ __all__ = [
     "anormalize",
     "araise_for_error",
     "converter",
+    "credential_fingerprint",
     "detect",
     "error_class",
     "from_dict",
@@ -82,6 +88,7 @@ __all__ = [
     "register_adapter",
     "register_host",
     "status_for_kind",
+    "store_scope",
     "to_dict",
     "to_json",
 ]
