@@ -150,11 +150,13 @@ class MemoryStore:
         with self._lock:
             now = self._clock()
             self._sweep(now)
-            end = max(self._cooldowns.get(scope, 0.0), now + seconds)
+            end = self._cooldowns.get(scope, 0.0)
+            if seconds > 0.0 and now + seconds > end:
+                self._cooldowns[scope] = now + seconds
+                return seconds
             if end <= now:
                 self._cooldowns.pop(scope, None)
                 return 0.0
-            self._cooldowns[scope] = end
             return end - now
 
     def withdraw(self, scope: str, cost: float, *, capacity: float) -> bool:
