@@ -32,12 +32,16 @@ from ._exceptions import (
     error_class,
 )
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
+from ._network import error_from_exception
 from ._normalize import anormalize, normalize, normalize_parts, normalize_view
 from ._raising import araise_for_error, raise_for_error
 from ._redis_store import RedisStore
 from ._registry import adapters, detect, get_adapter, register_adapter, register_host
+from ._retry import Decision, Jitter, RetryBudget, RetryPolicy
 from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
 from ._store import MemoryStore, Store, credential_fingerprint, store_scope
+from ._testing_mode import is_testing, set_testing
+from ._transport import AsyncRetryTransport, RetryRecord, RetryTransport
 from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
 __version__ = "0.1.0.dev0"
@@ -46,14 +50,17 @@ __all__ = [
     "DEFAULT_BODY_CAP",
     "APITimeoutError",
     "AgentAPIError",
+    "AsyncRetryTransport",
     "AuthenticationError",
     "CanonicalError",
     "ConcurrencyLimitedError",
     "ConflictError",
+    "Decision",
     "FeatureNotAvailableError",
     "Headers",
     "InternalServerError",
     "InvalidRequestError",
+    "Jitter",
     "Kind",
     "MemoryStore",
     "NetworkError",
@@ -63,6 +70,10 @@ __all__ = [
     "RateLimitedError",
     "RedisStore",
     "ResponseView",
+    "RetryBudget",
+    "RetryPolicy",
+    "RetryRecord",
+    "RetryTransport",
     "RunCancelledError",
     "RunFailedError",
     "Store",
@@ -76,9 +87,11 @@ __all__ = [
     "credential_fingerprint",
     "detect",
     "error_class",
+    "error_from_exception",
     "from_dict",
     "from_json",
     "get_adapter",
+    "is_testing",
     "json_schema",
     "kind_for_status",
     "normalize",
@@ -87,6 +100,7 @@ __all__ = [
     "raise_for_error",
     "register_adapter",
     "register_host",
+    "set_testing",
     "status_for_kind",
     "store_scope",
     "to_dict",

@@ -189,6 +189,13 @@ class MemoryStore:
             else:
                 self._buckets[scope] = (tokens, now + self._budget_ttl)
 
+    def tokens(self, scope: str, *, capacity: float) -> float:
+        """Return the tokens left in *scope*'s bucket (for tests and dashboards)."""
+        bucket = self._buckets.get(scope)
+        if bucket is None or bucket[1] < self._clock():
+            return capacity
+        return min(bucket[0], capacity)
+
     async def acooldown_remaining(self, scope: str) -> float:
         """Async `cooldown_remaining` (never blocks the loop: the lock is held for microseconds)."""
         return self.cooldown_remaining(scope)

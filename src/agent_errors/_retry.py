@@ -1,0 +1,478 @@
+"""The retry engine: `RetryPolicy.decide(error, ...)` -> `Decision`. Pure: no I/O, no sleeping.
+
+The rules, checked in this order (the first that says no wins; its word is the decision's
+`reason`):
+
+| reason                   | no retry when ...                                                    |
+|--------------------------|----------------------------------------------------------------------|
+| `server_says_no`         | the response carried `x-should-retry: false`                        |
+| `never_retried`          | the status is one the provider never wants retried (Qoder: 409)     |
+| `feature_not_available`  | a feature needs activation; `fix_headers` names the header to send   |
+| `not_retryable`          | the kind is not retryable here (`x-should-retry: true` overrides)  |
+| `stream_established`     | a stream already delivered its response; resume, do not re-send      |
+| `unsafe_method`          | a write without an idempotency key may already have been processed  |
+| `max_retries`            | the attempts are used up                                            |
+| `server_delay_too_long`  | the server asked for a wait above the policy's ceiling              |
+| `deadline`               | the wait would end past the overall deadline                        |
+| `budget_exhausted`       | the retry budget is empty (the transports, or `decide(store=...)`)  |
+
+A retry's reason says where its delay came from: `server_delay` (the server's wait, never
+shortened) or `backoff` (initial * multiplier**(attempt - 1), capped, jittered).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import random as _random
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from ._model import CanonicalError, Kind
+from ._testing_mode import testing_attempts
+
+if TYPE_CHECKING:
+    from ._store import Store
+
+__all__ = [
+    "IDEMPOTENCY_HEADERS",
+    "REASONS",
+    "Decision",
+    "Jitter",
+    "RetryBudget",
+    "RetryPolicy",
+]
+
+IDEMPOTENCY_HEADERS: Final = ("idempotency-key", "x-idempotency-key")
+"""Request headers that make a write safe to retry."""
+
+REASONS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "backoff": "retry after the backoff delay",
+        "server_delay": "retry after the delay the server asked for",
+        "server_says_no": "the server said not to retry (x-should-retry: false)",
+        "never_retried": "the provider never wants this status retried",
+        "feature_not_available": "the feature needs activation; change the request",
+        "not_retryable": "this kind of error does not go away by retrying",
+        "stream_established": "the stream was established; resume it instead of re-sending",
+        "unsafe_method": "the write may have been processed and has no idempotency key",
+        "max_retries": "no retries left",
+        "server_delay_too_long": "the server asked for a wait above the policy's ceiling",
+        "deadline": "the wait would end past the overall deadline",
+        "budget_exhausted": "the retry budget is spent; too many retries lately",
+        "body_not_replayable": "the request body was a stream that cannot be sent again",
+    }
+)
+"""Every reason word a decision may carry, with its meaning. These words are stable."""
+
+_SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+_THROTTLE_KINDS: Final = frozenset({Kind.RATE_LIMITED, Kind.CONCURRENCY_LIMITED})
+_DEFAULT_KINDS: Final = frozenset(kind for kind in Kind if kind.retryable)
+
+
+class Jitter(str, enum.Enum):
+    """How a backoff delay `d` is randomized (`u` is uniform in [0, 1)).
+
+    none: `d`. full: `u·d`. equal: `d/2 + u·d/2`. proportional: `d·(1 + f·(2u - 1))`, `f` being
+    the policy's `jitter_fraction`. A server-given delay is never shortened by any of them.
+    """
+
+    NONE = "none"
+    FULL = "full"
+    EQUAL = "equal"
+    PROPORTIONAL = "proportional"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class RetryBudget:
+    """A token bucket that stops an outage from becoming a retry storm.
+
+    Each retry withdraws tokens; each success deposits `refund`. Throttling errors (rate or
+    concurrency limited) cost less than failures: the server is alive and said when to return,
+    while repeated failures suggest an outage that more traffic makes worse.
+
+    Attributes:
+        capacity: Tokens in a full bucket (every scope starts full).
+        failure_cost: Tokens a retry of a failure (5xx, timeout, network) takes.
+        throttle_cost: Tokens a retry of a throttling error takes.
+        refund: Tokens a successful response puts back.
+    """
+
+    capacity: float = 10.0
+    failure_cost: float = 1.0
+    throttle_cost: float = 0.25
+    refund: float = 0.1
+
+    def cost(self, error: CanonicalError) -> float:
+        """Return the tokens a retry of `error` costs."""
+        return self.throttle_cost if error.kind in _THROTTLE_KINDS else self.failure_cost
+
+
+def _str_map(value: Mapping[str, str]) -> Mapping[str, str]:
+    return dict(value)
+
+
+def _strs(value: object) -> tuple[str, ...]:
+    return tuple(str(item) for item in value)  # type: ignore[attr-defined]
+
+
+def _upper_methods(value: object) -> frozenset[str]:
+    return frozenset(str(method).upper() for method in value)  # type: ignore[attr-defined]
+
+
+def _kinds(value: object) -> frozenset[Kind]:
+    return frozenset(Kind(kind) for kind in value)  # type: ignore[attr-defined]
+
+
+def _ints(value: object) -> frozenset[int]:
+    return frozenset(int(item) for item in value)  # type: ignore[attr-defined]
+
+
+def _opt_ints(value: object) -> frozenset[int] | None:
+    return None if value is None else _ints(value)
+
+
+def _non_negative(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+        msg = f"{attribute.name} must be a number >= 0, not {value!r}"
+        raise ValueError(msg)
+
+
+@attrs.frozen
+class Decision:
+    """What to do after a failed attempt.
+
+    Attributes:
+        retry: Whether to send the request again.
+        delay: Seconds to wait before doing so (0.0 when not retrying).
+        reason: A stable word from `REASONS` saying why.
+        attempt: Attempts made so far (1 after the first failure).
+        kind: The error's kind.
+        status: The error's HTTP status, if any.
+        request_id: The error's request id, if any.
+        retry_after: The wait the server asked for, if any (kept even when not retrying).
+        fix_headers: Request headers that would make the request succeed (Qoder's 501 names its
+            beta header), empty when none is known.
+    """
+
+    retry: bool
+    delay: float
+    reason: str
+    attempt: int
+    kind: Kind
+    status: int | None = None
+    request_id: str | None = None
+    retry_after: float | None = None
+    fix_headers: Mapping[str, str] = attrs.field(factory=dict, converter=_str_map, hash=False)
+
+    def refuse(self, reason: str) -> Decision:
+        """Return this decision turned into a no-retry with `reason`."""
+        return attrs.evolve(self, retry=False, delay=0.0, reason=reason)
+
+    def describe(self) -> str:
+        """Return one line of text for people: what to do and why."""
+        if self.retry:
+            text = f"retry in {self.delay:.2f}s ({self.reason}; attempt {self.attempt} failed)"
+        else:
+            text = f"do not retry ({self.reason}): {REASONS.get(self.reason, self.reason)}"
+            if self.retry_after is not None and self.reason in {
+                "server_delay_too_long",
+                "deadline",
+                "max_retries",
+                "budget_exhausted",
+            }:
+                text += f"; the server named a wait of {self.retry_after:g}s"
+        if self.fix_headers:
+            pairs = ", ".join(f"{name}: {value}" for name, value in self.fix_headers.items())
+            text += f"; send the header {pairs}"
+        return text
+
+
+@attrs.frozen
+class RetryPolicy:
+    """When and how long to wait before retrying. Build one, or use `for_provider(name)`.
+
+    Attributes:
+        max_retries: Retries after the first attempt (so `max_retries + 1` attempts in all).
+        initial_delay: Backoff before the first retry, in seconds.
+        multiplier: Each further retry waits this many times longer.
+        max_delay: Cap on a backoff delay (a server's delay is capped by `max_server_delay`).
+        jitter: How backoff delays are randomized (`Jitter`).
+        jitter_fraction: The spread of `Jitter.PROPORTIONAL` (0.25 = ±25 %).
+        max_server_delay: Ceiling on a server-given wait: above it the decision is not to retry
+            now (the error keeps `retry_after`). None: no ceiling.
+        deadline: Seconds from the first attempt after which no retry starts; None: none.
+        retry_on: Kinds worth retrying.
+        retry_4xx: When set, the only 4xx statuses ever retried (Qoder: 429 alone).
+        never_retry_statuses: Statuses never retried, whatever the server says.
+        idempotent_methods: Methods safe to retry without an idempotency key.
+        idempotency_header: The header the transports add to writes (None: the provider
+            does not honour one, so none is added).
+        gateway_statuses: Statuses that, without a provider code, come from a gateway that
+            rejected the request before the application saw it (safe for any method).
+        throttle_default: Wait for a rate-limited error that names no delay (None: backoff).
+        budget: The retry budget (None: unlimited).
+        stream_paths: URL path suffixes (`*` matches one segment) of streaming endpoints.
+        seed: Seed for the jitter's random numbers (None: unpredictable).
+        random: A callable returning uniform floats in [0, 1); overrides `seed` (for tests).
+    """
+
+    max_retries: int = attrs.field(default=3, validator=_non_negative)
+    initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
+    multiplier: float = attrs.field(default=2.0, validator=_non_negative)
+    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
+    jitter: Jitter = attrs.field(default=Jitter.FULL, converter=Jitter)
+    jitter_fraction: float = attrs.field(default=0.25, validator=_non_negative)
+    max_server_delay: float | None = attrs.field(default=60.0, validator=_non_negative)
+    deadline: float | None = attrs.field(default=None, validator=_non_negative)
+    retry_on: frozenset[Kind] = attrs.field(default=_DEFAULT_KINDS, converter=_kinds)
+    retry_4xx: frozenset[int] | None = attrs.field(default=None, converter=_opt_ints)
+    never_retry_statuses: frozenset[int] = attrs.field(default=frozenset(), converter=_ints)
+    idempotent_methods: frozenset[str] = attrs.field(
+        default=_SAFE_METHODS, converter=_upper_methods
+    )
+    idempotency_header: str | None = None
+    gateway_statuses: frozenset[int] = attrs.field(default=frozenset(), converter=_ints)
+    throttle_default: float | None = attrs.field(default=None, validator=_non_negative)
+    budget: RetryBudget | None = attrs.field(factory=RetryBudget)
+    stream_paths: tuple[str, ...] = attrs.field(default=(), converter=_strs)
+    seed: int | None = None
+    random: Callable[[], float] | None = attrs.field(default=None, eq=False, repr=False)
+    _draw: Callable[[], float] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        draw = self.random if self.random is not None else _random.Random(self.seed).random  # noqa: S311 - jitter, not cryptography
+        object.__setattr__(self, "_draw", draw)
+
+    @classmethod
+    def for_provider(cls, name: str | None) -> RetryPolicy:
+        """Return the policy that follows `name`'s documented guidance.
+
+        Known: `qoder`, `onecli`, `agentgate`, `agents_sdk`; any other name (or None) gets the
+        default policy. Never raises.
+        """
+        factory = _PROVIDER_POLICIES.get(name or "")
+        return factory() if factory is not None else cls()
+
+    def backoff(self, attempt: int) -> float:
+        """Return the jittered backoff delay after `attempt` attempts (1 = the first failure)."""
+        exponent = min(max(attempt, 1) - 1, 64)  # 2**64 is past any cap; avoid overflow
+        try:
+            base = self.initial_delay * self.multiplier**exponent
+        except OverflowError:
+            base = math.inf
+        base = min(base, self.max_delay)
+        jitter = self.jitter
+        if jitter is Jitter.NONE or base <= 0:
+            return base
+        u = self._draw()
+        if jitter is Jitter.FULL:
+            return base * u
+        if jitter is Jitter.EQUAL:
+            return base / 2 + base * u / 2
+        return max(0.0, base * (1 + self.jitter_fraction * (2 * u - 1)))
+
+    def is_stream(self, path: str) -> bool:
+        """Return whether a URL path is one of the policy's streaming endpoints."""
+        return any(_path_matches(path, pattern) for pattern in self.stream_paths)
+
+    def decide(
+        self,
+        error: CanonicalError,
+        *,
+        attempt: int,
+        method: str = "GET",
+        idempotency_key: str | None = None,
+        elapsed: float = 0.0,
+        stream_established: bool = False,
+        store: Store | None = None,
+        scope: str = "default",
+    ) -> Decision:
+        """Decide whether and when to retry after `attempt` attempts ended in `error`.
+
+        Args:
+            error: The canonical error of the last attempt.
+            attempt: Attempts made so far (1 after the first failure).
+            method: The request's HTTP method.
+            idempotency_key: The request's idempotency key, if it carries one.
+            elapsed: Seconds since the first attempt started (for the deadline).
+            stream_established: The error came from a stream whose response had already
+                arrived; such a request is never re-sent.
+            store: When given (and the policy has a budget), the retry's cost is withdrawn
+                from this store's bucket for `scope`.
+            scope: The budget scope in `store`.
+
+        Returns:
+            A `Decision`; in testing mode its delay is 0 and the attempt cap applies.
+
+        Raises:
+            TypeError: `error` is not a `CanonicalError`.
+        """
+        decision = self._decide(
+            error,
+            attempt=attempt,
+            method=method,
+            idempotency_key=idempotency_key,
+            elapsed=elapsed,
+            stream_established=stream_established,
+        )
+        if decision.retry and store is not None and self.budget is not None:
+            budget = self.budget
+            if not store.withdraw(scope, budget.cost(error), capacity=budget.capacity):
+                return decision.refuse("budget_exhausted")
+        return decision
+
+    def _decide(
+        self,
+        error: CanonicalError,
+        *,
+        attempt: int,
+        method: str,
+        idempotency_key: str | None,
+        elapsed: float,
+        stream_established: bool,
+    ) -> Decision:
+        if not isinstance(error, CanonicalError):
+            msg = f"decide() takes a CanonicalError, not {type(error).__name__}"  # type: ignore[unreachable]
+            raise TypeError(msg)
+        kind = error.kind
+        status = error.status
+        retry_after = error.retry_after
+        fix = _fix_headers(error)
+        no = Decision(
+            retry=False,
+            delay=0.0,
+            reason="",
+            attempt=attempt,
+            kind=kind,
+            status=status,
+            request_id=error.request_id,
+            retry_after=retry_after,
+            fix_headers=fix,
+        )
+        should_retry = error.details.get("should_retry")
+        if should_retry is False:
+            return no.refuse("server_says_no")
+        if status is not None and status in self.never_retry_statuses:
+            return no.refuse("never_retried")
+        if kind is Kind.FEATURE_NOT_AVAILABLE and should_retry is not True:
+            return no.refuse("feature_not_available")
+        if should_retry is not True and not self._retryable(error):
+            return no.refuse("not_retryable")
+        if stream_established:
+            return no.refuse("stream_established")
+        if not self._safe(error, method, idempotency_key):
+            return no.refuse("unsafe_method")
+        max_retries = self.max_retries
+        cap = testing_attempts()
+        if cap is not None:
+            max_retries = min(max_retries, cap - 1)
+        if attempt > max_retries:
+            return no.refuse("max_retries")
+
+        delay = self.backoff(attempt)
+        reason = "backoff"
+        server = retry_after
+        if server is None and kind in _THROTTLE_KINDS:
+            server = self.throttle_default
+        if server is not None:
+            if self.max_server_delay is not None and server > self.max_server_delay:
+                return no.refuse("server_delay_too_long")
+            if server >= delay:  # jitter and backoff never shorten the server's wait
+                delay, reason = server, "server_delay"
+        if self.deadline is not None and elapsed + delay > self.deadline:
+            return no.refuse("deadline")
+        if cap is not None:
+            delay = 0.0
+        return attrs.evolve(no, retry=True, delay=delay, reason=reason)
+
+    def _retryable(self, error: CanonicalError) -> bool:
+        if error.kind not in self.retry_on:
+            return False
+        status = error.status
+        if self.retry_4xx is not None and status is not None and 400 <= status < 500:
+            return status in self.retry_4xx
+        # A provider's own non-retryable code (e.g. a run's EXECUTION_TIMEOUT) wins over its kind.
+        return error.retryable
+
+    def _safe(self, error: CanonicalError, method: str, idempotency_key: str | None) -> bool:
+        if method.upper() in self.idempotent_methods or idempotency_key:
+            return True
+        # A request the server never processed is safe to send again, whatever its method.
+        if error.kind in (Kind.NETWORK, Kind.TIMEOUT) and error.status is None:
+            return error.details.get("request_sent") is False
+        if error.kind in _THROTTLE_KINDS:
+            return True
+        return error.code is None and error.status in self.gateway_statuses
+
+
+def _fix_headers(error: CanonicalError) -> Mapping[str, str]:
+    beta = error.details.get("beta_header")
+    if isinstance(beta, Mapping):
+        return {str(name): str(value) for name, value in beta.items()}
+    return {}
+
+
+def _path_matches(path: str, pattern: str) -> bool:
+    want = pattern.strip("/").split("/")
+    have = path.rstrip("/").split("/")
+    if len(have) < len(want):
+        return False
+    tail = have[len(have) - len(want) :]
+    return all(w in ("*", h) for w, h in zip(want, tail, strict=True))
+
+
+def _qoder() -> RetryPolicy:
+    # Documented: retry 5xx and 429 with 1 s -> 2 s -> 4 s, at most 3 retries; never 4xx unless
+    # the request changed; the SDK never retries 409 and sends writes again only with a key.
+    return RetryPolicy(
+        max_retries=3,
+        initial_delay=1.0,
+        multiplier=2.0,
+        max_delay=4.0,
+        jitter=Jitter.NONE,
+        max_server_delay=60.0,
+        retry_4xx={429},
+        never_retry_statuses={409},
+        idempotent_methods={"GET", "HEAD"},
+        idempotency_header="Idempotency-Key",
+        gateway_statuses={429, 503},
+        stream_paths=("sessions/*/events/stream", "sessions/*/threads/*/stream"),
+    )
+
+
+def _onecli() -> RetryPolicy:
+    # Documented: only 500 is retryable ("retry with exponential backoff"); no idempotency keys.
+    return RetryPolicy(retry_on={Kind.INTERNAL, Kind.NETWORK}, jitter=Jitter.EQUAL)
+
+
+def _agentgate() -> RetryPolicy:
+    # Documented: on 429 wait Retry-After (or 60 s); else min(1000 * 2^attempt, 30000) ms,
+    # 3 attempts in all.
+    return RetryPolicy(
+        max_retries=2,
+        initial_delay=1.0,
+        multiplier=2.0,
+        max_delay=30.0,
+        jitter=Jitter.EQUAL,
+        max_server_delay=120.0,
+        throttle_default=60.0,
+    )
+
+
+def _agents_sdk() -> RetryPolicy:
+    # Documented: a 429 carries retryAfter in seconds (60 in the example); 500/503 are transient.
+    return RetryPolicy(max_server_delay=120.0, jitter=Jitter.EQUAL)
+
+
+_PROVIDER_POLICIES: Final[Mapping[str, Callable[[], RetryPolicy]]] = MappingProxyType(
+    {"qoder": _qoder, "onecli": _onecli, "agentgate": _agentgate, "agents_sdk": _agents_sdk}
+)

@@ -1,0 +1,83 @@
+"""Testing mode: every wait becomes zero and the number of attempts is capped.
+
+```python
+with ae.set_testing(True, attempts=2):
+    ...  # retries happen at once, at most one retry per request
+```
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Final
+
+import attrs
+
+__all__ = ["is_testing", "set_testing", "testing_attempts"]
+
+
+@attrs.frozen
+class _State:
+    testing: bool = False
+    attempts: int | None = None
+
+
+_LOCK: Final = threading.Lock()
+_state = _State()
+
+
+class _Restore:
+    """Returned by `set_testing`; as a context manager it restores the earlier mode on exit."""
+
+    __slots__ = ("_previous",)
+
+    def __init__(self, previous: _State) -> None:
+        self._previous = previous
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        global _state  # noqa: PLW0603 - the mode is process-wide by design
+        with _LOCK:
+            _state = self._previous
+
+
+def set_testing(testing: bool, *, attempts: int | None = None) -> _Restore:
+    """Turn testing mode on or off for the whole process.
+
+    In testing mode every retry delay and cooldown wait is zero, and when `attempts` is given
+    no request is tried more than `attempts` times in all. Decisions are otherwise unchanged, so a
+    test sees the same retry or give-up as production would, only without waiting.
+
+    Returns an object that, used as a context manager, restores the previous mode on exit (the
+    new mode applies from the call itself, as with `stamina.set_testing`).
+
+    Raises:
+        ValueError: `attempts` is less than 1.
+    """
+    global _state  # noqa: PLW0603 - the mode is process-wide by design
+    if attempts is not None and attempts < 1:
+        msg = f"attempts must be at least 1, not {attempts!r}"
+        raise ValueError(msg)
+    with _LOCK:
+        previous = _state
+        _state = _State(bool(testing), attempts if testing else None)
+    return _Restore(previous)
+
+
+def is_testing() -> bool:
+    """Return whether testing mode is on."""
+    return _state.testing
+
+
+def testing_attempts() -> int | None:
+    """Return the attempt cap of testing mode, or None when off or uncapped."""
+    state = _state
+    return state.attempts if state.testing else None

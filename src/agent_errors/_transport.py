@@ -1,0 +1,442 @@
+"""httpx transports that retry per the engine: `RetryTransport` and `AsyncRetryTransport`.
+
+The whole retry flow is one I/O-free generator (`_Flow.run`), like httpx's `Auth.auth_flow`: it
+yields operations (send, inspect an error response, close, sleep, store calls) and the thin sync
+and async shells carry them out. Nothing is mirrored between the two.
+
+What the flow guarantees:
+
+- a response below 400 is passed through untouched and unread (a stream stays a stream);
+- an error response is read only up to the view's cap, and closed when it is discarded;
+- a request is re-sent only when the engine says so, and never once its response was handed over
+  (an established stream is never re-sent: that is the caller's to resume);
+- writes to providers that honour an idempotency header get one, the same on every retry;
+- every attempt's decision is recorded on the response
+  (`response.extensions["agent_errors.retry"]`), logged on the `agent_errors` logger and
+  passed to `on_retry`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, Final
+
+import attrs
+import httpx
+
+from ._model import CanonicalError
+from ._network import error_from_exception
+from ._normalize import anormalize, normalize
+from ._registry import _REGISTRY
+from ._retry import IDEMPOTENCY_HEADERS, Decision, RetryPolicy
+from ._store import MemoryStore, Store
+from ._testing_mode import is_testing
+
+__all__ = ["EXTENSION", "AsyncRetryTransport", "RetryRecord", "RetryTransport"]
+
+EXTENSION: Final = "agent_errors.retry"
+"""The key of the `RetryRecord` in `response.extensions`."""
+
+_logger = logging.getLogger("agent_errors")
+_READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+@attrs.frozen
+class RetryRecord:
+    """What the transport did for one request, attached to the response it returned.
+
+    Attributes:
+        attempts: How many times the request was sent.
+        decisions: The decision taken after each failed attempt, in order.
+        idempotency_key: The idempotency key the request carried (added or the caller's).
+        provider: The provider whose rules applied, when known.
+    """
+
+    attempts: int
+    decisions: tuple[Decision, ...] = ()
+    idempotency_key: str | None = None
+    provider: str | None = None
+
+
+# The operations the flow yields. Each shell answers them; nothing else does I/O.
+@attrs.frozen
+class _Send:
+    request: httpx.Request
+
+
+@attrs.frozen
+class _Inspect:
+    response: httpx.Response
+    provider: str | None
+
+
+@attrs.frozen
+class _Close:
+    response: httpx.Response
+
+
+@attrs.frozen
+class _Sleep:
+    seconds: float
+
+
+@attrs.frozen
+class _Cooldown:
+    scope: str
+
+
+@attrs.frozen
+class _Extend:
+    scope: str
+    seconds: float
+
+
+@attrs.frozen
+class _Withdraw:
+    scope: str
+    cost: float
+    capacity: float
+
+
+@attrs.frozen
+class _Deposit:
+    scope: str
+    amount: float
+    capacity: float
+
+
+_Op = _Send | _Inspect | _Close | _Sleep | _Cooldown | _Extend | _Withdraw | _Deposit
+OnRetry = Callable[[Decision, httpx.Request], object]
+
+
+def _replayable(request: httpx.Request) -> bool:
+    try:
+        request.content  # noqa: B018 - raises RequestNotRead for a one-shot stream body
+    except httpx.RequestNotRead:
+        return False
+    return True
+
+
+def _log(decision: Decision, request: httpx.Request, provider: str | None) -> None:
+    if not _logger.isEnabledFor(logging.INFO):
+        return
+    extra = {
+        "attempt": decision.attempt,
+        "delay": decision.delay,
+        "reason": decision.reason,
+        "kind": decision.kind.value,
+        "request_id": decision.request_id,
+        "provider": provider,
+    }
+    if decision.retry:
+        _logger.info(
+            "retrying %s %s in %.2fs after attempt %d (%s, %s)",
+            request.method,
+            request.url,
+            decision.delay,
+            decision.attempt,
+            decision.kind.value,
+            decision.reason,
+            extra=extra,
+        )
+    else:
+        _logger.info(
+            "not retrying %s %s after attempt %d (%s, %s)",
+            request.method,
+            request.url,
+            decision.attempt,
+            decision.kind.value,
+            decision.reason,
+            extra=extra,
+        )
+
+
+class _Flow:
+    """The retry flow shared by both transports: configuration plus the `run` generator."""
+
+    def __init__(
+        self,
+        *,
+        policy: RetryPolicy | None,
+        provider: str | None,
+        clock: Callable[[], float],
+        on_retry: OnRetry | None,
+    ) -> None:
+        self.policy = policy
+        self.provider = provider
+        self.clock = clock
+        self.on_retry = on_retry
+        self.policies: dict[str | None, RetryPolicy] = {}
+
+    def policy_for(self, provider: str | None) -> RetryPolicy:
+        if self.policy is not None:
+            return self.policy
+        policy = self.policies.get(provider)
+        if policy is None:
+            policy = self.policies[provider] = RetryPolicy.for_provider(provider)
+        return policy
+
+    def provider_for(self, host: str) -> str | None:
+        if self.provider is not None:
+            return self.provider
+        if not _REGISTRY.loaded:
+            _REGISTRY.ensure_loaded()
+        adapter = _REGISTRY.for_host(host)
+        return None if adapter is None else adapter.name
+
+    def run(self, request: httpx.Request) -> Generator[_Op, Any, httpx.Response]:
+        """Send `request` until it succeeds or the engine says stop; return the last response.
+
+        Raises the last transport exception when the final attempt got no response.
+        """
+        host = request.url.host
+        provider = self.provider_for(host)
+        policy = self.policy_for(provider)
+        scope = f"{provider or 'generic'}:{host}"
+        method = request.method
+        key = self._idempotency_key(request, method, policy)
+        budget = policy.budget
+        clock = self.clock
+        start = clock()
+        decisions: list[Decision] = []
+        attempt = 0
+        while True:
+            wait = yield _Cooldown(scope)
+            if wait > 0 and not is_testing():
+                ceiling = policy.max_server_delay
+                late = policy.deadline is not None and clock() - start + wait > policy.deadline
+                # Another request in this scope was told to wait: honour it, within the same
+                # ceiling a server's own delay gets.
+                if not late and (ceiling is None or wait <= ceiling):
+                    yield _Sleep(wait)
+            attempt += 1
+            result = yield _Send(request)
+            exc: httpx.TransportError | None = None
+            response: httpx.Response | None = None
+            if isinstance(result, httpx.Response):
+                response = result
+                if response.status_code < 400:
+                    if budget is not None:
+                        yield _Deposit(scope, budget.refund, budget.capacity)
+                    return self._finish(response, attempt, decisions, key, provider)
+                error: CanonicalError | None = yield _Inspect(response, self.provider)
+                if error is None:
+                    return self._finish(response, attempt, decisions, key, provider)
+            else:
+                exc = result
+                error = error_from_exception(result, provider=provider or "generic", method=method)
+            if self.policy is None and provider is None:
+                policy = self.policy_for(error.provider)
+            decision = policy.decide(
+                error,
+                attempt=attempt,
+                method=method,
+                idempotency_key=key,
+                elapsed=clock() - start,
+            )
+            if decision.retry and not _replayable(request):
+                decision = decision.refuse("body_not_replayable")
+            if decision.retry and budget is not None:
+                allowed = yield _Withdraw(scope, budget.cost(error), budget.capacity)
+                if not allowed:
+                    decision = decision.refuse("budget_exhausted")
+            decisions.append(decision)
+            _log(decision, request, provider)
+            if error.retry_after:
+                # Everyone sharing this scope waits too, not only this request.
+                yield _Extend(scope, error.retry_after)
+            if not decision.retry:
+                if response is not None:
+                    return self._finish(response, attempt, decisions, key, provider)
+                assert exc is not None
+                raise exc
+            if self.on_retry is not None:
+                self.on_retry(decision, request)
+            if response is not None:
+                yield _Close(response)
+            if decision.delay > 0:
+                yield _Sleep(decision.delay)
+
+    @staticmethod
+    def _idempotency_key(request: httpx.Request, method: str, policy: RetryPolicy) -> str | None:
+        headers = request.headers
+        for name in IDEMPOTENCY_HEADERS:
+            value: str | None = headers.get(name)
+            if value:
+                return value
+        header = policy.idempotency_header
+        if header is None or method in _READ_METHODS:
+            return None
+        key = str(uuid.uuid4())
+        headers[header] = key  # set once: every retry re-sends this same request object
+        return key
+
+    @staticmethod
+    def _finish(
+        response: httpx.Response,
+        attempts: int,
+        decisions: list[Decision],
+        key: str | None,
+        provider: str | None,
+    ) -> httpx.Response:
+        response.extensions[EXTENSION] = RetryRecord(attempts, tuple(decisions), key, provider)
+        return response
+
+
+class RetryTransport(httpx.BaseTransport):
+    """An httpx transport that retries per `RetryPolicy`, wrapping any other transport.
+
+    ```python
+    client = httpx.Client(transport=ae.RetryTransport(provider="qoder"))
+    ```
+
+    Args:
+        transport: The transport to wrap (default: a new `httpx.HTTPTransport`).
+        policy: The rules (default: the provider's, from `RetryPolicy.for_provider`).
+        provider: The provider's adapter name; by default found from the request host.
+        sleep: Called with the seconds to wait (default `time.sleep`).
+        store: Where cooldowns and the retry budget live (default: a `MemoryStore` of its own).
+        clock: Monotonic seconds, for the deadline (default `time.monotonic`).
+        on_retry: Called with the `Decision` and the request before each retry's wait.
+    """
+
+    def __init__(
+        self,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        provider: str | None = None,
+        sleep: Callable[[float], object] | None = None,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        on_retry: OnRetry | None = None,
+    ) -> None:
+        self._transport = transport if transport is not None else httpx.HTTPTransport()
+        self._flow = _Flow(policy=policy, provider=provider, clock=clock, on_retry=on_retry)
+        self._sleep = sleep if sleep is not None else time.sleep
+        self._store: Store = store if store is not None else MemoryStore(clock=clock)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request`, retrying as the policy decides; return the final response.
+
+        Raises:
+            httpx.TransportError: The last attempt got no response (the original exception).
+        """
+        flow = self._flow.run(request)
+        value: Any = None
+        try:
+            while True:
+                value = self._perform(flow.send(value))
+        except StopIteration as stop:
+            response: httpx.Response = stop.value
+            return response
+        finally:
+            flow.close()
+
+    def _perform(self, op: _Op) -> Any:
+        store = self._store
+        if isinstance(op, _Send):
+            try:
+                return self._transport.handle_request(op.request)
+            except httpx.TransportError as exc:
+                return exc
+        if isinstance(op, _Cooldown):
+            return store.cooldown_remaining(op.scope)
+        if isinstance(op, _Deposit):
+            return store.deposit(op.scope, op.amount, capacity=op.capacity)
+        if isinstance(op, _Inspect):
+            return normalize(op.response, provider=op.provider)
+        if isinstance(op, _Close):
+            return op.response.close()
+        if isinstance(op, _Sleep):
+            return self._sleep(op.seconds)
+        if isinstance(op, _Withdraw):
+            return store.withdraw(op.scope, op.cost, capacity=op.capacity)
+        assert isinstance(op, _Extend)
+        return store.extend_cooldown(op.scope, op.seconds)
+
+    def close(self) -> None:
+        """Close the wrapped transport."""
+        self._transport.close()
+
+
+async def _anyio_sleep(seconds: float) -> None:
+    import anyio  # noqa: PLC0415 - httpx's own dependency; imported where it is needed
+
+    await anyio.sleep(seconds)
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """The async `RetryTransport`: same flow, same arguments; `sleep` is an async callable.
+
+    Args:
+        transport: The transport to wrap (default: a new `httpx.AsyncHTTPTransport`).
+        policy: The rules (default: the provider's, from `RetryPolicy.for_provider`).
+        provider: The provider's adapter name; by default found from the request host.
+        sleep: Awaited with the seconds to wait (default `anyio.sleep`: asyncio or trio).
+        store: Where cooldowns and the retry budget live (default: a `MemoryStore` of its own).
+        clock: Monotonic seconds, for the deadline (default `time.monotonic`).
+        on_retry: Called with the `Decision` and the request before each retry's wait.
+    """
+
+    def __init__(
+        self,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        provider: str | None = None,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        on_retry: OnRetry | None = None,
+    ) -> None:
+        self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
+        self._flow = _Flow(policy=policy, provider=provider, clock=clock, on_retry=on_retry)
+        self._sleep = sleep if sleep is not None else _anyio_sleep
+        self._store: Store = store if store is not None else MemoryStore(clock=clock)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request`, retrying as the policy decides; return the final response.
+
+        Raises:
+            httpx.TransportError: The last attempt got no response (the original exception).
+        """
+        flow = self._flow.run(request)
+        value: Any = None
+        try:
+            while True:
+                value = await self._perform(flow.send(value))
+        except StopIteration as stop:
+            response: httpx.Response = stop.value
+            return response
+        finally:
+            flow.close()
+
+    async def _perform(self, op: _Op) -> Any:
+        store = self._store
+        if isinstance(op, _Send):
+            try:
+                return await self._transport.handle_async_request(op.request)
+            except httpx.TransportError as exc:
+                return exc
+        if isinstance(op, _Cooldown):
+            return await store.acooldown_remaining(op.scope)
+        if isinstance(op, _Deposit):
+            return await store.adeposit(op.scope, op.amount, capacity=op.capacity)
+        if isinstance(op, _Inspect):
+            return await anormalize(op.response, provider=op.provider)
+        if isinstance(op, _Close):
+            return await op.response.aclose()
+        if isinstance(op, _Sleep):
+            return await self._sleep(op.seconds)
+        if isinstance(op, _Withdraw):
+            return await store.awithdraw(op.scope, op.cost, capacity=op.capacity)
+        assert isinstance(op, _Extend)
+        return await store.aextend_cooldown(op.scope, op.seconds)
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        await self._transport.aclose()
