@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+from typing import Any
 
+import httpx
 import pytest
 
 import agent_errors as ae
 from agent_errors._store import MAX_COOLDOWN
+from agent_errors._transport import COOLDOWN_EXTENSION, EXTENSION
 
 
 class Clock:
@@ -165,3 +168,165 @@ def test_scope_and_fingerprint() -> None:
     scope = ae.store_scope("qoder", "api.qoder.com", "sk-secret-123")
     assert scope == f"qoder:api.qoder.com:{fp}"
     assert "secret" not in scope
+
+
+# --- the transports' cooldown check (MockTransport as the upstream) ---------------------------
+
+
+def limited_then_ok(hits: list[httpx.Request]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        hits.append(request)
+        if request.url.path == "/limited":
+            return httpx.Response(
+                429,
+                headers={"retry-after": "30"},
+                json={"type": "error", "error": {"type": "rate_limit_error", "message": "slow"}},
+            )
+        return httpx.Response(200, json={"ok": True})
+
+    return httpx.MockTransport(handler)
+
+
+def transport(
+    store: ae.Store,
+    hits: list[httpx.Request],
+    slept: list[float],
+    clock: Clock,
+    **policy: Any,
+) -> ae.RetryTransport:
+    return ae.RetryTransport(
+        limited_then_ok(hits),
+        provider="qoder",
+        policy=ae.RetryPolicy(**policy),
+        store=store,
+        sleep=slept.append,
+        clock=clock,
+    )
+
+
+def test_cooldown_above_ceiling_fails_fast_without_sending() -> None:
+    clock = Clock()
+    store = ae.MemoryStore(clock=clock)
+    hits: list[httpx.Request] = []
+    slept: list[float] = []
+    first = transport(store, hits, slept, clock, max_server_delay=10)
+    second = transport(store, hits, slept, clock, max_server_delay=10)
+    with httpx.Client(transport=first, base_url="https://api.qoder.com") as client:
+        told = client.get("/limited")
+    assert told.status_code == 429
+    assert len(hits) == 1
+    assert store.cooldown_remaining("qoder:api.qoder.com") == 30
+    clock.now += 12
+    with httpx.Client(transport=second, base_url="https://api.qoder.com") as client:
+        refused = client.post("/ok", json={})
+    assert len(hits) == 1  # not sent
+    assert slept == []
+    assert refused.status_code == 429
+    assert refused.extensions[COOLDOWN_EXTENSION] == 18
+    assert refused.extensions[EXTENSION].attempts == 0
+    assert refused.headers["retry-after"] == "18"
+    error = ae.normalize(refused)
+    assert error is not None
+    assert error.kind is ae.Kind.RATE_LIMITED
+    assert error.retry_after == 18
+    with pytest.raises(ae.RateLimitedError):
+        ae.raise_for_error(refused)
+
+
+def test_cooldown_within_ceiling_is_waited_then_sent() -> None:
+    clock = Clock()
+    store = ae.MemoryStore(clock=clock)
+    store.extend_cooldown("qoder:api.qoder.com", 30)
+    hits: list[httpx.Request] = []
+    slept: list[float] = []
+    with httpx.Client(
+        transport=transport(store, hits, slept, clock, max_server_delay=60),
+        base_url="https://api.qoder.com",
+    ) as client:
+        assert client.get("/ok").status_code == 200
+    assert slept == [30]
+    assert len(hits) == 1
+
+
+def test_cooldown_past_the_deadline_fails_fast() -> None:
+    clock = Clock()
+    store = ae.MemoryStore(clock=clock)
+    store.extend_cooldown("qoder:api.qoder.com", 6)
+    hits: list[httpx.Request] = []
+    slept: list[float] = []
+    with httpx.Client(
+        transport=transport(store, hits, slept, clock, max_server_delay=None, deadline=5),
+        base_url="https://api.qoder.com",
+    ) as client:
+        assert client.get("/ok").status_code == 429
+    assert hits == []
+    assert slept == []
+
+
+def test_testing_mode_ignores_cooldowns() -> None:
+    clock = Clock()
+    store = ae.MemoryStore(clock=clock)
+    store.extend_cooldown("qoder:api.qoder.com", 600)
+    hits: list[httpx.Request] = []
+    with (
+        ae.set_testing(True),
+        httpx.Client(
+            transport=transport(store, hits, [], clock, max_server_delay=10),
+            base_url="https://api.qoder.com",
+        ) as client,
+    ):
+        assert client.get("/ok").status_code == 200
+    assert len(hits) == 1
+
+
+def test_cooldowns_per_credential() -> None:
+    clock = Clock()
+    store = ae.MemoryStore(clock=clock)
+    hits: list[httpx.Request] = []
+
+    def client(key: str) -> httpx.Client:
+        return httpx.Client(
+            transport=ae.RetryTransport(
+                limited_then_ok(hits),
+                provider="qoder",
+                policy=ae.RetryPolicy(max_server_delay=10),
+                store=store,
+                sleep=[].append,
+                clock=clock,
+                scope_by_credential=True,
+            ),
+            base_url="https://api.qoder.com",
+            headers={"authorization": f"Bearer {key}"},
+        )
+
+    with client("key-a") as a, client("key-b") as b:
+        assert a.get("/limited").status_code == 429
+        assert a.get("/ok").extensions[EXTENSION].attempts == 0  # key A cools down
+        assert b.get("/ok").status_code == 200  # key B does not
+    assert len(hits) == 2
+    scope = ae.store_scope("qoder", "api.qoder.com", "Bearer key-a")
+    assert store.cooldown_remaining(scope) == 30
+    assert store.cooldown_remaining("qoder:api.qoder.com") == 0.0
+
+
+def test_async_transport_fails_fast_too() -> None:
+    clock = Clock()
+    store = ae.MemoryStore(clock=clock)
+    store.extend_cooldown("qoder:api.qoder.com", 90)
+    hits: list[httpx.Request] = []
+
+    async def main() -> httpx.Response:
+        async def no_sleep(seconds: float) -> None:
+            raise AssertionError("must not wait")
+
+        upstream = limited_then_ok(hits)
+        t = ae.AsyncRetryTransport(
+            upstream, provider="qoder", store=store, sleep=no_sleep, clock=clock
+        )
+        async with httpx.AsyncClient(transport=t, base_url="https://api.qoder.com") as client:
+            return await client.get("/ok")
+
+    refused = asyncio.run(main())
+    assert refused.status_code == 429
+    assert refused.extensions[COOLDOWN_EXTENSION] == 90
+    assert hits == []
