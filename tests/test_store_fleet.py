@@ -1,4 +1,7 @@
-"""RedisStore against a real redis-server started on a free loopback port."""
+"""Shared cooldowns and retry budget on real servers: RedisStore on a throwaway redis-server,
+and the retry transports sharing state across processes (Redis) and threads (MemoryStore),
+against a loopback upstream that counts what reaches it.
+"""
 
 from __future__ import annotations
 
