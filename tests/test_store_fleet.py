@@ -6,6 +6,8 @@ against a loopback upstream that counts what reaches it.
 from __future__ import annotations
 
 import asyncio
+import collections
+import json
 import logging
 import shutil
 import socket
@@ -15,8 +17,11 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 import agent_errors as ae
@@ -416,3 +421,272 @@ def test_processes_share_cooldown_and_budget(redis_server: RedisServer, tmp_path
     outs = run_workers(tmp_path, redis_server.url, ["withdraw"], ["withdraw"])
     assert all(via == "redis" for _, via in outs)
     assert sum(int(n) for n, _ in outs) == 30
+
+
+# --- end to end: transports, a loopback upstream, several processes or threads ----------------
+
+
+class Upstream:
+    """A loopback HTTP server that counts what reaches it.
+
+    ``/limited`` answers 429 with ``Retry-After: 30``, ``/fail`` 503, anything else 200.
+    """
+
+    def __init__(self) -> None:
+        self.hits: collections.Counter[str] = collections.Counter()
+        lock = threading.Lock()
+        hits = self.hits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                with lock:
+                    hits[self.path] += 1
+                if self.path == "/limited":
+                    self.reply(429, "rate_limit_error", {"Retry-After": "30"})
+                elif self.path == "/fail":
+                    self.reply(503, "overloaded_error", {})
+                else:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+
+            def reply(self, status: int, kind: str, headers: dict[str, str]) -> None:
+                body = json.dumps({"type": "error", "error": {"type": kind, "message": "no"}})
+                self.send_response(status)
+                for name, value in {"Content-Type": "application/json", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args: Any) -> None:
+                pass  # keep the test output clean
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    server = Upstream()
+    yield server
+    server.close()
+
+
+def policy(max_server_delay: float | None = 10.0) -> ae.RetryPolicy:
+    # No backoff, so no wait is ever needed; a small fleet-wide budget of 5 retries.
+    return ae.RetryPolicy(
+        max_retries=3,
+        initial_delay=0.0,
+        max_server_delay=max_server_delay,
+        budget=ae.RetryBudget(capacity=5, failure_cost=1, throttle_cost=1, refund=0.1),
+    )
+
+
+CLIENT = textwrap.dedent(
+    """
+    import json, sys
+    import httpx
+    import agent_errors as ae
+
+    redis_url, base, path, count, ceiling = sys.argv[1:6]
+    store = ae.RedisStore.from_url(redis_url, socket_timeout=1)
+    slept = []
+    policy = ae.RetryPolicy(
+        max_retries=3,
+        initial_delay=0.0,
+        max_server_delay=float(ceiling),
+        budget=ae.RetryBudget(capacity=5, failure_cost=1, throttle_cost=1, refund=0.1),
+    )
+    transport = ae.RetryTransport(provider="qoder", policy=policy, store=store, sleep=slept.append)
+    results = []
+    with httpx.Client(transport=transport, base_url=base) as client:
+        for _ in range(int(count)):
+            r = client.get(path)
+            error = ae.normalize(r)
+            results.append({
+                "status": r.status_code,
+                "sent": r.extensions["agent_errors.retry"].attempts,
+                "cooldown": r.extensions.get("agent_errors.cooldown"),
+                "retry_after": None if error is None else error.retry_after,
+                "kind": None if error is None else error.kind.value,
+            })
+    print(json.dumps({"results": results, "slept": slept, "fallback": store.using_fallback}))
+    """
+)
+
+
+def run_clients(tmp_path: Path, *argvs: list[str]) -> list[dict[str, Any]]:
+    """Run one client process per argv, all at once; return what each printed."""
+    script = tmp_path / "client.py"
+    script.write_text(CLIENT)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for argv in argvs
+    ]
+    outs = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        outs.append(json.loads(out))
+    return outs
+
+
+def test_processes_share_a_cooldown(
+    redis_server: RedisServer, upstream: Upstream, tmp_path: Path
+) -> None:
+    url = redis_server.url
+    # The first process is told to wait 30 s (above its 10 s ceiling: no retry).
+    [first] = run_clients(tmp_path, [url, upstream.url, "/limited", "1", "10"])
+    assert first["results"] == [
+        {"status": 429, "sent": 1, "cooldown": None, "retry_after": 30.0, "kind": "rate_limited"}
+    ]
+    assert upstream.hits["/limited"] == 1
+    # A second process does not reach the upstream during those 30 s: it fails fast.
+    [second] = run_clients(tmp_path, [url, upstream.url, "/limited", "3", "10"])
+    assert upstream.hits["/limited"] == 1
+    for result in second["results"]:
+        assert result["status"] == 429
+        assert result["sent"] == 0
+        assert result["kind"] == "rate_limited"
+        assert 20 < result["cooldown"] <= 30
+        assert result["retry_after"] == pytest.approx(result["cooldown"], abs=0.001)
+    assert second["slept"] == []
+    assert not second["fallback"]
+    # A third, whose ceiling allows the wait, waits out the rest and then sends.
+    [third] = run_clients(tmp_path, [url, upstream.url, "/ok", "1", "60"])
+    assert third["results"][0]["status"] == 200
+    [waited] = third["slept"]
+    assert 20 < waited <= 30
+    assert upstream.hits["/ok"] == 1
+
+    # The async transport, in this process, sees the same cooldown.
+    async def async_client() -> httpx.Response:
+        store = ae.RedisStore.from_url(url)
+        transport = ae.AsyncRetryTransport(provider="qoder", policy=policy(), store=store)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url=upstream.url) as client:
+                return await client.get("/ok")
+        finally:
+            await store.aclose()
+
+    refused = asyncio.run(async_client())
+    assert refused.status_code == 429
+    assert refused.extensions["agent_errors.cooldown"] > 20
+    assert upstream.hits["/ok"] == 1
+
+
+def test_processes_share_a_retry_budget(
+    redis_server: RedisServer, upstream: Upstream, tmp_path: Path
+) -> None:
+    # Two processes at once, 5 failing requests each, up to 3 retries per request: without a
+    # shared budget 40 requests would reach the upstream; with 5 tokens for the fleet, 10 + 5.
+    argv = [redis_server.url, upstream.url, "/fail", "5", "10"]
+    outs = run_clients(tmp_path, argv, argv)
+    assert upstream.hits["/fail"] == 15
+    sent = [r["sent"] for out in outs for r in out["results"]]
+    assert sum(sent) == 15
+    assert all(r["status"] == 503 for out in outs for r in out["results"])
+    assert not any(out["fallback"] for out in outs)
+
+
+def test_redis_killed_mid_test_requests_still_succeed(
+    redis_server: RedisServer, upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    store = ae.RedisStore.from_url(redis_server.url, retry_interval=5, clock=clock)
+    transport = ae.RetryTransport(provider="qoder", policy=policy(), store=store, sleep=[].append)
+    with (
+        caplog.at_level(logging.INFO, logger="agent_errors.store"),
+        httpx.Client(transport=transport, base_url=upstream.url) as client,
+    ):
+        assert [client.get("/ok").status_code for _ in range(5)] == [200] * 5
+        redis_server.kill()
+        assert [client.get("/ok").status_code for _ in range(20)] == [200] * 20
+        assert store.using_fallback
+        # Failures still draw on a budget (the local one) and a 429 still cools down locally.
+        assert client.get("/fail").extensions["agent_errors.retry"].attempts == 4
+        assert client.get("/limited").status_code == 429
+        assert client.get("/ok").extensions["agent_errors.retry"].attempts == 0
+        assert upstream.hits == {"/ok": 25, "/fail": 4, "/limited": 1}
+        # Redis returns; after the retry interval the store uses it again.
+        redis_server.start()
+        clock.now += 5
+        assert client.get("/ok").extensions["agent_errors.retry"].attempts == 0  # local cooldown
+        assert not store.using_fallback
+        other = ae.RetryTransport(provider="generic", policy=policy(), store=store)
+        with httpx.Client(transport=other, base_url=upstream.url) as generic:
+            assert generic.get("/limited").status_code == 429  # recorded in Redis this time
+        assert upstream.hits["/limited"] == 2
+    assert 29_000 < redis_server.client().pttl("agent-errors:cd:generic:127.0.0.1") <= 30_000
+    assert len(fallback_warnings(caplog)) == 1
+    assert sum("is back" in r.getMessage() for r in caplog.records) == 1
+    store.close()
+
+
+def threaded(n: int, work: Any) -> list[Any]:
+    results: list[Any] = [None] * n
+    start = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        start.wait()
+        results[i] = work()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_threads_share_a_memory_cooldown(upstream: Upstream) -> None:
+    store = ae.MemoryStore()
+
+    def client() -> httpx.Client:
+        transport = ae.RetryTransport(
+            provider="qoder", policy=policy(), store=store, sleep=[].append
+        )
+        return httpx.Client(transport=transport, base_url=upstream.url)
+
+    with client() as first:
+        assert first.get("/limited").status_code == 429
+
+    def later() -> list[int]:
+        with client() as c:
+            return [c.get("/ok").extensions["agent_errors.retry"].attempts for _ in range(5)]
+
+    assert threaded(4, later) == [[0] * 5] * 4
+    assert upstream.hits == {"/limited": 1}
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_threads_share_a_memory_budget(upstream: Upstream, shared: bool) -> None:
+    common = ae.MemoryStore()
+
+    def work() -> list[int]:
+        store = common if shared else ae.MemoryStore()
+        transport = ae.RetryTransport(
+            provider="qoder", policy=policy(), store=store, sleep=[].append
+        )
+        with httpx.Client(transport=transport, base_url=upstream.url) as c:
+            return [c.get("/fail").extensions["agent_errors.retry"].attempts for _ in range(5)]
+
+    sent = threaded(2, work)
+    # Shared: 10 first attempts + 5 retries for both threads; separate: 5 retries each.
+    expected = 15 if shared else 20
+    assert sum(map(sum, sent)) == expected
+    assert upstream.hits["/fail"] == expected
