@@ -86,6 +86,57 @@ def local_redis(url: str | None) -> Iterator[str | None]:
         proc.wait()
 
 
+def print_table(title: str, rows: list[tuple[str, float | None]], base: str) -> None:
+    """Print *rows* with each one's ratio to the first row (the baseline)."""
+    baseline = rows[0][1]
+    assert baseline is not None
+    width = max(len(name) for name, _ in rows)
+    print(f"{title:<{width}}  {'per call':>12}  {'vs ' + base:>14}")
+    for name, ns in rows:
+        if ns is None:
+            print(f"{name:<{width}}  {'-':>12}  {'-':>14}")
+        else:
+            print(f"{name:<{width}}  {ns / 1000:>9.2f} µs  {ns / baseline:>13.2f}x")
+
+
+def transport_rows(url: str | None, number: int, repeat: int) -> list[tuple[str, float | None]]:
+    """A successful GET through httpx: bare, then with the retry transport on each store."""
+    import httpx  # noqa: PLC0415 - only this part needs it
+
+    ok = httpx.Response(200, content=b"ok")
+    upstream = httpx.MockTransport(lambda request: ok)
+    policy = ae.RetryPolicy()  # a success costs a cooldown check (and a skipped deposit)
+
+    def timed(client: httpx.Client) -> float:
+        client.get("/")  # warm up (and connect, for Redis)
+        ns = per_call_ns(lambda: client.get("/"), number, repeat)
+        client.close()
+        return ns
+
+    base = "https://api.qoder.com"
+    rows: list[tuple[str, float | None]] = [
+        (
+            "httpx.Client + MockTransport (baseline)",
+            timed(httpx.Client(transport=upstream, base_url=base)),
+        ),
+    ]
+    memory = ae.RetryTransport(upstream, policy=policy, store=ae.MemoryStore())
+    rows.append(
+        ("RetryTransport, MemoryStore", timed(httpx.Client(transport=memory, base_url=base)))
+    )
+    with local_redis(url) as redis_url:
+        if redis_url is None:
+            rows.append(("RetryTransport, RedisStore (skipped: no redis-server)", None))
+        else:
+            store = ae.RedisStore.from_url(redis_url, prefix="bench:", socket_timeout=1.0)
+            remote = ae.RetryTransport(upstream, policy=policy, store=store)
+            rows.append(
+                ("RetryTransport, RedisStore", timed(httpx.Client(transport=remote, base_url=base)))
+            )
+            store.close()
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds")
@@ -174,13 +225,9 @@ def main(argv: list[str] | None = None) -> int:
                 loop.close()
             store.close()
 
-    width = max(len(name) for name, _ in rows)
-    print(f"{'operation':<{width}}  {'per call':>12}  {'vs dict lookup':>14}")
-    for name, ns in rows:
-        if ns is None:
-            print(f"{name:<{width}}  {'-':>12}  {'-':>14}")
-        else:
-            print(f"{name:<{width}}  {ns / 1000:>9.2f} µs  {ns / baseline:>13.0f}x")
+    print_table("cooldown check", rows, "dict lookup")
+    print()
+    print_table("request through httpx", transport_rows(args.url, number // 10, repeat), "bare")
     return 0
 
 

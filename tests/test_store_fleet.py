@@ -172,6 +172,34 @@ def test_budget_withdraw_deposit(store: ae.RedisStore, redis_server: RedisServer
     assert store.withdraw("p:h", 10, capacity=10)
 
 
+def test_deposits_to_a_full_bucket_are_skipped_briefly(redis_server: RedisServer) -> None:
+    clock = Clock()
+    store = ae.RedisStore.from_url(redis_server.url, clock=clock)
+    raw = redis_server.client()
+    key = "agent-errors:tb:p:h"
+    store.deposit("p:h", 1, capacity=10)  # finds the bucket full
+    raw.set(key, "3")  # another replica withdraws meanwhile
+    store.deposit("p:h", 0.5, capacity=10)  # skipped: no round trip for a second
+    assert raw.get(key) == b"3"
+    clock.now += 1.0
+    store.deposit("p:h", 0.5, capacity=10)
+    assert raw.get(key) == b"3.5"
+    store.deposit("p:h", 10, capacity=10)  # full again
+    assert store.withdraw("p:h", 2, capacity=10)  # a withdrawal here ends the hint at once
+    store.deposit("p:h", 1, capacity=10)
+    assert raw.get(key) == b"9"
+
+    async def async_deposits() -> None:
+        await store.adeposit("p:h", 1, capacity=10)  # fills it
+        raw.set(key, "1")
+        await store.adeposit("p:h", 1, capacity=10)  # skipped
+        await store.aclose()
+
+    asyncio.run(async_deposits())
+    assert raw.get(key) == b"1"
+    store.close()
+
+
 def test_budget_is_atomic_across_threads(store: ae.RedisStore) -> None:
     granted: list[bool] = []
     lock = threading.Lock()

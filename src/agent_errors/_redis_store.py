@@ -41,6 +41,9 @@ T = TypeVar("T")
 DEFAULT_SOCKET_TIMEOUT = 0.05
 #: Seconds between probes of a Redis that failed.
 DEFAULT_RETRY_INTERVAL = 5.0
+#: After a deposit finds a bucket full, further deposits from this process to it are skipped for
+#: this long (saving a round trip per successful request; a withdrawal here ends it at once).
+FULL_BUCKET_HINT = 1.0
 
 # KEYS[1] cooldown key; ARGV[1] milliseconds. Extends, never shortens; returns ms left.
 _EXTEND_COOLDOWN = """
@@ -69,15 +72,16 @@ return 1
 """
 
 # KEYS[1] bucket key; ARGV amount, capacity, ttl ms. An absent bucket is full already.
+# Returns 0 when the bucket is (now) full, 1 when it is still short.
 _DEPOSIT = """
 local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
 local tokens = tonumber(v) + tonumber(ARGV[1])
 if tokens >= tonumber(ARGV[2]) then
   redis.call('DEL', KEYS[1])
-else
-  redis.call('SET', KEYS[1], string.format('%.17g', tokens), 'PX', ARGV[3])
+  return 0
 end
+redis.call('SET', KEYS[1], string.format('%.17g', tokens), 'PX', ARGV[3])
 return 1
 """
 
@@ -206,6 +210,8 @@ class RedisStore:
         self.fallback = fallback if fallback is not None else MemoryStore(budget_ttl=budget_ttl)
         self._errors = _redis_errors()
         self._circuit = _Circuit(_describe(client, async_client), retry_interval, clock)
+        self._clock = clock
+        self._full_until: dict[str, float] = {}
         self._sync_scripts: dict[str, Any] = {}
         self._async_scripts: dict[int, dict[str, Any]] = {}
 
@@ -339,6 +345,7 @@ class RedisStore:
         """
         script = self._script("withdraw", _WITHDRAW)
         key = self._budget_key(scope)
+        self._full_until.pop(scope, None)
         args = [repr(float(cost)), repr(float(capacity)), self._budget_ttl_ms]
         return self._call(
             lambda: bool(int(script(keys=[key], args=args))),
@@ -346,14 +353,32 @@ class RedisStore:
         )
 
     def deposit(self, scope: str, amount: float, *, capacity: float) -> None:
-        """Return *amount* tokens to *scope*'s fleet-wide bucket, capped at *capacity*."""
+        """Return *amount* tokens to *scope*'s fleet-wide bucket, capped at *capacity*.
+
+        One atomic script call, skipped for a second after this process found the bucket full
+        (most successes then cost no round trip; a refund missed meanwhile is small).
+        """
+        if self._known_full(scope):
+            return
         script = self._script("deposit", _DEPOSIT)
         key = self._budget_key(scope)
         args = [repr(float(amount)), repr(float(capacity)), self._budget_ttl_ms]
-        self._call(
-            lambda: script(keys=[key], args=args),
-            lambda: self.fallback.deposit(scope, amount, capacity=capacity),
-        )
+
+        def local() -> bool:
+            self.fallback.deposit(scope, amount, capacity=capacity)
+            return True  # the hint is about Redis's bucket only
+
+        if not self._call(lambda: bool(int(script(keys=[key], args=args))), local):
+            self._mark_full(scope)
+
+    def _known_full(self, scope: str) -> bool:
+        until = self._full_until.get(scope)
+        return until is not None and until > self._clock() and not self._circuit.open
+
+    def _mark_full(self, scope: str) -> None:
+        if len(self._full_until) > 10_000:  # bounded: scopes come and go
+            self._full_until.clear()
+        self._full_until[scope] = self._clock() + FULL_BUCKET_HINT
 
     # --- the async shell -----------------------------------------------------------------------
 
@@ -426,6 +451,7 @@ class RedisStore:
         """Async `withdraw`."""
         script = self._ascript("withdraw", _WITHDRAW)
         key = self._budget_key(scope)
+        self._full_until.pop(scope, None)
         args = [repr(float(cost)), repr(float(capacity)), self._budget_ttl_ms]
 
         async def remote() -> bool:
@@ -437,14 +463,21 @@ class RedisStore:
 
     async def adeposit(self, scope: str, amount: float, *, capacity: float) -> None:
         """Async `deposit`."""
+        if self._known_full(scope):
+            return
         script = self._ascript("deposit", _DEPOSIT)
         key = self._budget_key(scope)
         args = [repr(float(amount)), repr(float(capacity)), self._budget_ttl_ms]
 
-        async def remote() -> None:
-            await script(keys=[key], args=args)
+        async def remote() -> bool:
+            return bool(int(await script(keys=[key], args=args)))
 
-        await self._acall(remote, lambda: self.fallback.adeposit(scope, amount, capacity=capacity))
+        async def local() -> bool:
+            await self.fallback.adeposit(scope, amount, capacity=capacity)
+            return True
+
+        if not await self._acall(remote, local):
+            self._mark_full(scope)
 
     # --- lifecycle -----------------------------------------------------------------------------
 
