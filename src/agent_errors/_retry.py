@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from . import _testing_mode
 from ._model import CanonicalError, Kind
-from ._testing_mode import testing_attempts
 
 if TYPE_CHECKING:
     from ._store import Store
@@ -68,6 +68,7 @@ REASONS: Final[Mapping[str, str]] = MappingProxyType(
 )
 """Every reason word a decision may carry, with its meaning. These words are stable."""
 
+_NO_HEADERS: Final[Mapping[str, str]] = MappingProxyType({})
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _THROTTLE_KINDS: Final = frozenset({Kind.RATE_LIMITED, Kind.CONCURRENCY_LIMITED})
 _DEFAULT_KINDS: Final = frozenset(kind for kind in Kind if kind.retryable)
@@ -115,7 +116,9 @@ class RetryBudget:
 
 
 def _str_map(value: Mapping[str, str]) -> Mapping[str, str]:
-    return dict(value)
+    if isinstance(value, MappingProxyType):
+        return value
+    return MappingProxyType(dict(value))
 
 
 def _strs(value: object) -> tuple[str, ...]:
@@ -171,7 +174,9 @@ class Decision:
     status: int | None = None
     request_id: str | None = None
     retry_after: float | None = None
-    fix_headers: Mapping[str, str] = attrs.field(factory=dict, converter=_str_map, hash=False)
+    fix_headers: Mapping[str, str] = attrs.field(
+        default=_NO_HEADERS, converter=_str_map, hash=False
+    )
 
     def refuse(self, reason: str) -> Decision:
         """Return this decision turned into a no-retry with `reason`."""
@@ -316,83 +321,80 @@ class RetryPolicy:
         Raises:
             TypeError: `error` is not a `CanonicalError`.
         """
-        decision = self._decide(
+        if not isinstance(error, CanonicalError):
+            msg = f"decide() takes a CanonicalError, not {type(error).__name__}"  # type: ignore[unreachable]
+            raise TypeError(msg)
+        retry, delay, reason = self._verdict(
             error,
-            attempt=attempt,
+            attempt,
             method=method,
             idempotency_key=idempotency_key,
             elapsed=elapsed,
             stream_established=stream_established,
         )
-        if decision.retry and store is not None and self.budget is not None:
+        if retry and store is not None and self.budget is not None:
             budget = self.budget
             if not store.withdraw(scope, budget.cost(error), capacity=budget.capacity):
-                return decision.refuse("budget_exhausted")
-        return decision
+                retry, delay, reason = False, 0.0, "budget_exhausted"
+        return Decision(
+            retry,
+            delay,
+            reason,
+            attempt,
+            error.kind,
+            error.status,
+            error.request_id,
+            error.retry_after,
+            _fix_headers(error),
+        )
 
-    def _decide(
+    def _verdict(
         self,
         error: CanonicalError,
-        *,
         attempt: int,
+        *,
         method: str,
         idempotency_key: str | None,
         elapsed: float,
         stream_established: bool,
-    ) -> Decision:
-        if not isinstance(error, CanonicalError):
-            msg = f"decide() takes a CanonicalError, not {type(error).__name__}"  # type: ignore[unreachable]
-            raise TypeError(msg)
+    ) -> tuple[bool, float, str]:
         kind = error.kind
         status = error.status
-        retry_after = error.retry_after
-        fix = _fix_headers(error)
-        no = Decision(
-            retry=False,
-            delay=0.0,
-            reason="",
-            attempt=attempt,
-            kind=kind,
-            status=status,
-            request_id=error.request_id,
-            retry_after=retry_after,
-            fix_headers=fix,
-        )
-        should_retry = error.details.get("should_retry")
+        should_retry = error.details.get("should_retry") if error.details else None
         if should_retry is False:
-            return no.refuse("server_says_no")
+            return False, 0.0, "server_says_no"
         if status is not None and status in self.never_retry_statuses:
-            return no.refuse("never_retried")
+            return False, 0.0, "never_retried"
         if kind is Kind.FEATURE_NOT_AVAILABLE and should_retry is not True:
-            return no.refuse("feature_not_available")
+            return False, 0.0, "feature_not_available"
         if should_retry is not True and not self._retryable(error):
-            return no.refuse("not_retryable")
+            return False, 0.0, "not_retryable"
         if stream_established:
-            return no.refuse("stream_established")
+            return False, 0.0, "stream_established"
         if not self._safe(error, method, idempotency_key):
-            return no.refuse("unsafe_method")
+            return False, 0.0, "unsafe_method"
+        testing = _testing_mode._state
         max_retries = self.max_retries
-        cap = testing_attempts()
-        if cap is not None:
-            max_retries = min(max_retries, cap - 1)
+        if testing.attempts is not None and testing.testing:
+            max_retries = min(max_retries, testing.attempts - 1)
         if attempt > max_retries:
-            return no.refuse("max_retries")
+            return False, 0.0, "max_retries"
 
         delay = self.backoff(attempt)
         reason = "backoff"
-        server = retry_after
+        server = error.retry_after
         if server is None and kind in _THROTTLE_KINDS:
             server = self.throttle_default
         if server is not None:
             if self.max_server_delay is not None and server > self.max_server_delay:
-                return no.refuse("server_delay_too_long")
+                return False, 0.0, "server_delay_too_long"
             if server >= delay:  # jitter and backoff never shorten the server's wait
                 delay, reason = server, "server_delay"
         if self.deadline is not None and elapsed + delay > self.deadline:
-            return no.refuse("deadline")
-        if cap is not None:
+            return False, 0.0, "deadline"
+        if testing.testing:
             delay = 0.0
-        return attrs.evolve(no, retry=True, delay=delay, reason=reason)
+        return True, delay, reason
 
     def _retryable(self, error: CanonicalError) -> bool:
         if error.kind not in self.retry_on:
@@ -404,7 +406,8 @@ class RetryPolicy:
         return error.retryable
 
     def _safe(self, error: CanonicalError, method: str, idempotency_key: str | None) -> bool:
-        if method.upper() in self.idempotent_methods or idempotency_key:
+        methods = self.idempotent_methods
+        if idempotency_key or method in methods or method.upper() in methods:
             return True
         # A request the server never processed is safe to send again, whatever its method.
         if error.kind in (Kind.NETWORK, Kind.TIMEOUT) and error.status is None:
@@ -415,10 +418,10 @@ class RetryPolicy:
 
 
 def _fix_headers(error: CanonicalError) -> Mapping[str, str]:
-    beta = error.details.get("beta_header")
+    beta = error.details.get("beta_header") if error.details else None
     if isinstance(beta, Mapping):
-        return {str(name): str(value) for name, value in beta.items()}
-    return {}
+        return MappingProxyType({str(name): str(value) for name, value in beta.items()})
+    return _NO_HEADERS
 
 
 def _path_matches(path: str, pattern: str) -> bool:

@@ -255,7 +255,8 @@ class _Flow:
         decisions: list[Decision] = []
         attempt = 0
         while True:
-            wait = yield _Cooldown(scope)
+            # Before the first attempt only: a retry's own delay already covers the server's.
+            wait = (yield _Cooldown(scope)) if attempt == 0 else 0.0
             if wait > 0 and not is_testing():
                 ceiling = policy.max_server_delay
                 late = policy.deadline is not None and clock() - start + wait > policy.deadline
