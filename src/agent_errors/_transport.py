@@ -146,7 +146,9 @@ def _credential(request: httpx.Request) -> str | None:
 
 def _cooldown_response(request: httpx.Request, left: float) -> httpx.Response:
     # What the upstream would say, in the envelope every adapter reads (kind rate_limited,
-    # retry_after = the time left), so callers handle it like any other 429.
+    # retry_after = the time left), so callers handle it like any other 429. Whole
+    # milliseconds, rounded up, so the header and the extension say the same.
+    left = math.ceil(left * 1000) / 1000
     body = {
         "type": "error",
         "error": {
@@ -160,7 +162,7 @@ def _cooldown_response(request: httpx.Request, left: float) -> httpx.Response:
         headers={
             "content-type": "application/json",
             "retry-after": str(math.ceil(left)),
-            "retry-after-ms": str(math.ceil(left * 1000)),
+            "retry-after-ms": str(round(left * 1000)),
         },
         content=dumps(body),
         request=request,
