@@ -309,6 +309,28 @@ def test_down_at_start_serves_from_fallback(caplog: pytest.LogCaptureFixture) ->
     assert len(fallback_warnings(caplog)) == 1
 
 
+def test_each_event_loop_gets_its_own_client(caplog: pytest.LogCaptureFixture) -> None:
+    store = ae.RedisStore.from_url(f"redis://127.0.0.1:{free_port()}/0", retry_interval=0)
+    clients = []
+
+    async def use() -> float:
+        clients.append(store._aclient())
+        return await store.aextend_cooldown("p:h", 5)
+
+    with caplog.at_level(logging.WARNING, logger="agent_errors.store"):
+        assert asyncio.run(use()) == 5  # nothing to connect to: the fallback answers
+        assert asyncio.run(use()) == 5
+    assert clients[0] is not clients[1]
+    assert len(store._async_clients) == 1  # the closed loop's client was dropped
+    assert len(fallback_warnings(caplog)) == 1
+
+
+def test_describes_its_server() -> None:
+    assert "127.0.0.1:6390/2" in repr(ae.RedisStore.from_url("redis://127.0.0.1:6390/2"))
+    assert "unix:/tmp/r.sock" in repr(ae.RedisStore.from_url("unix:///tmp/r.sock"))
+    assert "(custom client)" in repr(ae.RedisStore(object()))  # type: ignore[arg-type]
+
+
 def test_killed_mid_use_warns_once_then_returns(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -400,6 +422,22 @@ def test_slow_redis_times_out_in_milliseconds(caplog: pytest.LogCaptureFixture) 
         assert len(fallback_warnings(caplog)) == 1
         assert "TimeoutError" in fallback_warnings(caplog)[0].getMessage()
         store.close()
+
+        async_store = ae.RedisStore.from_url(f"redis://127.0.0.1:{port}/0", socket_timeout=0.02)
+
+        async def check() -> tuple[float, float]:
+            started = time.perf_counter()
+            try:
+                return await async_store.acooldown_remaining("p:h"), time.perf_counter() - started
+            finally:
+                await async_store.aclose()
+
+        with caplog.at_level(logging.WARNING, logger="agent_errors.store"):
+            left, took = asyncio.run(check())
+        assert left == 0.0
+        assert took < 2.0
+        assert async_store.using_fallback
+        assert len(fallback_warnings(caplog)) == 2  # one per store
 
 
 # --- several processes ------------------------------------------------------------------------
