@@ -169,10 +169,11 @@ class RedisStore:
     Build one with `RedisStore.from_url` (which makes both a sync and an asyncio client with
     millisecond timeouts and no client-side retries), or pass your own clients: *client* (a
     ``redis.Redis``) serves the sync methods, *async_client* (a ``redis.asyncio.Redis``) the
-    async ones. Calling a sync method without *client*, or an async one without *async_client*,
-    raises `TypeError`. Nothing else raises: when Redis fails, answers come from *fallback* (a
-    fresh `MemoryStore` by default) and one warning is logged on the ``agent_errors.store``
-    logger per outage.
+    async ones; they keep their own settings, so give them millisecond timeouts and no retries
+    (``retry=Retry(NoBackoff(), 0)``), or a slow Redis slows every request. Calling a sync method
+    without *client*, or an async one without *async_client*, raises `TypeError`. Nothing else
+    raises: when Redis fails, answers come from *fallback* (a fresh `MemoryStore` by default)
+    and one warning is logged on the ``agent_errors.store`` logger per outage.
 
     Args:
         client: a sync ``redis.Redis``.
