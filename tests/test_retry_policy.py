@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from email.utils import formatdate
 
 import attrs
@@ -430,3 +431,14 @@ def test_many_attempts_never_raise():
     for attempt in itertools.islice(itertools.count(1, 97), 50):
         decision = policy.decide(err(503), attempt=attempt)
         assert 0 <= decision.delay <= policy.max_delay
+
+
+def test_decision_as_dict_is_json_ready():
+    decision = ae.RetryPolicy.for_provider("qoder").decide(
+        err(501, QODER_501, provider="qoder"), attempt=1
+    )
+    data = json.loads(json.dumps(decision.as_dict()))
+    assert data["reason"] == "feature_not_available"
+    assert data["kind"] == "feature_not_available"
+    assert data["fix_headers"] == {"x-qoder-beta": "managed-agents-2026-04-01"}
+    assert data["retry"] is False

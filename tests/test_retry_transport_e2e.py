@@ -55,6 +55,13 @@ class Stream:
 
 
 @attrs.frozen
+class Broken:
+    """Send the headers and one chunk of a 200 stream, then close mid-body."""
+
+    chunk: bytes
+
+
+@attrs.frozen
 class Seen:
     method: str
     path: str
@@ -146,6 +153,13 @@ class Gateway:
             return
         if isinstance(action, Reset):
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
+        if isinstance(action, Broken):
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                b"%x\r\n%s\r\n" % (len(action.chunk), action.chunk)
+            )
             return
         if isinstance(action, Stream):
             conn.sendall(
@@ -358,3 +372,42 @@ async def test_streamed_200_passes_through_chunk_by_chunk(gateway, mode):
     assert received == [b"event: a\ndata: 1\n\n", b"event: b\ndata: 2\n\n"]
     assert record == ae.RetryRecord(attempts=1, provider="qoder")
     assert len(gateway.seen) == 1
+
+
+async def read_stream(mode: str, url: str, received: list[bytes]) -> None:
+    """Read a streamed GET through the retry transport of `mode`, chunk by chunk."""
+    if mode == "sync":
+        transport = ae.RetryTransport(provider="qoder", sleep=lambda s: None)
+        with (
+            httpx.Client(transport=transport, timeout=5) as client,
+            client.stream("GET", url) as response,
+        ):
+            received.extend(response.iter_raw())
+        return
+
+    async def sleep(seconds: float) -> None:
+        pass
+
+    atransport = ae.AsyncRetryTransport(provider="qoder", sleep=sleep)
+    async with (
+        httpx.AsyncClient(transport=atransport, timeout=5) as client,
+        client.stream("GET", url) as response,
+    ):
+        async for chunk in response.aiter_raw():
+            received.append(chunk)  # noqa: PERF401 - keep the chunks that came before a break
+
+
+async def test_an_established_stream_that_breaks_is_not_re_sent(gateway, mode):
+    gateway.push(Broken(b"event: a\ndata: 1\n\n"), Respond(200, b"must not be sent"))
+    url = gateway.url("/api/v1/cloud/sessions/s_1/threads/t_1/stream")
+    received: list[bytes] = []
+    with pytest.raises(httpx.RemoteProtocolError):
+        await read_stream(mode, url, received)
+    assert received == [b"event: a\ndata: 1\n\n"]
+    assert len(gateway.seen) == 1
+    # What to do instead: the engine says resume (Last-Event-ID), never re-send.
+    error = ae.error_from_exception(httpx.RemoteProtocolError("incomplete"), provider="qoder")
+    decision = ae.RetryPolicy.for_provider("qoder").decide(
+        error, attempt=1, stream_established=True
+    )
+    assert (decision.retry, decision.reason) == (False, "stream_established")

@@ -37,6 +37,7 @@ from ._normalize import anormalize, normalize, normalize_parts, normalize_view
 from ._raising import araise_for_error, raise_for_error
 from ._redis_store import RedisStore
 from ._registry import adapters, detect, get_adapter, register_adapter, register_host
+from ._retry import REASONS as RETRY_REASONS
 from ._retry import Decision, Jitter, RetryBudget, RetryPolicy
 from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
 from ._store import MemoryStore, Store, credential_fingerprint, store_scope
@@ -48,6 +49,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "DEFAULT_BODY_CAP",
+    "RETRY_REASONS",
     "APITimeoutError",
     "AgentAPIError",
     "AsyncRetryTransport",

@@ -59,9 +59,11 @@ _SECRET_RE: Final = re.compile(
     re.IGNORECASE,
 )
 # Quick pre-check on raw bytes: a body that contains none of these needs no redaction at all.
+# Matched against the lower-cased bytes: a case-sensitive search of those is several times faster
+# than an IGNORECASE one, with the same answer (both fold ASCII only).
 _MAYBE_SECRET_RE: Final = re.compile(
-    rb"(?i)oc_|org_|sk[-_]|pt-|rk_|pk_|gh[pos]_|github_pat|glpat|xox|hf_|AIza|bearer|basic|token"
-    rb"|bot |AKIA|ASIA|eyJ|api.?key|secret|password|\\u"
+    rb"oc_|org_|sk[-_]|pt-|rk_|pk_|gh[pos]_|github_pat|glpat|xox|hf_|aiza|bearer|basic|token"
+    rb"|bot |akia|asia|eyj|api.?key|secret|password|\\u"
 )
 
 
@@ -75,7 +77,7 @@ def _replace(match: re.Match[str]) -> str:
 
 def might_contain_secret(raw: bytes) -> bool:
     """Return False only when `raw` certainly contains no secret `redact` would replace."""
-    return _MAYBE_SECRET_RE.search(raw) is not None
+    return _MAYBE_SECRET_RE.search(raw.lower()) is not None
 
 
 def redact(text: str) -> str:

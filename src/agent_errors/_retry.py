@@ -182,6 +182,20 @@ class Decision:
         """Return this decision turned into a no-retry with `reason`."""
         return attrs.evolve(self, retry=False, delay=0.0, reason=reason)
 
+    def as_dict(self) -> dict[str, Any]:
+        """Return the decision as a plain, JSON-ready dict (kind as its string value)."""
+        return {
+            "retry": self.retry,
+            "delay": self.delay,
+            "reason": self.reason,
+            "attempt": self.attempt,
+            "kind": self.kind.value,
+            "status": self.status,
+            "request_id": self.request_id,
+            "retry_after": self.retry_after,
+            "fix_headers": dict(self.fix_headers),
+        }
+
     def describe(self) -> str:
         """Return one line of text for people: what to do and why."""
         if self.retry:

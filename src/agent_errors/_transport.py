@@ -39,7 +39,7 @@ from ._network import error_from_exception
 from ._normalize import anormalize, normalize
 from ._registry import _REGISTRY
 from ._retry import IDEMPOTENCY_HEADERS, Decision, RetryPolicy
-from ._store import MemoryStore, Store, store_scope
+from ._store import MemoryStore, Store, credential_fingerprint
 from ._testing_mode import is_testing
 
 __all__ = [
@@ -58,6 +58,7 @@ _CREDENTIAL_HEADERS: Final = ("authorization", "x-api-key", "api-key")
 
 _logger = logging.getLogger("agent_errors")
 _READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_FIRST_TRY: dict[str | None, RetryRecord] = {}  # the one record every first-try success shares
 
 
 @attrs.frozen
@@ -77,54 +78,17 @@ class RetryRecord:
     provider: str | None = None
 
 
-# The operations the flow yields. Each shell answers them; nothing else does I/O.
-@attrs.frozen
-class _Send:
-    request: httpx.Request
-
-
-@attrs.frozen
-class _Inspect:
-    response: httpx.Response
-    provider: str | None
-
-
-@attrs.frozen
-class _Close:
-    response: httpx.Response
-
-
-@attrs.frozen
-class _Sleep:
-    seconds: float
-
-
-@attrs.frozen
-class _Cooldown:
-    scope: str
-
-
-@attrs.frozen
-class _Extend:
-    scope: str
-    seconds: float
-
-
-@attrs.frozen
-class _Withdraw:
-    scope: str
-    cost: float
-    capacity: float
-
-
-@attrs.frozen
-class _Deposit:
-    scope: str
-    amount: float
-    capacity: float
-
-
-_Op = _Send | _Inspect | _Close | _Sleep | _Cooldown | _Extend | _Withdraw | _Deposit
+# The operations the flow yields, as (tag, *arguments) tuples: cheap to build on every request.
+# Each shell answers them; nothing else does I/O.
+SEND: Final = 0  # (SEND, request) -> httpx.Response | httpx.TransportError
+COOLDOWN: Final = 1  # (COOLDOWN, scope) -> float
+DEPOSIT: Final = 2  # (DEPOSIT, scope, amount, capacity) -> None
+INSPECT: Final = 3  # (INSPECT, response, provider) -> CanonicalError | None
+CLOSE: Final = 4  # (CLOSE, response) -> None
+SLEEP: Final = 5  # (SLEEP, seconds) -> None
+WITHDRAW: Final = 6  # (WITHDRAW, scope, cost, capacity) -> bool
+EXTEND: Final = 7  # (EXTEND, scope, seconds) -> float
+_Op = tuple[Any, ...]
 OnRetry = Callable[[Decision, httpx.Request], object]
 
 
@@ -221,36 +185,34 @@ class _Flow:
         self.provider = provider
         self.clock = clock
         self.on_retry = on_retry
-        self.policies: dict[str | None, RetryPolicy] = {}
+        self.routes: dict[str, tuple[str | None, RetryPolicy, str]] = {}
 
-    def policy_for(self, provider: str | None) -> RetryPolicy:
-        if self.policy is not None:
-            return self.policy
-        policy = self.policies.get(provider)
-        if policy is None:
-            policy = self.policies[provider] = RetryPolicy.for_provider(provider)
-        return policy
-
-    def provider_for(self, host: str) -> str | None:
-        if self.provider is not None:
-            return self.provider
-        if not _REGISTRY.loaded:
-            _REGISTRY.ensure_loaded()
-        adapter = _REGISTRY.for_host(host)
-        return None if adapter is None else adapter.name
+    def route(self, host: str) -> tuple[str | None, RetryPolicy, str]:
+        """Return (provider, policy, store scope) for a host, cached per transport."""
+        route = self.routes.get(host)
+        if route is None:
+            provider = self.provider
+            if provider is None:
+                if not _REGISTRY.loaded:
+                    _REGISTRY.ensure_loaded()
+                adapter = _REGISTRY.for_host(host)
+                provider = None if adapter is None else adapter.name
+            policy = self.policy or RetryPolicy.for_provider(provider)
+            route = self.routes[host] = (provider, policy, f"{provider or 'generic'}:{host}")
+        return route
 
     def run(self, request: httpx.Request) -> Generator[_Op, Any, httpx.Response]:
         """Send `request` until it succeeds or the engine says stop; return the last response.
 
         Raises the last transport exception when the final attempt got no response.
         """
-        host = request.url.host
-        provider = self.provider_for(host)
-        policy = self.policy_for(provider)
-        credential = _credential(request) if self.scope_by_credential else None
-        scope = store_scope(provider or "generic", host, credential)
+        provider, policy, scope = self.route(request.url.host)
+        if self.scope_by_credential:
+            credential = _credential(request)
+            if credential:
+                scope = f"{scope}:{credential_fingerprint(credential)}"
         method = request.method
-        key = self._idempotency_key(request, method, policy)
+        key = None if method in _READ_METHODS else self._idempotency_key(request, policy)
         budget = policy.budget
         clock = self.clock
         start = clock()
@@ -258,7 +220,7 @@ class _Flow:
         attempt = 0
         while True:
             # Before the first attempt only: a retry's own delay already covers the server's.
-            wait = (yield _Cooldown(scope)) if attempt == 0 else 0.0
+            wait = (yield (COOLDOWN, scope)) if attempt == 0 else 0.0
             if wait > 0 and not is_testing():
                 ceiling = policy.max_server_delay
                 late = policy.deadline is not None and clock() - start + wait > policy.deadline
@@ -268,25 +230,26 @@ class _Flow:
                 if late or (ceiling is not None and wait > ceiling):
                     refused = _cooldown_response(request, wait)
                     return self._finish(refused, attempt, decisions, key, provider)
-                yield _Sleep(wait)
+                yield (SLEEP, wait)
             attempt += 1
-            result = yield _Send(request)
+            result = yield (SEND, request)
             exc: httpx.TransportError | None = None
             response: httpx.Response | None = None
             if isinstance(result, httpx.Response):
                 response = result
                 if response.status_code < 400:
                     if budget is not None:
-                        yield _Deposit(scope, budget.refund, budget.capacity)
+                        yield (DEPOSIT, scope, budget.refund, budget.capacity)
                     return self._finish(response, attempt, decisions, key, provider)
-                error: CanonicalError | None = yield _Inspect(response, self.provider)
+                error: CanonicalError | None = yield (INSPECT, response, self.provider)
                 if error is None:
                     return self._finish(response, attempt, decisions, key, provider)
             else:
                 exc = result
                 error = error_from_exception(result, provider=provider or "generic", method=method)
             if self.policy is None and provider is None:
-                policy = self.policy_for(error.provider)
+                policy = RetryPolicy.for_provider(error.provider)
+                budget = policy.budget
             decision = policy.decide(
                 error,
                 attempt=attempt,
@@ -297,14 +260,14 @@ class _Flow:
             if decision.retry and not _replayable(request):
                 decision = decision.refuse("body_not_replayable")
             if decision.retry and budget is not None:
-                allowed = yield _Withdraw(scope, budget.cost(error), budget.capacity)
+                allowed = yield (WITHDRAW, scope, budget.cost(error), budget.capacity)
                 if not allowed:
                     decision = decision.refuse("budget_exhausted")
             decisions.append(decision)
             _log(decision, request, provider)
             if error.retry_after:
                 # Everyone sharing this scope waits too, not only this request.
-                yield _Extend(scope, error.retry_after)
+                yield (EXTEND, scope, error.retry_after)
             if not decision.retry:
                 if response is not None:
                     return self._finish(response, attempt, decisions, key, provider)
@@ -313,19 +276,19 @@ class _Flow:
             if self.on_retry is not None:
                 self.on_retry(decision, request)
             if response is not None:
-                yield _Close(response)
+                yield (CLOSE, response)
             if decision.delay > 0:
-                yield _Sleep(decision.delay)
+                yield (SLEEP, decision.delay)
 
     @staticmethod
-    def _idempotency_key(request: httpx.Request, method: str, policy: RetryPolicy) -> str | None:
+    def _idempotency_key(request: httpx.Request, policy: RetryPolicy) -> str | None:
         headers = request.headers
         for name in IDEMPOTENCY_HEADERS:
             value: str | None = headers.get(name)
             if value:
                 return value
         header = policy.idempotency_header
-        if header is None or method in _READ_METHODS:
+        if header is None:
             return None
         key = str(uuid.uuid4())
         headers[header] = key  # set once: every retry re-sends this same request object
@@ -339,7 +302,13 @@ class _Flow:
         key: str | None,
         provider: str | None,
     ) -> httpx.Response:
-        response.extensions[EXTENSION] = RetryRecord(attempts, tuple(decisions), key, provider)
+        if attempts == 1 and not decisions and key is None:
+            record = _FIRST_TRY.get(provider)
+            if record is None:
+                record = _FIRST_TRY[provider] = RetryRecord(1, (), None, provider)
+        else:
+            record = RetryRecord(attempts, tuple(decisions), key, provider)
+        response.extensions[EXTENSION] = record
         return response
 
 
@@ -405,26 +374,27 @@ class RetryTransport(httpx.BaseTransport):
             flow.close()
 
     def _perform(self, op: _Op) -> Any:
-        store = self._store
-        if isinstance(op, _Send):
+        tag = op[0]
+        if tag == SEND:
             try:
-                return self._transport.handle_request(op.request)
+                return self._transport.handle_request(op[1])
             except httpx.TransportError as exc:
                 return exc
-        if isinstance(op, _Cooldown):
-            return store.cooldown_remaining(op.scope)
-        if isinstance(op, _Deposit):
-            return store.deposit(op.scope, op.amount, capacity=op.capacity)
-        if isinstance(op, _Inspect):
-            return normalize(op.response, provider=op.provider)
-        if isinstance(op, _Close):
-            return op.response.close()
-        if isinstance(op, _Sleep):
-            return self._sleep(op.seconds)
-        if isinstance(op, _Withdraw):
-            return store.withdraw(op.scope, op.cost, capacity=op.capacity)
-        assert isinstance(op, _Extend)
-        return store.extend_cooldown(op.scope, op.seconds)
+        store = self._store
+        if tag == COOLDOWN:
+            return store.cooldown_remaining(op[1])
+        if tag == DEPOSIT:
+            return store.deposit(op[1], op[2], capacity=op[3])
+        if tag == INSPECT:
+            return normalize(op[1], provider=op[2])
+        if tag == CLOSE:
+            return op[1].close()
+        if tag == SLEEP:
+            return self._sleep(op[1])
+        if tag == WITHDRAW:
+            return store.withdraw(op[1], op[2], capacity=op[3])
+        assert tag == EXTEND
+        return store.extend_cooldown(op[1], op[2])
 
     def close(self) -> None:
         """Close the wrapped transport."""
@@ -495,26 +465,27 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             flow.close()
 
     async def _perform(self, op: _Op) -> Any:
-        store = self._store
-        if isinstance(op, _Send):
+        tag = op[0]
+        if tag == SEND:
             try:
-                return await self._transport.handle_async_request(op.request)
+                return await self._transport.handle_async_request(op[1])
             except httpx.TransportError as exc:
                 return exc
-        if isinstance(op, _Cooldown):
-            return await store.acooldown_remaining(op.scope)
-        if isinstance(op, _Deposit):
-            return await store.adeposit(op.scope, op.amount, capacity=op.capacity)
-        if isinstance(op, _Inspect):
-            return await anormalize(op.response, provider=op.provider)
-        if isinstance(op, _Close):
-            return await op.response.aclose()
-        if isinstance(op, _Sleep):
-            return await self._sleep(op.seconds)
-        if isinstance(op, _Withdraw):
-            return await store.awithdraw(op.scope, op.cost, capacity=op.capacity)
-        assert isinstance(op, _Extend)
-        return await store.aextend_cooldown(op.scope, op.seconds)
+        store = self._store
+        if tag == COOLDOWN:
+            return await store.acooldown_remaining(op[1])
+        if tag == DEPOSIT:
+            return await store.adeposit(op[1], op[2], capacity=op[3])
+        if tag == INSPECT:
+            return await anormalize(op[1], provider=op[2])
+        if tag == CLOSE:
+            return await op[1].aclose()
+        if tag == SLEEP:
+            return await self._sleep(op[1])
+        if tag == WITHDRAW:
+            return await store.awithdraw(op[1], op[2], capacity=op[3])
+        assert tag == EXTEND
+        return await store.aextend_cooldown(op[1], op[2])
 
     async def aclose(self) -> None:
         """Close the wrapped transport."""
