@@ -136,14 +136,19 @@ def test_cooldown_key_has_prefix_and_ttl(redis_server: RedisServer) -> None:
 
 def test_cooldown_ends_when_key_expires(store: ae.RedisStore, redis_server: RedisServer) -> None:
     store.extend_cooldown("p:h", 30)
+    replica = ae.RedisStore.from_url(redis_server.url)  # another process, in effect
+    assert 29 < replica.cooldown_remaining("p:h") <= 30
     raw = redis_server.client()
     raw.pexpire("agent-errors:cd:p:h", 1)  # the server's clock moves on, not ours
     deadline = time.monotonic() + 5
     while raw.exists("agent-errors:cd:p:h") and time.monotonic() < deadline:
         time.sleep(0.005)  # expiry happens in the real server
-    assert store.cooldown_remaining("p:h") == 0.0
+    assert replica.cooldown_remaining("p:h") == 0.0
     raw.set("agent-errors:cd:p:h", "1")  # a key without expiry is not a cooldown
-    assert store.cooldown_remaining("p:h") == 0.0
+    assert replica.cooldown_remaining("p:h") == 0.0
+    # The process that recorded it keeps its own copy (kept for outages): never shorter.
+    assert 29 < store.cooldown_remaining("p:h") <= 30
+    replica.close()
 
 
 @pytest.mark.parametrize("bad", [0.0, -1.0, float("nan")])
@@ -338,9 +343,12 @@ def test_killed_mid_use_warns_once_then_returns(
     store = ae.RedisStore.from_url(redis_server.url, retry_interval=5, clock=clock)
     raw = redis_server.client()
     assert store.withdraw("p:h", 3, capacity=10)
+    assert store.extend_cooldown("told:h", 30) == 30
     assert "using=redis" in repr(store)
     with caplog.at_level(logging.INFO, logger="agent_errors.store"):
         redis_server.kill()
+        # A cooldown recorded before the outage is still honoured by this process.
+        assert 29 < store.cooldown_remaining("told:h") <= 30
         for _ in range(50):  # many requests, one outage
             assert store.cooldown_remaining("p:h") == 0.0
         assert store.extend_cooldown("p:h", 60) == 60  # recorded locally

@@ -326,17 +326,16 @@ class RedisStore:
     def extend_cooldown(self, scope: str, seconds: float) -> float:
         """Cool *scope* down until now + *seconds* unless already later; return the seconds left.
 
-        Never shortens a cooldown. One atomic script call.
+        Never shortens a cooldown. One atomic script call; the local fallback records it too
+        (a dict write), so this process still honours it if Redis goes away.
         """
         ms = _cooldown_ms(seconds)
         if ms == 0:
             return self.cooldown_remaining(scope)
         script = self._script("extend", _EXTEND_COOLDOWN)
         key = self._cooldown_key(scope)
-        return self._call(
-            lambda: int(script(keys=[key], args=[ms])) / 1000,
-            lambda: self.fallback.extend_cooldown(scope, seconds),
-        )
+        local = self.fallback.extend_cooldown(scope, seconds)
+        return self._call(lambda: int(script(keys=[key], args=[ms])) / 1000, lambda: local)
 
     def withdraw(self, scope: str, cost: float, *, capacity: float) -> bool:
         """Take *cost* tokens from *scope*'s fleet-wide bucket (full at first).
@@ -443,10 +442,15 @@ class RedisStore:
         script = self._ascript("extend", _EXTEND_COOLDOWN)
         key = self._cooldown_key(scope)
 
+        local = self.fallback.extend_cooldown(scope, seconds)
+
         async def remote() -> float:
             return int(await script(keys=[key], args=[ms])) / 1000
 
-        return await self._acall(remote, lambda: self.fallback.aextend_cooldown(scope, seconds))
+        async def fallback() -> float:
+            return local
+
+        return await self._acall(remote, fallback)
 
     async def awithdraw(self, scope: str, cost: float, *, capacity: float) -> bool:
         """Async `withdraw`."""
