@@ -80,7 +80,7 @@ def _get(transport: httpx.BaseTransport, request: httpx.Request) -> Callable[[],
 
 def bench_overhead(quick: bool) -> list[tuple[str, float, float]]:
     """Return (name, bare µs, retry µs) rows."""
-    repeats, number = (5, 100) if quick else (21, 400)
+    repeats, number = (15, 50) if quick else (101, 100)
     rows = []
     ctx = multiprocessing.get_context("spawn")
     port_out, stop = ctx.Queue(), ctx.Event()

@@ -442,3 +442,13 @@ def test_decision_as_dict_is_json_ready():
     assert data["kind"] == "feature_not_available"
     assert data["fix_headers"] == {"x-qoder-beta": "managed-agents-2026-04-01"}
     assert data["retry"] is False
+
+
+def test_value_conversions():
+    assert str(ae.Jitter.EQUAL) == "equal"
+    decision = ae.Decision(True, 1.0, "backoff", 1, ae.Kind.INTERNAL, fix_headers={"a": "b"})
+    assert dict(decision.fix_headers) == {"a": "b"}
+    assert decision.refuse("deadline").as_dict()["reason"] == "deadline"
+    policy = ae.RetryPolicy(idempotent_methods=["get"], retry_on=["internal"], stream_paths=["a"])
+    assert policy.idempotent_methods == {"GET"}
+    assert policy.retry_on == {ae.Kind.INTERNAL}

@@ -304,3 +304,28 @@ async def test_async_final_exception_and_store_calls():
 @pytest.mark.anyio
 async def test_default_async_sleep_is_anyio():
     await _anyio_sleep(0)
+
+
+def test_route_cache_stays_bounded():
+    retry = ae.RetryTransport(httpx.MockTransport(lambda request: httpx.Response(204)))
+    for index in range(1100):
+        retry.handle_request(httpx.Request("GET", f"https://h{index}.example/"))
+    assert 0 < len(retry._flow.routes) <= 1024
+
+
+def test_a_cooldown_above_the_ceiling_is_not_waited_and_no_budget_means_no_store_calls():
+    clock = Clock()
+    store = ae.MemoryStore(clock=clock)
+    store.extend_cooldown("generic:x.io", 500)
+    slept: list[float] = []
+    policy = ae.RetryPolicy(budget=None, max_server_delay=60, random=lambda: 0.0)
+    script = Script(httpx.Response(500), httpx.Response(200))
+    retry = transport(script, policy=policy, store=store, clock=clock, sleep=slept.append)
+    refused = retry.handle_request(httpx.Request("GET", "https://x.io/"))
+    assert refused.status_code == 429  # 500 s is above the ceiling: neither waited nor sent
+    assert refused.extensions["agent_errors.cooldown"] == 500
+    assert script.requests == []
+    clock.now += 500
+    assert retry.handle_request(httpx.Request("GET", "https://x.io/")).status_code == 200
+    assert slept == []  # the retry's own backoff was 0
+    assert store.tokens("generic:x.io", capacity=10) == 10

@@ -14,7 +14,7 @@ from typing import Final
 
 import attrs
 
-__all__ = ["is_testing", "set_testing", "testing_attempts"]
+__all__ = ["is_testing", "set_testing"]
 
 
 @attrs.frozen
@@ -75,9 +75,3 @@ def set_testing(testing: bool, *, attempts: int | None = None) -> _Restore:
 def is_testing() -> bool:
     """Return whether testing mode is on."""
     return _state.testing
-
-
-def testing_attempts() -> int | None:
-    """Return the attempt cap of testing mode, or None when off or uncapped."""
-    state = _state
-    return state.attempts if state.testing else None

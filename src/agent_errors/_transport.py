@@ -58,6 +58,7 @@ _CREDENTIAL_HEADERS: Final = ("authorization", "x-api-key", "api-key")
 
 _logger = logging.getLogger("agent_errors")
 _READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_MAX_ROUTES: Final = 1024
 _FIRST_TRY: dict[str | None, RetryRecord] = {}  # the one record every first-try success shares
 
 
@@ -168,6 +169,22 @@ def _log(decision: Decision, request: httpx.Request, provider: str | None) -> No
         )
 
 
+class _Route:
+    """Where a host's requests go: provider, policy, store scope, and the constant operations."""
+
+    __slots__ = ("cooldown", "deposit", "policy", "provider", "scope")
+
+    def __init__(self, provider: str | None, policy: RetryPolicy, scope: str) -> None:
+        self.provider = provider
+        self.policy = policy
+        self.scope = scope
+        self.cooldown: _Op = (COOLDOWN, scope)
+        budget = policy.budget
+        self.deposit: _Op | None = (
+            None if budget is None else (DEPOSIT, scope, budget.refund, budget.capacity)
+        )
+
+
 class _Flow:
     """The retry flow shared by both transports: configuration plus the `run` generator."""
 
@@ -185,10 +202,11 @@ class _Flow:
         self.provider = provider
         self.clock = clock
         self.on_retry = on_retry
-        self.routes: dict[str, tuple[str | None, RetryPolicy, str]] = {}
+        self.routes: dict[str, _Route] = {}
+        self.credential_routes: dict[str, _Route] = {}
 
-    def route(self, host: str) -> tuple[str | None, RetryPolicy, str]:
-        """Return (provider, policy, store scope) for a host, cached per transport."""
+    def route(self, host: str) -> _Route:
+        """Return the provider, policy and store scope for a host, cached per transport."""
         route = self.routes.get(host)
         if route is None:
             provider = self.provider
@@ -198,19 +216,32 @@ class _Flow:
                 adapter = _REGISTRY.for_host(host)
                 provider = None if adapter is None else adapter.name
             policy = self.policy or RetryPolicy.for_provider(provider)
-            route = self.routes[host] = (provider, policy, f"{provider or 'generic'}:{host}")
+            if len(self.routes) >= _MAX_ROUTES:  # a proxy to endless hosts must not grow forever
+                self.routes.clear()
+            route = self.routes[host] = _Route(provider, policy, f"{provider or 'generic'}:{host}")
         return route
+
+    def credential_route(self, route: _Route, credential: str) -> _Route:
+        """Return `route` narrowed to one credential: its scope gains the credential's hash."""
+        scope = f"{route.scope}:{credential_fingerprint(credential)}"
+        narrowed = self.credential_routes.get(scope)
+        if narrowed is None:
+            if len(self.credential_routes) >= _MAX_ROUTES:
+                self.credential_routes.clear()
+            narrowed = self.credential_routes[scope] = _Route(route.provider, route.policy, scope)
+        return narrowed
 
     def run(self, request: httpx.Request) -> Generator[_Op, Any, httpx.Response]:
         """Send `request` until it succeeds or the engine says stop; return the last response.
 
         Raises the last transport exception when the final attempt got no response.
         """
-        provider, policy, scope = self.route(request.url.host)
+        route = self.route(request.url.host)
         if self.scope_by_credential:
             credential = _credential(request)
             if credential:
-                scope = f"{scope}:{credential_fingerprint(credential)}"
+                route = self.credential_route(route, credential)
+        provider, policy, scope = route.provider, route.policy, route.scope
         method = request.method
         key = None if method in _READ_METHODS else self._idempotency_key(request, policy)
         budget = policy.budget
@@ -220,7 +251,7 @@ class _Flow:
         attempt = 0
         while True:
             # Before the first attempt only: a retry's own delay already covers the server's.
-            wait = (yield (COOLDOWN, scope)) if attempt == 0 else 0.0
+            wait = (yield route.cooldown) if attempt == 0 else 0.0
             if wait > 0 and not is_testing():
                 ceiling = policy.max_server_delay
                 late = policy.deadline is not None and clock() - start + wait > policy.deadline
@@ -238,8 +269,8 @@ class _Flow:
             if isinstance(result, httpx.Response):
                 response = result
                 if response.status_code < 400:
-                    if budget is not None:
-                        yield (DEPOSIT, scope, budget.refund, budget.capacity)
+                    if route.deposit is not None:
+                        yield route.deposit
                     return self._finish(response, attempt, decisions, key, provider)
                 error: CanonicalError | None = yield (INSPECT, response, self.provider)
                 if error is None:

@@ -211,6 +211,7 @@ class ResponseView:
         view.truncated = view.truncated or truncated
         if unread:
             view._json = None
+        _set_host(view, response)
         return view
 
     @classmethod
@@ -225,6 +226,7 @@ class ResponseView:
         view.truncated = view.truncated or truncated
         if unread:
             view._json = None
+        _set_host(view, response)
         return view
 
     @property
@@ -296,6 +298,13 @@ def _request_url(response: httpx.Response) -> str | None:
         return str(response.request.url)
     except RuntimeError:  # a Response built by hand has no request
         return None
+
+
+def _set_host(view: ResponseView, response: httpx.Response) -> None:
+    # The request's URL is already parsed: take its host rather than parse the string again.
+    if view.url is not None:
+        with contextlib.suppress(Exception):
+            view._host = response.request.url.host.lower() or None
 
 
 def _declared_length(response: httpx.Response) -> int | None:
