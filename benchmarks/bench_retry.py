@@ -15,50 +15,54 @@ Run: `python benchmarks/bench_retry.py [--quick]`. Medians over repeats; no time
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import socket
 import statistics
+import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import httpx
 
 import agent_errors as ae
 
-_OK = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}'
+# The keep-alive server runs in a child process of its own, started from this source text, so
+# it works however this module was loaded (as a script or imported by a runner).
+_SERVER = r"""
+import socket, sys, threading
+
+OK = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
+    b'{"ok":true}'
+)
 
 
-def _serve(port_out: Any, stop: Any) -> None:  # pragma: no cover - runs in the child process
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    port_out.put(server.getsockname()[1])
+def handle(conn):
+    buffer = b""
+    with conn:
+        while True:
+            try:
+                data = conn.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            buffer += data
+            while b"\r\n\r\n" in buffer:
+                _, _, buffer = buffer.partition(b"\r\n\r\n")
+                conn.sendall(OK)
 
-    def handle(conn: socket.socket) -> None:
-        buffer = b""
-        with conn:
-            while True:
-                try:
-                    data = conn.recv(65536)
-                except OSError:
-                    return
-                if not data:
-                    return
-                buffer += data
-                while b"\r\n\r\n" in buffer:
-                    _, _, buffer = buffer.partition(b"\r\n\r\n")
-                    conn.sendall(_OK)
 
-    while not stop.is_set():
-        try:
-            conn, _ = server.accept()
-        except TimeoutError:
-            continue
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=handle, args=(conn,), daemon=True).start()
-    server.close()
+server = socket.create_server(("127.0.0.1", 0))
+print(server.getsockname()[1], flush=True)
+threading.Thread(target=lambda: (sys.stdin.read(), server.close()), daemon=True).start()
+while True:
+    try:
+        conn, _ = server.accept()
+    except OSError:
+        break
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    threading.Thread(target=handle, args=(conn,), daemon=True).start()
+"""
 
 
 def _time_per_call(fn: Callable[[], object], number: int) -> float:
@@ -82,12 +86,13 @@ def bench_overhead(quick: bool) -> list[tuple[str, float, float]]:
     """Return (name, bare µs, retry µs) rows."""
     repeats, number = (15, 50) if quick else (101, 100)
     rows = []
-    ctx = multiprocessing.get_context("spawn")
-    port_out, stop = ctx.Queue(), ctx.Event()
-    child = ctx.Process(target=_serve, args=(port_out, stop), daemon=True)
-    child.start()
+    # The child serves until its stdin closes, and is killed if it outlives that.
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
     try:
-        port = port_out.get(timeout=30)
+        assert child.stdout is not None
+        port = int(child.stdout.readline())
         request = httpx.Request("GET", f"http://127.0.0.1:{port}/api/v1/cloud/agents")
         bare = httpx.HTTPTransport()
         retry = ae.RetryTransport(httpx.HTTPTransport())
@@ -96,10 +101,13 @@ def bench_overhead(quick: bool) -> list[tuple[str, float, float]]:
         bare.close()
         retry.close()
     finally:
-        stop.set()
-        child.join(timeout=10)
-        if child.is_alive():
+        assert child.stdin is not None
+        child.stdin.close()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             child.kill()
+            child.wait(timeout=10)
 
     mock = httpx.MockTransport(lambda request: httpx.Response(200, content=b'{"ok":true}'))
     request = httpx.Request("GET", "https://api.qoder.com/api/v1/cloud/agents")

@@ -329,3 +329,58 @@ def test_a_cooldown_above_the_ceiling_is_not_waited_and_no_budget_means_no_store
     assert retry.handle_request(httpx.Request("GET", "https://x.io/")).status_code == 200
     assert slept == []  # the retry's own backoff was 0
     assert store.tokens("generic:x.io", capacity=10) == 10
+
+
+def test_a_large_final_error_body_stays_readable():
+    body = b'{"error":{"message":"' + b"x" * 200_000 + b'"}}'
+    script = Script(
+        httpx.Response(400, stream=Tracked(body), headers={"content-length": str(len(body))})
+    )
+    response = transport(script).handle_request(httpx.Request("GET", "https://x.io/"))
+    assert response.read() == body
+    assert response.extensions["agent_errors.retry"].decisions[0].reason == "not_retryable"
+
+
+def test_an_error_body_that_breaks_midway_still_gets_a_decision():
+    class Breaking(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield b'{"err'
+            raise httpx.ReadError("reset")
+
+    script = Script(httpx.Response(503, stream=Breaking()), httpx.Response(200))
+    response = transport(script).handle_request(httpx.Request("GET", "https://x.io/"))
+    assert response.status_code == 200
+    decision = response.extensions["agent_errors.retry"].decisions[0]
+    assert (decision.kind, decision.status) == ("unavailable", 503)
+
+
+@pytest.mark.anyio
+async def test_async_large_error_body_and_broken_body():
+    body = b"y" * 100_000
+    stream = Tracked(body)
+
+    class Breaking(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield b"{"
+            raise httpx.ReadError("reset")
+
+    async def sleep(seconds: float) -> None:
+        pass
+
+    script = Script(httpx.Response(502, stream=Breaking()), httpx.Response(404, stream=stream))
+    retry = ae.AsyncRetryTransport(httpx.MockTransport(script), sleep=sleep)
+    response = await retry.handle_async_request(httpx.Request("GET", "https://x.io/"))
+    assert response.status_code == 404
+    assert await response.aread() == body
+
+
+def test_log_lines_leave_out_query_and_user_info(caplog):
+    script = Script(httpx.Response(400))
+    with caplog.at_level(logging.INFO, logger="agent_errors"):
+        transport(script).handle_request(
+            httpx.Request("GET", "https://user:hunter2@x.io:8443/v1/a?api_key=sk-secret123456")
+        )
+    text = caplog.text
+    assert "https://x.io:8443/v1/a" in text
+    assert "hunter2" not in text
+    assert "sk-secret" not in text

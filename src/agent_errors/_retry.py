@@ -57,7 +57,7 @@ REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "never_retried": "the provider never wants this status retried",
         "feature_not_available": "the feature needs activation; change the request",
         "not_retryable": "this kind of error does not go away by retrying",
-        "stream_established": "the stream was established; resume it instead of re-sending",
+        "stream_established": "the stream was established: resume it (Last-Event-ID)",
         "unsafe_method": "the write may have been processed and has no idempotency key",
         "max_retries": "no retries left",
         "server_delay_too_long": "the server asked for a wait above the policy's ceiling",

@@ -7,7 +7,8 @@ and async shells carry them out. Nothing is mirrored between the two.
 What the flow guarantees:
 
 - a response below 400 is passed through untouched and unread (a stream stays a stream);
-- an error response is read only up to the view's cap, and closed when it is discarded;
+- an error response is read (whole up to 8 MiB, a chunked one up to the view's cap) to decide on
+  it, closed when it is discarded, and left readable when it is the one returned;
 - a request is re-sent only when the engine says so, and never once its response was handed over
   (an established stream is never re-sent: that is the caller's to resume);
 - writes to providers that honour an idempotency header get one, the same on every retry;
@@ -23,6 +24,7 @@ What the flow guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -59,6 +61,7 @@ _CREDENTIAL_HEADERS: Final = ("authorization", "x-api-key", "api-key")
 _logger = logging.getLogger("agent_errors")
 _READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _MAX_ROUTES: Final = 1024
+_MAX_ERROR_BODY: Final = 8 * 1024 * 1024
 _FIRST_TRY: dict[str | None, RetryRecord] = {}  # the one record every first-try success shares
 
 
@@ -84,13 +87,22 @@ class RetryRecord:
 SEND: Final = 0  # (SEND, request) -> httpx.Response | httpx.TransportError
 COOLDOWN: Final = 1  # (COOLDOWN, scope) -> float
 DEPOSIT: Final = 2  # (DEPOSIT, scope, amount, capacity) -> None
-INSPECT: Final = 3  # (INSPECT, response, provider) -> CanonicalError | None
+INSPECT: Final = 3  # (INSPECT, response, provider, read whole body) -> CanonicalError | None
 CLOSE: Final = 4  # (CLOSE, response) -> None
 SLEEP: Final = 5  # (SLEEP, seconds) -> None
 WITHDRAW: Final = 6  # (WITHDRAW, scope, cost, capacity) -> bool
 EXTEND: Final = 7  # (EXTEND, scope, seconds) -> float
 _Op = tuple[Any, ...]
 OnRetry = Callable[[Decision, httpx.Request], object]
+
+
+def _read_whole(response: httpx.Response) -> bool:
+    # An error body of a reasonable size is read whole, so the response handed back stays
+    # readable; a larger (or endless) one is read only up to the view's cap.
+    length = response.headers.get("content-length")
+    if length is None:
+        return "chunked" not in response.headers.get("transfer-encoding", "")
+    return length.isdigit() and int(length) <= _MAX_ERROR_BODY
 
 
 def _replayable(request: httpx.Request) -> bool:
@@ -138,6 +150,10 @@ def _cooldown_response(request: httpx.Request, left: float) -> httpx.Response:
 def _log(decision: Decision, request: httpx.Request, provider: str | None) -> None:
     if not _logger.isEnabledFor(logging.INFO):
         return
+    url = request.url
+    # Scheme, host, port and path only: credentials hide in user-info and query strings.
+    port = f":{url.port}" if url.port is not None else ""
+    where = f"{url.scheme}://{url.host}{port}{url.path}"
     extra = {
         "attempt": decision.attempt,
         "delay": decision.delay,
@@ -150,7 +166,7 @@ def _log(decision: Decision, request: httpx.Request, provider: str | None) -> No
         _logger.info(
             "retrying %s %s in %.2fs after attempt %d (%s, %s)",
             request.method,
-            request.url,
+            where,
             decision.delay,
             decision.attempt,
             decision.kind.value,
@@ -161,7 +177,7 @@ def _log(decision: Decision, request: httpx.Request, provider: str | None) -> No
         _logger.info(
             "not retrying %s %s after attempt %d (%s, %s)",
             request.method,
-            request.url,
+            where,
             decision.attempt,
             decision.kind.value,
             decision.reason,
@@ -272,7 +288,12 @@ class _Flow:
                     if route.deposit is not None:
                         yield route.deposit
                     return self._finish(response, attempt, decisions, key, provider)
-                error: CanonicalError | None = yield (INSPECT, response, self.provider)
+                error: CanonicalError | None = yield (
+                    INSPECT,
+                    response,
+                    self.provider,
+                    _read_whole(response),
+                )
                 if error is None:
                     return self._finish(response, attempt, decisions, key, provider)
             else:
@@ -417,6 +438,10 @@ class RetryTransport(httpx.BaseTransport):
         if tag == DEPOSIT:
             return store.deposit(op[1], op[2], capacity=op[3])
         if tag == INSPECT:
+            if op[3]:
+                # A body that breaks midway leaves a status-only error, as normalize() does.
+                with contextlib.suppress(httpx.HTTPError, httpx.StreamError):
+                    op[1].read()
             return normalize(op[1], provider=op[2])
         if tag == CLOSE:
             return op[1].close()
@@ -508,6 +533,9 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         if tag == DEPOSIT:
             return await store.adeposit(op[1], op[2], capacity=op[3])
         if tag == INSPECT:
+            if op[3]:
+                with contextlib.suppress(httpx.HTTPError, httpx.StreamError):
+                    await op[1].aread()
             return await anormalize(op[1], provider=op[2])
         if tag == CLOSE:
             return await op[1].aclose()
