@@ -34,6 +34,7 @@ EXPECTED = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RedisStore",
     "ResponseView",
     "RetryBudget",
     "RetryPolicy",
@@ -52,6 +53,7 @@ EXPECTED = [
     "araise_for_error",
     "araise_for_error_events",
     "converter",
+    "credential_fingerprint",
     "detect",
     "error_class",
     "error_from_event",
@@ -76,6 +78,7 @@ EXPECTED = [
     "render_response_text",
     "set_testing",
     "status_for_kind",
+    "store_scope",
     "to_dict",
     "to_json",
 ]

@@ -321,8 +321,13 @@ def test_a_cooldown_above_the_ceiling_is_not_waited_and_no_budget_means_no_store
     policy = ae.RetryPolicy(budget=None, max_server_delay=60, random=lambda: 0.0)
     script = Script(httpx.Response(500), httpx.Response(200))
     retry = transport(script, policy=policy, store=store, clock=clock, sleep=slept.append)
+    refused = retry.handle_request(httpx.Request("GET", "https://x.io/"))
+    assert refused.status_code == 429  # 500 s is above the ceiling: neither waited nor sent
+    assert refused.extensions["agent_errors.cooldown"] == 500
+    assert script.requests == []
+    clock.now += 500
     assert retry.handle_request(httpx.Request("GET", "https://x.io/")).status_code == 200
-    assert slept == []  # 500 s is above the ceiling; the retry's own backoff was 0
+    assert slept == []  # the retry's own backoff was 0
     assert store.tokens("generic:x.io", capacity=10) == 10
 
 

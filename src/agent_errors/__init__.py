@@ -37,6 +37,7 @@ from ._network import error_from_exception
 from ._normalize import anormalize, normalize, normalize_parts, normalize_view
 from ._otel import otel_attributes
 from ._raising import araise_for_error, raise_for_error
+from ._redis_store import RedisStore
 from ._registry import detect, get_adapter, register_adapter, register_host, registered_adapters
 from ._render import render, render_response_text
 from ._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
@@ -50,7 +51,7 @@ from ._sse import (
     iter_sse_events,
     raise_for_error_events,
 )
-from ._store import MemoryStore, Store
+from ._store import MemoryStore, Store, credential_fingerprint, store_scope
 from ._testing_mode import is_testing, set_testing
 from ._transport import AsyncRetryTransport, RetryRecord, RetryTransport
 from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
@@ -81,6 +82,7 @@ __all__ = [
     "PaymentRequiredError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RedisStore",
     "ResponseView",
     "RetryBudget",
     "RetryPolicy",
@@ -99,6 +101,7 @@ __all__ = [
     "araise_for_error",
     "araise_for_error_events",
     "converter",
+    "credential_fingerprint",
     "detect",
     "error_class",
     "error_from_event",
@@ -123,6 +126,7 @@ __all__ = [
     "render_response_text",
     "set_testing",
     "status_for_kind",
+    "store_scope",
     "to_dict",
     "to_json",
 ]

@@ -14,13 +14,19 @@ What the flow guarantees:
 - writes to providers that honour an idempotency header get one, the same on every retry;
 - every attempt's decision is recorded on the response
   (`response.extensions["agent_errors.retry"]`), logged on the `agent_errors` logger and
-  passed to `on_retry`.
+  passed to `on_retry`;
+- a scope (provider and host) that a server asked to wait is waited for before sending, when
+  the wait fits the policy's `max_server_delay` and deadline; otherwise the request is not sent
+  and the caller gets a 429 made here (`rate_limited`, `Retry-After` = the time left, and
+  `response.extensions["agent_errors.cooldown"]`), with `RetryRecord.attempts` counting only
+  what was sent.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Generator
@@ -29,18 +35,28 @@ from typing import Any, Final
 import attrs
 import httpx
 
+from ._json import dumps
 from ._model import CanonicalError
 from ._network import error_from_exception
 from ._normalize import anormalize, normalize
 from ._registry import _REGISTRY
 from ._retry import IDEMPOTENCY_HEADERS, Decision, RetryPolicy
-from ._store import MemoryStore, Store
+from ._store import MemoryStore, Store, credential_fingerprint
 from ._testing_mode import is_testing
 
-__all__ = ["EXTENSION", "AsyncRetryTransport", "RetryRecord", "RetryTransport"]
+__all__ = [
+    "COOLDOWN_EXTENSION",
+    "EXTENSION",
+    "AsyncRetryTransport",
+    "RetryRecord",
+    "RetryTransport",
+]
 
 EXTENSION: Final = "agent_errors.retry"
 """The key of the `RetryRecord` in `response.extensions`."""
+COOLDOWN_EXTENSION: Final = "agent_errors.cooldown"
+"""Set, to the seconds left, on a 429 the transport made itself because the scope cools down."""
+_CREDENTIAL_HEADERS: Final = ("authorization", "x-api-key", "api-key")
 
 _logger = logging.getLogger("agent_errors")
 _READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -95,6 +111,40 @@ def _replayable(request: httpx.Request) -> bool:
     except httpx.RequestNotRead:
         return False
     return True
+
+
+def _credential(request: httpx.Request) -> str | None:
+    for name in _CREDENTIAL_HEADERS:
+        value: str | None = request.headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def _cooldown_response(request: httpx.Request, left: float) -> httpx.Response:
+    # What the upstream would say, in the envelope every adapter reads (kind rate_limited,
+    # retry_after = the time left), so callers handle it like any other 429. Whole
+    # milliseconds, rounded up, so the header and the extension say the same.
+    left = math.ceil(left * 1000) / 1000
+    body = {
+        "type": "error",
+        "error": {
+            "type": "rate_limit_error",
+            "message": f"{request.url.host} is cooling down; retry after {left:.3f}s "
+            "(not sent: a server asked this scope to wait)",
+        },
+    }
+    return httpx.Response(
+        429,
+        headers={
+            "content-type": "application/json",
+            "retry-after": str(math.ceil(left)),
+            "retry-after-ms": str(round(left * 1000)),
+        },
+        content=dumps(body),
+        request=request,
+        extensions={COOLDOWN_EXTENSION: left},
+    )
 
 
 def _log(decision: Decision, request: httpx.Request, provider: str | None) -> None:
@@ -161,12 +211,15 @@ class _Flow:
         provider: str | None,
         clock: Callable[[], float],
         on_retry: OnRetry | None,
+        scope_by_credential: bool = False,
     ) -> None:
         self.policy = policy
+        self.scope_by_credential = scope_by_credential
         self.provider = provider
         self.clock = clock
         self.on_retry = on_retry
         self.routes: dict[str, _Route] = {}
+        self.credential_routes: dict[str, _Route] = {}
 
     def route(self, host: str) -> _Route:
         """Return the provider, policy and store scope for a host, cached per transport."""
@@ -184,12 +237,26 @@ class _Flow:
             route = self.routes[host] = _Route(provider, policy, f"{provider or 'generic'}:{host}")
         return route
 
+    def credential_route(self, route: _Route, credential: str) -> _Route:
+        """Return `route` narrowed to one credential: its scope gains the credential's hash."""
+        scope = f"{route.scope}:{credential_fingerprint(credential)}"
+        narrowed = self.credential_routes.get(scope)
+        if narrowed is None:
+            if len(self.credential_routes) >= _MAX_ROUTES:
+                self.credential_routes.clear()
+            narrowed = self.credential_routes[scope] = _Route(route.provider, route.policy, scope)
+        return narrowed
+
     def run(self, request: httpx.Request) -> Generator[_Op, Any, httpx.Response]:
         """Send `request` until it succeeds or the engine says stop; return the last response.
 
         Raises the last transport exception when the final attempt got no response.
         """
         route = self.route(request.url.host)
+        if self.scope_by_credential:
+            credential = _credential(request)
+            if credential:
+                route = self.credential_route(route, credential)
         provider, policy, scope = route.provider, route.policy, route.scope
         method = request.method
         key = None if method in _READ_METHODS else self._idempotency_key(request, policy)
@@ -205,9 +272,12 @@ class _Flow:
                 ceiling = policy.max_server_delay
                 late = policy.deadline is not None and clock() - start + wait > policy.deadline
                 # Another request in this scope was told to wait: honour it, within the same
-                # ceiling a server's own delay gets.
-                if not late and (ceiling is None or wait <= ceiling):
-                    yield (SLEEP, wait)
+                # ceiling a server's own delay gets. Beyond that, answer at once without
+                # sending: the upstream would only refuse, and each refusal adds to its load.
+                if late or (ceiling is not None and wait > ceiling):
+                    refused = _cooldown_response(request, wait)
+                    return self._finish(refused, attempt, decisions, key, provider)
+                yield (SLEEP, wait)
             attempt += 1
             result = yield (SEND, request)
             exc: httpx.TransportError | None = None
@@ -284,7 +354,7 @@ class _Flow:
         key: str | None,
         provider: str | None,
     ) -> httpx.Response:
-        if not decisions and key is None:
+        if attempts == 1 and not decisions and key is None:
             record = _FIRST_TRY.get(provider)
             if record is None:
                 record = _FIRST_TRY[provider] = RetryRecord(1, (), None, provider)
@@ -306,9 +376,13 @@ class RetryTransport(httpx.BaseTransport):
         policy: The rules (default: the provider's, from `RetryPolicy.for_provider`).
         provider: The provider's adapter name; by default found from the request host.
         sleep: Called with the seconds to wait (default `time.sleep`).
-        store: Where cooldowns and the retry budget live (default: a `MemoryStore` of its own).
+        store: Where cooldowns and the retry budget live (default: a `MemoryStore` of its own;
+            share one `MemoryStore` between transports, or a `RedisStore` across a fleet).
         clock: Monotonic seconds, for the deadline (default `time.monotonic`).
         on_retry: Called with the `Decision` and the request before each retry's wait.
+        scope_by_credential: Keep cooldowns and budgets per credential too: the scope gains a
+            fingerprint (a hash, never the credential) of the request's ``Authorization``,
+            ``X-Api-Key`` or ``Api-Key`` header.
     """
 
     def __init__(
@@ -321,9 +395,16 @@ class RetryTransport(httpx.BaseTransport):
         store: Store | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_retry: OnRetry | None = None,
+        scope_by_credential: bool = False,
     ) -> None:
         self._transport = transport if transport is not None else httpx.HTTPTransport()
-        self._flow = _Flow(policy=policy, provider=provider, clock=clock, on_retry=on_retry)
+        self._flow = _Flow(
+            policy=policy,
+            provider=provider,
+            clock=clock,
+            on_retry=on_retry,
+            scope_by_credential=scope_by_credential,
+        )
         self._sleep = sleep if sleep is not None else time.sleep
         self._store: Store = store if store is not None else MemoryStore(clock=clock)
 
@@ -390,9 +471,13 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         policy: The rules (default: the provider's, from `RetryPolicy.for_provider`).
         provider: The provider's adapter name; by default found from the request host.
         sleep: Awaited with the seconds to wait (default `anyio.sleep`: asyncio or trio).
-        store: Where cooldowns and the retry budget live (default: a `MemoryStore` of its own).
+        store: Where cooldowns and the retry budget live (default: a `MemoryStore` of its own;
+            share one `MemoryStore` between transports, or a `RedisStore` across a fleet).
         clock: Monotonic seconds, for the deadline (default `time.monotonic`).
         on_retry: Called with the `Decision` and the request before each retry's wait.
+        scope_by_credential: Keep cooldowns and budgets per credential too: the scope gains a
+            fingerprint (a hash, never the credential) of the request's ``Authorization``,
+            ``X-Api-Key`` or ``Api-Key`` header.
     """
 
     def __init__(
@@ -405,9 +490,16 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         store: Store | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_retry: OnRetry | None = None,
+        scope_by_credential: bool = False,
     ) -> None:
         self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
-        self._flow = _Flow(policy=policy, provider=provider, clock=clock, on_retry=on_retry)
+        self._flow = _Flow(
+            policy=policy,
+            provider=provider,
+            clock=clock,
+            on_retry=on_retry,
+            scope_by_credential=scope_by_credential,
+        )
         self._sleep = sleep if sleep is not None else _anyio_sleep
         self._store: Store = store if store is not None else MemoryStore(clock=clock)
 
