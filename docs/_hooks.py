@@ -6,7 +6,9 @@ A page asks for a section with an HTML comment on a line of its own:
   exception class;
 - `<!-- generated: provider-matrix -->`: which code each adapter sends for each kind, then each
   adapter's full code table (read from the adapters' own `codes` tables);
-- `<!-- generated: cli -->`: the `agent-errors` command's help, command by command.
+- `<!-- generated: cli -->`: the `agent-errors` command's help, command by command;
+- `<!-- generated: readme-commands -->`: the README's two commands, verbatim, and what the first
+  one prints (run when the docs are built).
 
 An unknown name fails the build.
 """
@@ -14,13 +16,18 @@ An unknown name fails the build.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import re
+import shlex
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import agent_errors
 from agent_errors import Kind, registered_adapters
 
+ROOT = Path(__file__).resolve().parent.parent
 _MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)
 
 
@@ -124,6 +131,48 @@ def cli_reference() -> str:
     return "\n".join(parts)
 
 
+def readme_commands() -> str:
+    """Return the README's first shell block, and the output of its first command's CLI call.
+
+    Raises:
+        ValueError: the README has no shell block, or its first line runs no `agent-errors`.
+    """
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"^```(?:sh|bash|console)\n(.*?)^```", readme, re.MULTILINE | re.DOTALL)
+    if match is None:
+        msg = "README.md has no shell block"
+        raise ValueError(msg)
+    block = match.group(1).rstrip()
+    first = block.splitlines()[0]
+    words = shlex.split(first.rsplit("&&", 1)[-1])
+    if not words or not words[0].endswith("agent-errors"):
+        msg = f"the README's first command does not end with an agent-errors call: {first!r}"
+        raise ValueError(msg)
+    from agent_errors import _cli  # noqa: PLC0415 - only this section needs the CLI
+
+    # Paths in the command are relative to the repository's root.
+    args = [str(ROOT / word) if (ROOT / word).is_file() else word for word in words[1:]]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = _cli.main(args)
+    if status != 0:
+        msg = f"{' '.join(words)} exited with {status}"
+        raise ValueError(msg)
+    return "\n".join(
+        [
+            "```bash",
+            block,
+            "```",
+            "",
+            f"The first one prints (`{' '.join(words)}`, run when these pages were built):",
+            "",
+            "```json",
+            out.getvalue().rstrip(),
+            "```",
+        ]
+    )
+
+
 def _wide(prog: str) -> argparse.HelpFormatter:
     # A fixed width, so the page does not depend on the terminal that built it.
     return argparse.HelpFormatter(prog, width=88)
@@ -133,6 +182,7 @@ SECTIONS: Mapping[str, Callable[[], str]] = {
     "kinds": kinds_table,
     "provider-matrix": provider_matrix,
     "cli": cli_reference,
+    "readme-commands": readme_commands,
 }
 
 

@@ -53,6 +53,16 @@ def _pytest_examples() -> list[tuple[str, int, str]]:
     return found
 
 
+def test_quickstart_shows_the_readmes_commands_and_what_the_first_prints() -> None:
+    section = _hooks().readme_commands()
+    readme = (ROOT / "README.md").read_text("utf-8")
+    commands = section.split("```bash\n", 1)[1].split("\n```", 1)[0]
+    assert commands.splitlines()[0] in readme
+    assert len(commands.splitlines()) == 2
+    assert '"kind": "feature_not_available"' in section
+    assert "<!-- generated: readme-commands -->" in (DOCS / "quickstart.md").read_text("utf-8")
+
+
 @pytest.mark.parametrize(
     ("page", "number", "source"), _pytest_examples(), ids=lambda value: str(value)[:20]
 )
