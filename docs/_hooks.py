@@ -26,6 +26,7 @@ from typing import Any
 
 import agent_errors
 from agent_errors import Kind, registered_adapters
+from agent_errors.testing import documented_code
 
 ROOT = Path(__file__).resolve().parent.parent
 _MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)
@@ -73,19 +74,26 @@ def provider_matrix() -> str:
     for kind in Kind:
         row = [f"`{kind.value}`"]
         for _, adapter in ordered:
-            codes = [
-                f"`{code}`" + ("" if entry.status is None else f" ({entry.status})")
-                for code, entry in adapter.codes.items()
-                if entry.kind is kind
-            ]
-            row.append("<br>".join(codes) or "·")
+            entries = [(code, entry) for code, entry in adapter.codes.items() if entry.kind is kind]
+            if not entries:
+                row.append("·")
+                continue
+            # The code the provider most typically sends for the kind (the one the testing
+            # toolkit renders), then how many others map to it.
+            main = documented_code(adapter.codes, kind)
+            assert main is not None
+            cell = f"`{main.code}`" + ("" if main.status is None else f" {main.status}")
+            if len(entries) > 1:
+                cell += f" +{len(entries) - 1}"
+            row.append(cell)
         rows.append(row)
     parts = [
         "## Kinds by provider",
         "",
         (
-            "Each cell lists the codes a provider documents for a kind, with their status. "
-            "`·`: the provider documents no code for it; its status still decides."
+            "Each cell shows the code a provider typically sends for a kind and its status; "
+            "`+N`: N more of its codes map to the kind (see its table below). "
+            "`·`: it documents no code for the kind; the status still decides."
         ),
         "",
         _table(["kind", *(f"`{name}`" for name, _ in ordered)], rows),
