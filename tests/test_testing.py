@@ -214,6 +214,15 @@ def test_fake_provider_raises_scripted_transport_errors() -> None:
             client.get("https://example.test/c")
 
 
+def test_fake_provider_keeps_the_request_a_scripted_error_already_has() -> None:
+    original = httpx.Request("GET", "https://elsewhere.test/original")
+    timeout = httpx.ReadTimeout("slow", request=original)
+    fake = FakeProvider("generic", [timeout])
+    with pytest.raises(httpx.ReadTimeout):
+        fake.handle_request(httpx.Request("GET", "https://example.test/now"))
+    assert timeout.request is original
+
+
 def test_fake_provider_copies_responses_so_scripts_can_be_reused() -> None:
     shared = error_response("qoder", "internal")
     for _ in range(2):
