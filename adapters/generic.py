@@ -299,8 +299,6 @@ class GenericAdapter:
                     kind = Kind.PAYMENT_REQUIRED
                 elif status == 429 and _CONCURRENCY_RE.search(message):
                     kind = Kind.CONCURRENCY_LIMITED
-        if view.truncated:
-            details["body_truncated"] = True
         return build_error(
             view,
             provider=NAME,

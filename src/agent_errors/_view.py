@@ -11,13 +11,12 @@ import json
 import logging
 import zlib
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
-from . import _json
+import httpx
 
-if TYPE_CHECKING:
-    import httpx
+from . import _json
 
 __all__ = ["DEFAULT_BODY_CAP", "Headers", "ResponseView"]
 
@@ -51,6 +50,13 @@ class Headers(Mapping[str, str]):
                 self._data = data
                 return
             data = {}
+        elif type(raw) is httpx.Headers:
+            # httpx gives names lower-cased and values decoded: only repeats need joining.
+            data = {}
+            for key, value in raw.multi_items():
+                data[key] = f"{data[key]}, {value}" if key in data else value
+            self._data = data
+            return
         else:
             data = {}
         if raw:
@@ -231,22 +237,19 @@ class ResponseView:
         stream is closed. An unread asynchronous stream cannot be read here (use
         `afrom_response`); the view then has no body.
         """
-        body, truncated, unread = _read_sync(response, cap)
-        view = cls(
-            response.status_code, response.headers, body, url=_request_url(response), cap=cap
-        )
-        view.truncated = view.truncated or truncated
-        if unread:
-            view._json = None
-        _set_host(view, response)
-        return view
+        return cls._of_read(response, cap, *_read_sync(response, cap))
 
     @classmethod
     async def afrom_response(
         cls, response: httpx.Response, *, cap: int = DEFAULT_BODY_CAP
     ) -> ResponseView:
         """Like `from_response`, reading an unread asynchronous stream up to `cap` bytes."""
-        body, truncated, unread = await _read_async(response, cap)
+        return cls._of_read(response, cap, *await _read_async(response, cap))
+
+    @classmethod
+    def _of_read(
+        cls, response: httpx.Response, cap: int, body: bytes, truncated: bool, unread: bool
+    ) -> ResponseView:
         view = cls(
             response.status_code, response.headers, body, url=_request_url(response), cap=cap
         )
