@@ -30,12 +30,13 @@ FIELDS = tuple(field.name for field in attrs.fields(ae.CanonicalError))
 
 
 def test_from_type_uses_the_registered_strategy() -> None:
-    # Registered through hypothesis's entry point, with no import of agent_errors.strategies.
+    # Registered through hypothesis's entry point: the user never imports agent_errors.strategies
+    # (the hook imports it lazily, when the type is first resolved).
     code = (
         "import sys\n"
         "from hypothesis import strategies as st\n"
         "from agent_errors import CanonicalError\n"
-        "assert 'agent_errors.strategies' in sys.modules\n"
+        "assert 'agent_errors.strategies' not in sys.modules\n"
         f"print(st.from_type(CanonicalError).example().provider in {set(PROVIDERS)})\n"
     )
     out = subprocess.run(
@@ -195,3 +196,29 @@ def test_the_suites_hypothesis_profile() -> None:
         assert current.print_blob
     else:
         assert not current.derandomize
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["import agent_errors.strategies", "import hypothesis", "import agent_errors"],
+)
+def test_importing_in_a_fresh_interpreter_in_any_order_registers_the_type(first: str) -> None:
+    # Hypothesis runs its entry points while it is being imported, possibly from inside
+    # agent_errors.strategies' own import: that must neither fail nor register too early.
+    script = (
+        f"{first}\n"
+        "from hypothesis import given, settings, strategies as st\n"
+        "from agent_errors import CanonicalError\n"
+        "import agent_errors.strategies\n"
+        "seen = []\n"
+        "@settings(max_examples=5, database=None)\n"
+        "@given(st.from_type(CanonicalError))\n"
+        "def check(error):\n"
+        "    seen.append(type(error))\n"
+        "check()\n"
+        "assert seen and set(seen) == {CanonicalError}, seen\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr

@@ -256,8 +256,3 @@ def error_responses(
         msg = "a network error has no response; kinds cannot include 'network'"
         raise ValueError(msg)
     return _error_response(chosen, providers)
-
-
-def _hypothesis_setup_hook() -> None:
-    """Register `canonical_errors()` for `st.from_type(CanonicalError)` (hypothesis entry point)."""
-    st.register_type_strategy(CanonicalError, st.deferred(canonical_errors))
