@@ -7,8 +7,9 @@ bodies.
 
 The code table below holds codes that many APIs share. Codes are matched case-insensitively.
 When neither a code nor the status says what happened, a few unambiguous phrases in the message
-decide (quota/credits -> payment_required, "concurrent" -> concurrency_limited); the message never
-overrides a recognized code.
+decide (quota/credits/budget -> payment_required, but a quota per second, minute or hour ->
+rate_limited; "concurrent" -> concurrency_limited); the message never overrides a recognized code.
+A code that is only digits ("400") repeats the status, so a word beside it (`type`) is kept instead.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ CODES: Final = code_table(
     ErrorCode("billing_hard_limit_reached", Kind.PAYMENT_REQUIRED, 429, "Billing limit reached"),
     ErrorCode("billing_not_active", Kind.PAYMENT_REQUIRED, 429, "Billing is not active"),
     ErrorCode("quota_exceeded", Kind.PAYMENT_REQUIRED, None, "Quota exhausted"),
+    # LiteLLM's proxy: a key's, team's or user's spend budget ran out (sent as 400 or 429).
+    ErrorCode("budget_exceeded", Kind.PAYMENT_REQUIRED, None, "Budget exceeded"),
     ErrorCode("rate_limit_exceeded", Kind.RATE_LIMITED, 429, "Too many requests"),
     ErrorCode("rate_limit_error", Kind.RATE_LIMITED, 429, "Too many requests"),
     ErrorCode("rate_limited", Kind.RATE_LIMITED, 429, "Too many requests"),
@@ -105,8 +108,13 @@ _CODES_FOLDED: Final = {code.lower(): row for code, row in CODES.items()}
 # Phrases that settle the kind when no code was recognized and the status is ambiguous.
 _PAYMENT_RE: Final = re.compile(
     r"\b(?:insufficient (?:credits?|funds|balance|quota)|quota (?:exceeded|exhausted)|"
-    r"exceeded your (?:current )?quota|out of credits|billing|budget exceeded|credit balance)\b",
+    r"exceeded your (?:current )?quota|out of credits|billing|budget (?:has been )?exceeded|"
+    r"credit balance)\b",
     re.IGNORECASE,
+)
+# A quota measured over a short window is a rate limit: the next window brings it back.
+_WINDOW_RE: Final = re.compile(
+    r"(?:\b|_)per[ _-]?(?:second|minute|min|hour)(?:\b|_)|\b(?:rpm|tpm|rps)\b", re.IGNORECASE
 )
 _CONCURRENCY_RE: Final = re.compile(r"\bconcurren(?:t|cy)\b", re.IGNORECASE)
 _AMBIGUOUS_STATUSES: Final = frozenset({None, 400, 403, 429})
@@ -127,13 +135,15 @@ def _code_row(*candidates: object) -> tuple[str | None, ErrorCode | None]:
         value = str(candidate) if isinstance(candidate, int) else candidate
         if not isinstance(value, str) or not value.strip():
             continue
-        # A numeric code ("code": 400) only repeats the status: a word says more.
-        if isinstance(candidate, int):
+        # A numeric code ("code": 400, or "400" as LiteLLM's proxy sends it) only repeats the
+        # status: a word says more.
+        text = value.strip()
+        if isinstance(candidate, int) or (text.isascii() and text.isdigit()):
             number = number or value
         elif verbatim is None:
             verbatim = value
         if found is None:
-            found = _CODES_FOLDED.get(value.strip().lower())
+            found = _CODES_FOLDED.get(text.lower())
     return verbatim or number, found
 
 
@@ -296,7 +306,8 @@ class GenericAdapter:
             kind, retryable = kind_for_status(status), None
             if message and status in _AMBIGUOUS_STATUSES:
                 if _PAYMENT_RE.search(message):
-                    kind = Kind.PAYMENT_REQUIRED
+                    windowed = _WINDOW_RE.search(message)
+                    kind = Kind.RATE_LIMITED if windowed else Kind.PAYMENT_REQUIRED
                 elif status == 429 and _CONCURRENCY_RE.search(message):
                     kind = Kind.CONCURRENCY_LIMITED
         return build_error(
