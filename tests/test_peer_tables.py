@@ -132,6 +132,9 @@ def test_urllib3_max_retry_wait_length_exceeded() -> None:
         # urllib3 honours Retry-After on 413 too; for us 413 means the body is too large
         # (invalid_request), and sending it again unchanged cannot succeed.
         (413, False),
+        # urllib3 ignores Retry-After outside 413/429/503 and backs off; we never retry sooner
+        # than a server asked, whatever the status.
+        (500, True),
     ],
 )
 def test_urllib3_retry_after_status_codes(status: int, retry: bool) -> None:
