@@ -48,8 +48,6 @@ CODES: Final = code_table(
     ErrorCode("billing_hard_limit_reached", Kind.PAYMENT_REQUIRED, 429, "Billing limit reached"),
     ErrorCode("billing_not_active", Kind.PAYMENT_REQUIRED, 429, "Billing is not active"),
     ErrorCode("quota_exceeded", Kind.PAYMENT_REQUIRED, None, "Quota exhausted"),
-    # LiteLLM's proxy: a key's, team's or user's spend budget ran out (sent as 400 or 429).
-    ErrorCode("budget_exceeded", Kind.PAYMENT_REQUIRED, None, "Budget exceeded"),
     ErrorCode("rate_limit_exceeded", Kind.RATE_LIMITED, 429, "Too many requests"),
     ErrorCode("rate_limit_error", Kind.RATE_LIMITED, 429, "Too many requests"),
     ErrorCode("rate_limited", Kind.RATE_LIMITED, 429, "Too many requests"),
@@ -67,6 +65,18 @@ CODES: Final = code_table(
     ErrorCode("engine_overloaded", Kind.UNAVAILABLE, 503, "Overloaded"),
     ErrorCode("timeout", Kind.TIMEOUT, 504, "Timed out"),
     ErrorCode("timeout_error", Kind.TIMEOUT, 504, "Timed out"),
+    # LiteLLM's proxy (ProxyErrorTypes), in front of any provider. It sends the same type with
+    # different statuses (a denied model as 401 or 403, a spent budget as 400 or 429, an expired
+    # key as 400 or 401), so the type decides.
+    ErrorCode("budget_exceeded", Kind.PAYMENT_REQUIRED, None, "A spend budget ran out"),
+    ErrorCode("key_model_access_denied", Kind.PERMISSION, None, "The key may not use the model"),
+    ErrorCode("team_model_access_denied", Kind.PERMISSION, None, "The team may not use it"),
+    ErrorCode("user_model_access_denied", Kind.PERMISSION, None, "The user may not use it"),
+    ErrorCode("org_model_access_denied", Kind.PERMISSION, None, "The org may not use it"),
+    ErrorCode("team_member_permission_error", Kind.PERMISSION, None, "Not allowed in the team"),
+    ErrorCode("expired_key", Kind.AUTHENTICATION, None, "The key has expired"),
+    ErrorCode("token_not_found_in_db", Kind.AUTHENTICATION, 401, "Unknown key"),
+    ErrorCode("auth_error", Kind.AUTHENTICATION, 401, "Authentication failed"),
     # OAuth 2.0 (RFC 6749 5.2, RFC 6750 3.1).
     ErrorCode("invalid_token", Kind.AUTHENTICATION, 401, "The access token is invalid"),
     ErrorCode("invalid_client", Kind.AUTHENTICATION, 401, "Client authentication failed"),
