@@ -609,6 +609,32 @@ def test_google_error_details_from_rest_response() -> None:
     assert error.details["BadRequest"]["fieldViolations"][0]["field"] == "document.content"
 
 
+def test_google_error_info_reason_says_more_than_the_status() -> None:
+    # google-api-core builds InvalidArgument (a BadRequest) from the status alone; the ErrorInfo
+    # reason says the key is bad, which is authentication for us (it is fixed by a new key).
+    body = {
+        "error": {
+            "code": 400,
+            "message": "API key not valid. Please pass a valid API key.",
+            "status": "INVALID_ARGUMENT",
+            "details": [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "API_KEY_INVALID",
+                    "domain": "googleapis.com",
+                    "metadata": {"service": "generativelanguage.googleapis.com"},
+                }
+            ],
+        }
+    }
+    error = err(400, {}, body)
+    assert (error.kind, error.code, error.details["status"]) == (
+        "authentication",
+        "API_KEY_INVALID",
+        "INVALID_ARGUMENT",
+    )
+
+
 @pytest.mark.parametrize(
     ("status", "retry"),
     [
@@ -822,6 +848,95 @@ def test_litellm_proxy_model_access_denied() -> None:
         "key_model_access_denied",
         "model",
     )
+
+
+# LiteLLM — tests/test_litellm/litellm_core_utils/test_error_normalization.py: variants of one
+# failure share one cluster. The proxy's errors are {"error": {message, type, param, code}} with
+# the status as a string code; each cluster must land on one kind here too.
+LITELLM_CLUSTERS = [
+    # (status, proxy type, message, the peer's cluster, our kind)
+    (
+        429,
+        "rate_limit_error",
+        "Rate limit exceeded for team X. Reset at 10:01",
+        "429_RATE_LIMIT_EXCEEDED",
+        "rate_limited",
+    ),
+    (
+        400,
+        "budget_exceeded",
+        "User=abc, Current cost=1000.03, Max budget=1000",
+        "429_BUDGET_EXCEEDED",
+        "payment_required",
+    ),
+    (401, "expired_key", "Token Expired", "401_AUTHENTICATION_FAILED", "authentication"),
+    (400, "expired_key", "Token Expired", "401_AUTHENTICATION_FAILED", "authentication"),
+    (401, "auth_error", "Malformed API Key", "401_AUTHENTICATION_FAILED", "authentication"),
+    (
+        401,
+        "token_not_found_in_db",
+        "Invalid proxy server token passed.",
+        "401_AUTHENTICATION_FAILED",
+        "authentication",
+    ),
+    (
+        401,
+        "team_model_access_denied",
+        "No team has access to gpt-5.5-mini",
+        "403_MODEL_ACCESS_DENIED",
+        "permission",
+    ),
+    (
+        401,
+        "key_model_access_denied",
+        "key not allowed to access claude",
+        "403_MODEL_ACCESS_DENIED",
+        "permission",
+    ),
+    (403, "user_model_access_denied", "denied", "403_MODEL_ACCESS_DENIED", "permission"),
+    (403, "org_model_access_denied", "denied", "403_MODEL_ACCESS_DENIED", "permission"),
+    (
+        400,
+        "bad_request_error",
+        "Missing required parameter: messages",
+        "400_MISSING_REQUIRED_PARAMETER",
+        "invalid_request",
+    ),
+    (
+        404,
+        "not_found_error",
+        "No vector store found with id abc",
+        "404_RESOURCE_NOT_FOUND",
+        "not_found",
+    ),
+    (
+        500,
+        "internal_server_error",
+        "No fallback model group found for gpt-5.6",
+        "500_ROUTER_NO_FALLBACK",
+        "internal",
+    ),
+    # The type names a server failure and wins over the status; both kinds are retried.
+    (
+        503,
+        "internal_server_error",
+        "503: Upstream passthrough request failed",
+        "500_UPSTREAM_PASSTHROUGH",
+        "internal",
+    ),
+    (529, None, "Overloaded", "503_PROVIDER_OVERLOADED", "unavailable"),
+    (504, None, "Request timed out", "408_UPSTREAM_TIMEOUT", "timeout"),
+]
+
+
+@pytest.mark.parametrize(("status", "error_type", "message", "cluster", "kind"), LITELLM_CLUSTERS)
+def test_litellm_error_normalization_clusters(
+    status: int, error_type: str | None, message: str, cluster: str, kind: str
+) -> None:
+    body = {"error": {"message": message, "type": error_type, "param": None, "code": str(status)}}
+    error = err(status, {}, body)
+    assert error.kind == kind, cluster
+    assert error.code == (error_type or str(status))  # the type, not the status repeated
 
 
 # =============================================================================================
