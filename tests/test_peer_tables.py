@@ -402,6 +402,26 @@ def test_openai_should_retry(
 
 
 @pytest.mark.parametrize(
+    ("status", "key", "retry"),
+    [
+        # The peer's _should_retry never looks at the method: a POST that failed with a 5xx is
+        # sent again. Ours only with an idempotency key: the write may already have been done.
+        (500, None, False),
+        (529, None, False),
+        (500, "k-1", True),
+        (529, "k-1", True),
+        # A throttled request was refused before it was processed: safe for any method.
+        (429, None, True),
+    ],
+)
+def test_openai_post_is_retried_only_when_safe(status: int, key: str | None, retry: bool) -> None:
+    decision = openai_policy().decide(err(status), attempt=1, method="POST", idempotency_key=key)
+    assert decision.retry is retry
+    if not retry:
+        assert decision.reason == "unsafe_method"
+
+
+@pytest.mark.parametrize(
     ("status", "kind", "exc"),
     [
         (400, "invalid_request", ae.InvalidRequestError),
@@ -1065,3 +1085,20 @@ def test_openai_transport_invalid_retry_after_date_does_not_mask_the_error() -> 
         400, headers={"retry-after": "Fri, 29 Sep 100000 16:26:57 GMT"}, json={"error": {}}
     )
     assert _drive(openai_policy(), first) == (400, 1, [])
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "title"),
+    [
+        ("rate_limited", 429, "Too Many Requests"),
+        ("not_found", 404, "Not Found"),
+        ("unavailable", 503, "Service Unavailable"),
+    ],
+)
+def test_rfc9457_about_blank_title_is_the_status_phrase(kind: str, status: int, title: str) -> None:
+    # RFC 9457 4.2.1: with "about:blank", the title should be the status's reason phrase.
+    rendered = ae.render(ae.CanonicalError(kind=ae.Kind(kind), message="m"), to="problem+json")
+    doc = json.loads(rendered.body)
+    assert rendered.status == doc["status"] == status
+    assert (doc["type"], doc["title"], doc["detail"]) == ("about:blank", title, "m")
+    assert rendered.content_type == "application/problem+json"
