@@ -870,6 +870,86 @@ def test_litellm_proxy_model_access_denied() -> None:
     )
 
 
+# LiteLLM — tests/test_litellm/litellm_core_utils/test_exceptions.py: the provider error map,
+# Fireworks' rate limit behind a 400, and the waits named in Azure's and the router's messages.
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (400, "invalid_request"),
+        (401, "authentication"),
+        (404, "not_found"),
+        (408, "timeout"),
+        (429, "rate_limited"),
+        (500, "internal"),
+        (503, "unavailable"),
+    ],
+)
+def test_litellm_provider_error_map(status: int, kind: str) -> None:
+    assert err(status, {}, b"This is an error message").kind == kind
+
+
+def test_litellm_fireworks_rate_limit_text_behind_a_400() -> None:
+    body = {
+        "error": {
+            "object": "error",
+            "type": "invalid_request_error",
+            "message": "rate limit exceeded, please try again later",
+        }
+    }
+    # The peer reads the words and raises RateLimitError; for us a structured code is never
+    # overridden by the message (DESIGN, adapters), so this stays invalid_request.
+    assert err(400, {}, body).kind == "invalid_request"
+    generic = {"error": {"type": "invalid_request_error", "message": "Invalid parameter value"}}
+    assert err(400, {}, generic).kind == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "wait", "source"),
+    [
+        (
+            {},
+            {
+                "error": {
+                    "code": "429",
+                    "message": "Requests to the Embeddings_Create Operation under Azure OpenAI API "
+                    "version 2023-09-01-preview have exceeded call rate limit of your current "
+                    "OpenAI S0 pricing tier. Please retry after 9 seconds. Please go here: "
+                    "https://aka.ms/oai/quotaincrease if you would like to further increase the "
+                    "default rate limit.",
+                }
+            },
+            9.0,
+            "message",
+        ),
+        (
+            {},
+            {
+                "error": {
+                    "message": "No deployments available for selected model, Try again in 60 "
+                    "seconds. Passed model=text-embedding-ada-002."
+                }
+            },
+            60.0,
+            "message",
+        ),
+        (
+            {"date": "Sat, 21 Sep 2024 22:56:53 GMT", "retry-after": "30"},
+            {"detail": "Rate Limit Error!"},
+            30.0,
+            "header:retry-after",
+        ),
+    ],
+)
+def test_litellm_waits_named_by_the_server(
+    headers: dict[str, str], body: dict[str, Any], wait: float, source: str
+) -> None:
+    error = err(429, headers, body)
+    assert (error.kind, error.retry_after) == ("rate_limited", wait)
+    assert error.details["retry_after_source"] == source
+
+
 # LiteLLM — tests/test_litellm/litellm_core_utils/test_error_normalization.py: variants of one
 # failure share one cluster. The proxy's errors are {"error": {message, type, param, code}} with
 # the status as a string code; each cluster must land on one kind here too.
