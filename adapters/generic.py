@@ -7,8 +7,9 @@ bodies.
 
 The code table below holds codes that many APIs share. Codes are matched case-insensitively.
 When neither a code nor the status says what happened, a few unambiguous phrases in the message
-decide (quota/credits -> payment_required, "concurrent" -> concurrency_limited); the message never
-overrides a recognized code.
+decide (quota/credits/budget -> payment_required, but a quota per second, minute or hour ->
+rate_limited; "concurrent" -> concurrency_limited); the message never overrides a recognized code.
+A code that is only digits ("400") repeats the status, so a word beside it (`type`) is kept instead.
 """
 
 from __future__ import annotations
@@ -64,6 +65,18 @@ CODES: Final = code_table(
     ErrorCode("engine_overloaded", Kind.UNAVAILABLE, 503, "Overloaded"),
     ErrorCode("timeout", Kind.TIMEOUT, 504, "Timed out"),
     ErrorCode("timeout_error", Kind.TIMEOUT, 504, "Timed out"),
+    # LiteLLM's proxy (ProxyErrorTypes), in front of any provider. It sends the same type with
+    # different statuses (a denied model as 401 or 403, a spent budget as 400 or 429, an expired
+    # key as 400 or 401), so the type decides.
+    ErrorCode("budget_exceeded", Kind.PAYMENT_REQUIRED, None, "A spend budget ran out"),
+    ErrorCode("key_model_access_denied", Kind.PERMISSION, None, "The key may not use the model"),
+    ErrorCode("team_model_access_denied", Kind.PERMISSION, None, "The team may not use it"),
+    ErrorCode("user_model_access_denied", Kind.PERMISSION, None, "The user may not use it"),
+    ErrorCode("org_model_access_denied", Kind.PERMISSION, None, "The org may not use it"),
+    ErrorCode("team_member_permission_error", Kind.PERMISSION, None, "Not allowed in the team"),
+    ErrorCode("expired_key", Kind.AUTHENTICATION, None, "The key has expired"),
+    ErrorCode("token_not_found_in_db", Kind.AUTHENTICATION, 401, "Unknown key"),
+    ErrorCode("auth_error", Kind.AUTHENTICATION, 401, "Authentication failed"),
     # OAuth 2.0 (RFC 6749 5.2, RFC 6750 3.1).
     ErrorCode("invalid_token", Kind.AUTHENTICATION, 401, "The access token is invalid"),
     ErrorCode("invalid_client", Kind.AUTHENTICATION, 401, "Client authentication failed"),
@@ -105,8 +118,13 @@ _CODES_FOLDED: Final = {code.lower(): row for code, row in CODES.items()}
 # Phrases that settle the kind when no code was recognized and the status is ambiguous.
 _PAYMENT_RE: Final = re.compile(
     r"\b(?:insufficient (?:credits?|funds|balance|quota)|quota (?:exceeded|exhausted)|"
-    r"exceeded your (?:current )?quota|out of credits|billing|budget exceeded|credit balance)\b",
+    r"exceeded your (?:current )?quota|out of credits|billing|budget (?:has been )?exceeded|"
+    r"credit balance)\b",
     re.IGNORECASE,
+)
+# A quota measured over a short window is a rate limit: the next window brings it back.
+_WINDOW_RE: Final = re.compile(
+    r"(?:\b|_)per[ _-]?(?:second|minute|min|hour)(?:\b|_)|\b(?:rpm|tpm|rps)\b", re.IGNORECASE
 )
 _CONCURRENCY_RE: Final = re.compile(r"\bconcurren(?:t|cy)\b", re.IGNORECASE)
 _AMBIGUOUS_STATUSES: Final = frozenset({None, 400, 403, 429})
@@ -127,13 +145,15 @@ def _code_row(*candidates: object) -> tuple[str | None, ErrorCode | None]:
         value = str(candidate) if isinstance(candidate, int) else candidate
         if not isinstance(value, str) or not value.strip():
             continue
-        # A numeric code ("code": 400) only repeats the status: a word says more.
-        if isinstance(candidate, int):
+        # A numeric code ("code": 400, or "400" as LiteLLM's proxy sends it) only repeats the
+        # status: a word says more.
+        text = value.strip()
+        if isinstance(candidate, int) or (text.isascii() and text.isdigit()):
             number = number or value
         elif verbatim is None:
             verbatim = value
         if found is None:
-            found = _CODES_FOLDED.get(value.strip().lower())
+            found = _CODES_FOLDED.get(text.lower())
     return verbatim or number, found
 
 
@@ -296,7 +316,8 @@ class GenericAdapter:
             kind, retryable = kind_for_status(status), None
             if message and status in _AMBIGUOUS_STATUSES:
                 if _PAYMENT_RE.search(message):
-                    kind = Kind.PAYMENT_REQUIRED
+                    windowed = _WINDOW_RE.search(message)
+                    kind = Kind.RATE_LIMITED if windowed else Kind.PAYMENT_REQUIRED
                 elif status == 429 and _CONCURRENCY_RE.search(message):
                     kind = Kind.CONCURRENCY_LIMITED
         return build_error(

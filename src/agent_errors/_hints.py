@@ -94,7 +94,9 @@ _REQUEST_ID_HEADERS: Final = (
 _BODY_REQUEST_ID_KEYS: Final = ("request_id", "requestId", "requestID", "request-id")
 _MAX_REQUEST_ID: Final = 256
 
-_NUMBER_RE: Final = re.compile(r"\s*\+?(?:\d+(?:\.\d*)?|\.\d+)\s*\Z")
+# ASCII digits only: float() also reads other scripts' digits (Arabic-Indic "120"), which
+# HTTP's DIGIT is not.
+_NUMBER_RE: Final = re.compile(r"\s*\+?(?:\d+(?:\.\d*)?|\.\d+)\s*\Z", re.ASCII)
 _UNIT_SECONDS: Final = {
     "ms": 0.001,
     "millisecond": 0.001,
