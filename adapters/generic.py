@@ -1,14 +1,20 @@
 """Everything else: the shapes many APIs share, and bodies in no known format at all.
 
-OpenAI-style `{"error": {message, type, param, code}}`, flat `{"error": "…"}`, `{"message"}` and
-`{"detail"}` bodies, FastAPI's `{"detail": [...]}`, JSON:API and GraphQL `errors` lists, OAuth
-`error_description`, AWS `__type`/`x-amzn-ErrorType` codes, plain text, HTML error pages and empty
-bodies.
+OpenAI-style `{"error": {message, type, param, code}}` (with Microsoft's `innerError`, OpenRouter's
+`metadata`), flat `{"error": "…"}`, `{"message"}` and `{"detail"}` bodies, FastAPI's
+`{"detail": [...]}` (also nested in a `message` object, as Mistral sends it), JSON:API, GraphQL,
+Twilio and Cloudflare `errors` lists, Shopify's `errors` string or field map, Salesforce's bare
+list of `{errorCode, message, fields}`, Kubernetes `Status` objects (`reason`, `details.causes`),
+PostgREST's `{code, message, details, hint}`, Slack's `{"ok": false, "error": "<code>"}` (also
+behind a 200), OAuth `error_description`, AWS `__type`/`x-amzn-ErrorType` codes, plain text, HTML
+error pages and empty bodies.
 
 The code table below holds codes that many APIs share. Codes are matched case-insensitively.
-When neither a code nor the status says what happened, a few unambiguous phrases in the message
-decide (quota/credits -> payment_required, "concurrent" -> concurrency_limited); the message never
-overrides a recognized code.
+A code that only names a class of errors (`invalid_request_error`, `server_error`, …) gives way to
+a status that says more (a 402, 404 or 429 sent with `invalid_request_error`). When neither a code
+nor the status says what happened, a few unambiguous phrases in the message decide
+(quota/credits -> payment_required, "concurrent" -> concurrency_limited, "rate limit exceeded"
+behind a 400 or 403 -> rate_limited); the message never overrides a recognized code.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from agent_errors.adapter_kit import (
     default_status,
     fallback_error,
     first_str,
+    is_number,
     json_rendered,
+    synthesize_message,
 )
 
 NAME: Final = "generic"
@@ -99,6 +107,18 @@ CODES: Final = code_table(
     ErrorCode("ServiceUnavailableException", Kind.UNAVAILABLE, 503, "Temporarily unavailable"),
     ErrorCode("InternalServerException", Kind.INTERNAL, 500, "Server error"),
     ErrorCode("InternalFailure", Kind.INTERNAL, 500, "Server error"),
+    # Slack Web API (`{"ok": false, "error": "<code>"}`, behind a 200 except for ratelimited).
+    ErrorCode("ratelimited", Kind.RATE_LIMITED, 429, "Too many requests"),
+    ErrorCode("invalid_auth", Kind.AUTHENTICATION, None, "The token is invalid"),
+    ErrorCode("not_authed", Kind.AUTHENTICATION, None, "No token was given"),
+    ErrorCode("token_revoked", Kind.AUTHENTICATION, None, "The token was revoked"),
+    ErrorCode("token_expired", Kind.AUTHENTICATION, None, "The token has expired"),
+    ErrorCode("account_inactive", Kind.AUTHENTICATION, None, "The account was deactivated"),
+    ErrorCode("missing_scope", Kind.PERMISSION, None, "The token lacks a scope"),
+    ErrorCode("not_allowed_token_type", Kind.PERMISSION, None, "Wrong kind of token"),
+    ErrorCode("channel_not_found", Kind.NOT_FOUND, None, "The channel does not exist"),
+    # Salesforce: the org's rolling 24-hour API request limit, sent as a 403.
+    ErrorCode("REQUEST_LIMIT_EXCEEDED", Kind.RATE_LIMITED, 403, "API request limit reached"),
 )
 _CODES_FOLDED: Final = {code.lower(): row for code, row in CODES.items()}
 
@@ -109,6 +129,19 @@ _PAYMENT_RE: Final = re.compile(
     re.IGNORECASE,
 )
 _CONCURRENCY_RE: Final = re.compile(r"\bconcurren(?:t|cy)\b", re.IGNORECASE)
+# GitHub sends its primary and secondary rate limits as 403s with no code.
+_RATE_LIMIT_RE: Final = re.compile(
+    r"\b(?:rate limit (?:exceeded|reached)|exceeded a (?:secondary )?rate limit)\b", re.IGNORECASE
+)
+# Codes that name a class of errors rather than one error: a status that says more wins.
+_CLASS_CODES: Final = frozenset(
+    {"invalid_request_error", "invalid_request", "server_error", "api_error"}
+)
+# A Slack-style `error` value is a code, not a sentence.
+_TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9_.]*\Z")
+# Top-level members worth keeping in `details`: links to documentation, PostgREST's hint, what a
+# Slack token lacked.
+_DOC_EXTRAS: Final = ("documentation_url", "more_info", "doc_url", "hint", "needed", "provided")
 _AMBIGUOUS_STATUSES: Final = frozenset({None, 400, 403, 429})
 _KNOWN_TYPES: Final = {kind.value: kind for kind in Kind}
 _LOCATION_PREFIXES: Final = frozenset(
@@ -173,13 +206,44 @@ def _from_item(item: Mapping[str, Any]) -> tuple[str | None, str | None, object]
         item.get("parameter"),
         item.get("path") if isinstance(item.get("path"), str) else None,
     )
+    fields = item.get("fields")
+    if param is None and isinstance(fields, list):
+        param = first_str(*fields)  # Salesforce: the fields the error is about
     source = item.get("source")
     if param is None and isinstance(source, dict):
         param = _pointer_param(source.get("pointer")) or first_str(source.get("parameter"))
     if param is None and isinstance(item.get("path"), list):
         param = _param_from_loc(item.get("path"))
-    code = item.get("code") or item.get("type")
+    code = item.get("code") or item.get("type") or item.get("errorCode")
     return message, param, code
+
+
+def _from_detail(
+    detail: object,
+) -> tuple[bool | str, str | None, str | None, list[object], list[Any] | None]:
+    """(found, message, param, code candidates, listed errors) from a FastAPI-style `detail`.
+
+    `found` is the string "text" for a bare string (an error only behind an error status), True
+    for a list or object (an error document in any response), False for anything else.
+    """
+    if isinstance(detail, str) and detail.strip():
+        return "text", detail.strip(), None, [], None
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        m, p, c = _from_item(detail[0])
+        return True, m, p, [c], detail
+    if isinstance(detail, dict):
+        m = first_str(detail.get("message"), detail.get("msg"), detail.get("detail"))
+        p = first_str(detail.get("param"), detail.get("field"))
+        return True, m, p, [detail.get("code"), detail.get("type")], None
+    return False, None, None, [], None
+
+
+def _error_status(*values: object) -> int | None:
+    """The first integer 400-599 among `values` (an error object's own `code`/`status`)."""
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+            return value
+    return None
 
 
 class GenericAdapter:
@@ -206,9 +270,11 @@ class GenericAdapter:
         message: str | None = None
         param: str | None = None
         code_candidates: list[object] = []
+        late_candidates: list[object] = []
         details: dict[str, Any] = {}
         kind_hint: Kind | None = None
         found_document = False
+        slack_code = False
 
         err = doc.get("error")
         if isinstance(err, dict):
@@ -235,6 +301,12 @@ class GenericAdapter:
                     "kind",
                 }:
                     details.setdefault(key, value)
+            if not is_error_status:
+                # An error document in a 200 (OpenRouter, once the model has started) carries
+                # the status it stands for in its own `code`.
+                embedded = _error_status(err.get("code"), err.get("status"))
+                if embedded is not None:
+                    status, is_error_status = embedded, True
         elif isinstance(err, str) and err.strip():
             found_document = True
             described = first_str(doc.get("error_description"), doc.get("message"))
@@ -242,6 +314,10 @@ class GenericAdapter:
                 # OAuth: `error` is the code and `error_description` the text.
                 message = described
                 code_candidates.append(err)
+            elif doc.get("ok") is False and _TOKEN_RE.match(err.strip()):
+                # Slack: `{"ok": false, "error": "invalid_auth"}`; the error is a code.
+                code_candidates.append(err.strip())
+                slack_code = True
             else:
                 message = err.strip()
                 code_candidates += [doc.get("code"), doc.get("type")]
@@ -254,30 +330,52 @@ class GenericAdapter:
             param = param or p
             code_candidates.append(c)
             details.setdefault("errors", errors)
+        elif isinstance(errors, str) and errors.strip() and is_error_status:
+            # Shopify: `{"errors": "[API] Invalid API key …"}`; only an error behind an error
+            # status (a 200 may carry warnings under that name).
+            message = message or errors.strip()
+        elif isinstance(errors, dict) and errors and is_error_status:
+            # Shopify: `{"errors": {"title": ["can't be blank"]}}`.
+            field, problems = next(iter(errors.items()))
+            problem = first_str(*problems) if isinstance(problems, list) else first_str(problems)
+            if isinstance(field, str) and problem is not None:
+                message = message or (problem if field == "base" else f"{field} {problem}")
+                param = param or (None if field == "base" else field)
+            details.setdefault("errors", errors)
 
-        detail = doc.get("detail")
-        if isinstance(detail, str) and detail.strip():
-            found_document = found_document or is_error_status
-            message = message or detail.strip()
-        elif isinstance(detail, list) and detail and isinstance(detail[0], dict):
-            found_document = True
-            m, p, c = _from_item(detail[0])
+        found, m, p, codes, listed = _from_detail(doc.get("detail"))
+        if found:
+            found_document = found_document or is_error_status or isinstance(found, bool)
             message = message or m
             param = param or p
-            code_candidates.append(c)
-            details.setdefault("errors", detail)
-        elif isinstance(detail, dict):
-            found_document = True
-            message = message or first_str(
-                detail.get("message"), detail.get("msg"), detail.get("detail")
-            )
-            param = param or first_str(detail.get("param"), detail.get("field"))
-            code_candidates += [detail.get("code"), detail.get("type")]
+            code_candidates += codes
+            if listed is not None:
+                details.setdefault("errors", listed)
+        nested = doc.get("message")
+        if isinstance(nested, dict):
+            # Mistral: `{"object": "error", "message": {"detail": [...]}, "type": ...}`.
+            found, m, p, codes, listed = _from_detail(nested.get("detail"))
+            if found:
+                message = message or m
+                param = param or p
+                late_candidates += codes
+                if listed is not None:
+                    details.setdefault("errors", listed)
 
         if not found_document and not is_error_status:
             return None
         message = message or first_str(doc.get("message"), doc.get("title"), doc.get("msg"))
         param = param or first_str(doc.get("param"), doc.get("field"))
+        if doc.get("kind") == "Status":
+            # Kubernetes: `reason` is the code, `details` names the object and its causes.
+            code_candidates.append(doc.get("reason"))
+            status_details = doc.get("details")
+            if isinstance(status_details, dict):
+                details.update(status_details)
+                causes = status_details.get("causes")
+                if param is None and isinstance(causes, list) and causes:
+                    cause = causes[0]
+                    param = first_str(cause.get("field")) if isinstance(cause, dict) else None
         code_candidates += [
             doc.get("code"),
             doc.get("error_code"),
@@ -285,9 +383,20 @@ class GenericAdapter:
             doc.get("type"),
             _aws_type(doc.get("__type")),
             _aws_type(view.headers.get("x-amzn-errortype")),
+            *late_candidates,
         ]
+        for key in _DOC_EXTRAS:
+            value = doc.get(key)
+            if value is not None and value != "":
+                details.setdefault(key, value)
+        if isinstance(doc.get("details"), str) and doc.get("kind") != "Status":
+            details.setdefault("details", doc["details"])  # PostgREST's DETAIL
 
         code, row = _code_row(*code_candidates)
+        if row is not None and row.code.lower() in _CLASS_CODES:
+            by_status = kind_for_status(status)
+            if status is not None and status >= 400 and by_status not in {Kind.UNKNOWN, row.kind}:
+                row = None  # `invalid_request_error` behind a 402, 404 or 429
         if kind_hint is not None:
             kind, retryable = kind_hint, None
         elif row is not None:
@@ -299,6 +408,17 @@ class GenericAdapter:
                     kind = Kind.PAYMENT_REQUIRED
                 elif status == 429 and _CONCURRENCY_RE.search(message):
                     kind = Kind.CONCURRENCY_LIMITED
+                elif status != 429 and _RATE_LIMIT_RE.search(message):
+                    kind = Kind.RATE_LIMITED
+            if (
+                status == 403
+                and kind is Kind.PERMISSION
+                and view.headers.get("x-ratelimit-remaining", "").strip() == "0"
+            ):
+                kind = Kind.RATE_LIMITED  # GitHub: the primary rate limit, spent
+        if slack_code and not message:
+            message = synthesize_message(kind, status if is_error_status else None, code)
+        estimated = doc.get("estimated_time")  # Hugging Face: a model still loading
         return build_error(
             view,
             provider=NAME,
@@ -308,6 +428,8 @@ class GenericAdapter:
             param=param,
             details=details,
             retryable=retryable,
+            status=status,
+            retry_after=estimated if is_number(estimated) else None,
         )
 
     def _from_list(self, view: ResponseView, doc: list[Any]) -> CanonicalError:
