@@ -51,10 +51,13 @@ CODES: Final = code_table(
     ErrorCode("not_found_error", Kind.NOT_FOUND, 404, "Not found"),
     ErrorCode("model_not_found", Kind.NOT_FOUND, 404, "The model does not exist"),
     ErrorCode("conflict_error", Kind.CONFLICT, 409, "State conflict"),
+    ErrorCode("idempotency_error", Kind.CONFLICT, 400, "Idempotency key reused differently"),
+    ErrorCode("invalid_credentials", Kind.AUTHENTICATION, 400, "The credentials are wrong"),
     ErrorCode("insufficient_quota", Kind.PAYMENT_REQUIRED, 429, "Quota exhausted; check billing"),
     ErrorCode("billing_hard_limit_reached", Kind.PAYMENT_REQUIRED, 429, "Billing limit reached"),
     ErrorCode("billing_not_active", Kind.PAYMENT_REQUIRED, 429, "Billing is not active"),
     ErrorCode("quota_exceeded", Kind.PAYMENT_REQUIRED, None, "Quota exhausted"),
+    ErrorCode("budget_exceeded", Kind.PAYMENT_REQUIRED, None, "Budget exhausted"),
     ErrorCode("rate_limit_exceeded", Kind.RATE_LIMITED, 429, "Too many requests"),
     ErrorCode("rate_limit_error", Kind.RATE_LIMITED, 429, "Too many requests"),
     ErrorCode("rate_limited", Kind.RATE_LIMITED, 429, "Too many requests"),
@@ -125,7 +128,8 @@ _CODES_FOLDED: Final = {code.lower(): row for code, row in CODES.items()}
 # Phrases that settle the kind when no code was recognized and the status is ambiguous.
 _PAYMENT_RE: Final = re.compile(
     r"\b(?:insufficient (?:credits?|funds|balance|quota)|quota (?:exceeded|exhausted)|"
-    r"exceeded your (?:current )?quota|out of credits|billing|budget exceeded|credit balance)\b",
+    r"exceeded your (?:current )?quota|out of credits|billing|budget (?:has been )?exceeded|"
+    r"credit balance)\b",
     re.IGNORECASE,
 )
 _CONCURRENCY_RE: Final = re.compile(r"\bconcurren(?:t|cy)\b", re.IGNORECASE)
@@ -137,6 +141,7 @@ _RATE_LIMIT_RE: Final = re.compile(
 _CLASS_CODES: Final = frozenset(
     {"invalid_request_error", "invalid_request", "server_error", "api_error"}
 )
+_NO_PARAM: Final = frozenset({"None", "null", "undefined"})
 # A Slack-style `error` value is a code, not a sentence.
 _TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9_.]*\Z")
 # Top-level members worth keeping in `details`: links to documentation, PostgREST's hint, what a
@@ -160,8 +165,9 @@ def _code_row(*candidates: object) -> tuple[str | None, ErrorCode | None]:
         value = str(candidate) if isinstance(candidate, int) else candidate
         if not isinstance(value, str) or not value.strip():
             continue
-        # A numeric code ("code": 400) only repeats the status: a word says more.
-        if isinstance(candidate, int):
+        # A numeric code ("code": 400, or LiteLLM's "code": "401") only repeats the status: a
+        # word says more.
+        if isinstance(candidate, int) or value.strip().isdigit():
             number = number or value
         elif verbatim is None:
             verbatim = value
@@ -215,6 +221,9 @@ def _from_item(item: Mapping[str, Any]) -> tuple[str | None, str | None, object]
     if param is None and isinstance(item.get("path"), list):
         param = _param_from_loc(item.get("path"))
     code = item.get("code") or item.get("type") or item.get("errorCode")
+    extensions = item.get("extensions")
+    if not code and isinstance(extensions, dict):
+        code = extensions.get("code")  # GraphQL (Apollo, Linear, Shopify Admin)
     return message, param, code
 
 
@@ -320,7 +329,8 @@ class GenericAdapter:
                 slack_code = True
             else:
                 message = err.strip()
-                code_candidates += [doc.get("code"), doc.get("type")]
+                # Text Generation Inference adds `error_type` ("validation", "overloaded").
+                code_candidates += [doc.get("code"), doc.get("type"), doc.get("error_type")]
 
         errors = doc.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
@@ -336,12 +346,19 @@ class GenericAdapter:
             message = message or errors.strip()
         elif isinstance(errors, dict) and errors and is_error_status:
             # Shopify: `{"errors": {"title": ["can't be blank"]}}`.
+            # Jira: `{"errorMessages": [], "errors": {"summary": "You must specify …"}}`.
             field, problems = next(iter(errors.items()))
             problem = first_str(*problems) if isinstance(problems, list) else first_str(problems)
+            if isinstance(field, str) and field != "base":
+                param = param or field
             if isinstance(field, str) and problem is not None:
-                message = message or (problem if field == "base" else f"{field} {problem}")
-                param = param or (None if field == "base" else field)
+                # Rails sends fragments ("can't be blank") that read after the field's name.
+                whole = field == "base" or problem[:1].isupper()
+                message = message or (problem if whole else f"{field} {problem}")
             details.setdefault("errors", errors)
+        listed_messages = doc.get("errorMessages")
+        if isinstance(listed_messages, list) and is_error_status:
+            message = first_str(*listed_messages) or message  # Jira
 
         found, m, p, codes, listed = _from_detail(doc.get("detail"))
         if found:
@@ -392,6 +409,8 @@ class GenericAdapter:
         if isinstance(doc.get("details"), str) and doc.get("kind") != "Status":
             details.setdefault("details", doc["details"])  # PostgREST's DETAIL
 
+        if param in _NO_PARAM:
+            param = None  # LiteLLM writes a missing param as the string "None"
         code, row = _code_row(*code_candidates)
         if row is not None and row.code.lower() in _CLASS_CODES:
             by_status = kind_for_status(status)

@@ -140,3 +140,26 @@ NEW_SHAPES: list[Any] = [
 def test_no_specific_adapter_claims_shared_shapes(name: str, body: Any) -> None:
     view = ae.ResponseView(400, {}, json.dumps(body).encode())
     assert ae.get_adapter(name).sniff(view) < SNIFF_THRESHOLD
+
+
+def test_numeric_string_code_gives_way_to_a_word() -> None:
+    body = {"error": {"message": "m", "type": "auth_error", "param": "None", "code": "401"}}
+    error = _parse(401, body)
+    assert error is not None
+    assert (error.code, error.param) == ("auth_error", None)
+
+
+def test_numeric_string_code_alone_is_kept() -> None:
+    error = _parse(429, {"error": {"code": "429", "message": "Slow down"}})
+    assert error is not None
+    assert (error.code, error.kind) == ("429", ae.Kind.RATE_LIMITED)
+
+
+@pytest.mark.parametrize(
+    ("problem", "message"),
+    [("can't be blank", "title can't be blank"), ("Title is required.", "Title is required.")],
+)
+def test_field_map_fragments_read_after_the_field(problem: str, message: str) -> None:
+    error = _parse(422, {"errors": {"title": [problem]}})
+    assert error is not None
+    assert (error.message, error.param) == (message, "title")
