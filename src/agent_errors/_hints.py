@@ -89,6 +89,8 @@ _REQUEST_ID_HEADERS: Final = (
     "apim-request-id",
     "twilio-request-id",
     "audit-id",
+    "x-vercel-id",
+    "x-amz-cf-id",
     "x-correlation-id",
     "x-trace-id",
     "x-cloud-trace-context",
