@@ -286,7 +286,8 @@ class GenericAdapter:
         slack_code = False
 
         err = doc.get("error")
-        if isinstance(err, dict):
+        if isinstance(err, dict) and (err or is_error_status):
+            # An empty `error` object in a success response reports nothing.
             found_document = True
             message = first_str(err.get("message"), err.get("detail"), err.get("description"))
             param = first_str(err.get("param"), err.get("field"), err.get("parameter"))

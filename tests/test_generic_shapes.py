@@ -163,3 +163,11 @@ def test_field_map_fragments_read_after_the_field(problem: str, message: str) ->
     error = _parse(422, {"errors": {"title": [problem]}})
     assert error is not None
     assert (error.message, error.param) == (message, "title")
+
+
+def test_empty_error_object_in_a_success_is_no_error() -> None:
+    assert _parse(200, {"data": [1], "error": {}}) is None
+    assert _parse(200, {"data": [1], "error": None}) is None
+    error = _parse(500, {"error": {}})
+    assert error is not None
+    assert error.kind is ae.Kind.INTERNAL
