@@ -19,6 +19,7 @@ behind a 400 or 403 -> rate_limited); the message never overrides a recognized c
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -110,6 +111,13 @@ CODES: Final = code_table(
     ErrorCode("ServiceUnavailableException", Kind.UNAVAILABLE, 503, "Temporarily unavailable"),
     ErrorCode("InternalServerException", Kind.INTERNAL, 500, "Server error"),
     ErrorCode("InternalFailure", Kind.INTERNAL, 500, "Server error"),
+    # AWS XML protocols (S3, query APIs): codes whose status alone would mislead.
+    ErrorCode("Throttling", Kind.RATE_LIMITED, 400, "Request rate too high"),
+    ErrorCode("RequestLimitExceeded", Kind.RATE_LIMITED, 503, "Request rate too high"),
+    ErrorCode("SlowDown", Kind.RATE_LIMITED, 503, "Reduce the request rate"),
+    ErrorCode("InvalidAccessKeyId", Kind.AUTHENTICATION, 403, "Unknown access key"),
+    ErrorCode("SignatureDoesNotMatch", Kind.AUTHENTICATION, 403, "The signature is wrong"),
+    ErrorCode("ExpiredToken", Kind.AUTHENTICATION, 400, "The token has expired"),
     # Slack Web API (`{"ok": false, "error": "<code>"}`, behind a 200 except for ratelimited).
     ErrorCode("ratelimited", Kind.RATE_LIMITED, 429, "Too many requests"),
     ErrorCode("invalid_auth", Kind.AUTHENTICATION, None, "The token is invalid"),
@@ -142,6 +150,12 @@ _CLASS_CODES: Final = frozenset(
     {"invalid_request_error", "invalid_request", "server_error", "api_error"}
 )
 _NO_PARAM: Final = frozenset({"None", "null", "undefined"})
+# XML error documents: AWS `<Error><Code>…</Code><Message>…</Message>`, Azure Storage, Twilio's
+# `<RestException>`. Bounded, tag-only patterns: no XML parser runs on untrusted bytes.
+_XML_MARKERS: Final = ("<error>", "<errorresponse", "<restexception>")
+_XML_CODE_RE: Final = re.compile(r"<Code>\s*([^<]{1,200}?)\s*</Code>")
+_XML_MESSAGE_RE: Final = re.compile(r"<Message>\s*([^<]{1,4000}?)\s*</Message>")
+_XML_REQUEST_ID_RE: Final = re.compile(r"<RequestI[dD]>\s*([^<]{1,256}?)\s*</RequestI[dD]>")
 # A Slack-style `error` value is a code, not a sentence.
 _TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9_.]*\Z")
 # Top-level members worth keeping in `details`: links to documentation, PostgREST's hint, what a
@@ -274,6 +288,10 @@ class GenericAdapter:
         if not isinstance(doc, dict):
             if isinstance(doc, list) and doc and isinstance(doc[0], dict) and is_error_status:
                 return self._from_list(view, doc)
+            if doc is None and is_error_status and view.body:
+                from_xml = self._from_xml(view)
+                if from_xml is not None:
+                    return from_xml
             return fallback_error(view, NAME) if is_error_status else None
 
         message: str | None = None
@@ -450,6 +468,34 @@ class GenericAdapter:
             retryable=retryable,
             status=status,
             retry_after=estimated if is_number(estimated) else None,
+        )
+
+    def _from_xml(self, view: ResponseView) -> CanonicalError | None:
+        """An XML error document's code, message and request id; None for any other text."""
+        text = view.text[:16384]
+        head = text[:2048].lower()
+        if not any(marker in head for marker in _XML_MARKERS):
+            return None
+        code_match = _XML_CODE_RE.search(text)
+        message_match = _XML_MESSAGE_RE.search(text)
+        if code_match is None and message_match is None:
+            return None
+        code = html.unescape(code_match.group(1)) if code_match else None
+        message = None
+        if message_match:
+            # Azure Storage appends "RequestId:…" and "Time:…" lines to the message.
+            message = html.unescape(message_match.group(1)).splitlines()[0].strip() or None
+        request_match = _XML_REQUEST_ID_RE.search(text)
+        code, row = _code_row(code)
+        kind = row.kind if row is not None else kind_for_status(view.status)
+        return build_error(
+            view,
+            provider=NAME,
+            kind=kind,
+            message=message,
+            code=code,
+            retryable=row.retryable if row is not None else None,
+            request_id=html.unescape(request_match.group(1)) if request_match else None,
         )
 
     def _from_list(self, view: ResponseView, doc: list[Any]) -> CanonicalError:

@@ -171,3 +171,34 @@ def test_empty_error_object_in_a_success_is_no_error() -> None:
     error = _parse(500, {"error": {}})
     assert error is not None
     assert error.kind is ae.Kind.INTERNAL
+
+
+def _parse_text(status: int, text: str) -> ae.CanonicalError | None:
+    return ae.normalize_parts(status, {"content-type": "application/xml"}, text, provider="generic")
+
+
+def test_xml_error_document_in_a_success_is_no_error() -> None:
+    xml = "<Error><Code>InternalError</Code><Message>We encountered an error.</Message></Error>"
+    assert _parse_text(200, xml) is None
+
+
+def test_xml_without_code_or_message_falls_back_to_the_status() -> None:
+    text = "<ErrorResponse><Detail>upstream</Detail></ErrorResponse>"
+    error = _parse_text(502, text)
+    assert error is not None
+    assert (error.code, error.message, error.kind) == (None, text, ae.Kind.UNAVAILABLE)
+
+
+def test_xml_message_is_unescaped_and_a_header_request_id_wins() -> None:
+    xml = (
+        "<Error><Code>AccessDenied</Code><Message>Access &amp; denied</Message>"
+        "<RequestId>body-id</RequestId></Error>"
+    )
+    error = ae.normalize_parts(403, {"x-amz-request-id": "header-id"}, xml, provider="generic")
+    assert error is not None
+    assert (error.message, error.code, error.request_id) == (
+        "Access & denied",
+        "AccessDenied",
+        "header-id",
+    )
+    assert error.kind is ae.Kind.PERMISSION
