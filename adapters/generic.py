@@ -156,8 +156,10 @@ _XML_MARKERS: Final = ("<error>", "<errorresponse", "<restexception>")
 _XML_CODE_RE: Final = re.compile(r"<Code>\s*([^<]{1,200}?)\s*</Code>")
 _XML_MESSAGE_RE: Final = re.compile(r"<Message>\s*([^<]{1,4000}?)\s*</Message>")
 _XML_REQUEST_ID_RE: Final = re.compile(r"<RequestI[dD]>\s*([^<]{1,256}?)\s*</RequestI[dD]>")
-# A Slack-style `error` value is a code, not a sentence.
+# A Slack-style `error` value is a code, not a sentence (one word, with an underscore when it
+# stands alone as a plain-text body).
 _TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9_.]*\Z")
+_TEXT_TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+\Z")
 # Top-level members worth keeping in `details`: links to documentation, PostgREST's hint, what a
 # Slack token lacked.
 _DOC_EXTRAS: Final = ("documentation_url", "more_info", "doc_url", "hint", "needed", "provided")
@@ -292,6 +294,12 @@ class GenericAdapter:
                 from_xml = self._from_xml(view)
                 if from_xml is not None:
                     return from_xml
+                token = view.text.strip() if len(view.body) <= 64 else ""
+                if _TEXT_TOKEN_RE.match(token):
+                    # Slack's incoming webhooks answer in plain text: `invalid_payload`.
+                    code, row = _code_row(token)
+                    kind = row.kind if row is not None else kind_for_status(status)
+                    return build_error(view, provider=NAME, kind=kind, message=token, code=code)
             return fallback_error(view, NAME) if is_error_status else None
 
         message: str | None = None

@@ -202,3 +202,10 @@ def test_xml_message_is_unescaped_and_a_header_request_id_wins() -> None:
         "header-id",
     )
     assert error.kind is ae.Kind.PERMISSION
+
+
+@pytest.mark.parametrize("text", ["Unauthorized", "Bad Gateway", "upstream", "error", "x" * 80])
+def test_plain_text_that_is_no_code_keeps_no_code(text: str) -> None:
+    error = ae.normalize_parts(502, {"content-type": "text/plain"}, text, provider="generic")
+    assert error is not None
+    assert error.code is None
