@@ -436,8 +436,10 @@ class GenericAdapter:
         if isinstance(doc.get("details"), str) and doc.get("kind") != "Status":
             details.setdefault("details", doc["details"])  # PostgREST's DETAIL
 
-        if param in _NO_PARAM:
-            param = None  # LiteLLM writes a missing param as the string "None"
+        if param in _NO_PARAM and kind_hint is None:
+            # LiteLLM writes a missing param as the string "None"; a body this adapter rendered
+            # (it names its kind) means what it says.
+            param = None
         code, row = _code_row(*code_candidates)
         if row is not None and row.code.lower() in _CLASS_CODES:
             by_status = kind_for_status(status)

@@ -209,3 +209,15 @@ def test_plain_text_that_is_no_code_keeps_no_code(text: str) -> None:
     error = ae.normalize_parts(502, {"content-type": "text/plain"}, text, provider="generic")
     assert error is not None
     assert error.code is None
+
+
+def test_a_rendered_param_named_none_round_trips() -> None:
+    original = ae.CanonicalError(
+        kind=ae.Kind.INVALID_REQUEST, message="m", param="None", status=400, provider="generic"
+    )
+    rendered = ae.render(original, to="generic")
+    back = ae.normalize_parts(
+        rendered.status, list(rendered.headers), rendered.body, provider="generic"
+    )
+    assert back is not None
+    assert back.param == "None"
