@@ -1,19 +1,27 @@
 """Everything else: the shapes many APIs share, and bodies in no known format at all.
 
-OpenAI-style `{"error": {message, type, param, code}}`, flat `{"error": "…"}`, `{"message"}` and
-`{"detail"}` bodies, FastAPI's `{"detail": [...]}`, JSON:API and GraphQL `errors` lists, OAuth
-`error_description`, AWS `__type`/`x-amzn-ErrorType` codes, plain text, HTML error pages and empty
-bodies.
+OpenAI-style `{"error": {message, type, param, code}}` (with Microsoft's `innerError`, OpenRouter's
+`metadata`), flat `{"error": "…"}`, `{"message"}` and `{"detail"}` bodies, FastAPI's
+`{"detail": [...]}` (also nested in a `message` object, as Mistral sends it), JSON:API, GraphQL,
+Twilio and Cloudflare `errors` lists, Shopify's `errors` string or field map, Salesforce's bare
+list of `{errorCode, message, fields}`, Kubernetes `Status` objects (`reason`, `details.causes`),
+PostgREST's `{code, message, details, hint}`, Slack's `{"ok": false, "error": "<code>"}` (also
+behind a 200), OAuth `error_description`, AWS `__type`/`x-amzn-ErrorType` codes, plain text, HTML
+error pages and empty bodies.
 
 The code table below holds codes that many APIs share. Codes are matched case-insensitively.
-When neither a code nor the status says what happened, a few unambiguous phrases in the message
-decide (quota/credits/budget -> payment_required, but a quota per second, minute or hour ->
-rate_limited; "concurrent" -> concurrency_limited); the message never overrides a recognized code.
-A code that is only digits ("400") repeats the status, so a word beside it (`type`) is kept instead.
+A code that only names a class of errors (`invalid_request_error`, `server_error`, …) gives way to
+a status that says more (a 402, 404 or 429 sent with `invalid_request_error`). A code that is only
+digits ("400") repeats the status, so a word beside it (`type`) is kept instead. When neither a
+code nor the status says what happened, a few unambiguous phrases in the message decide
+(quota/credits/budget -> payment_required, but a quota per second, minute or hour ->
+rate_limited; "concurrent" -> concurrency_limited; "rate limit exceeded" behind a 400 or 403 ->
+rate_limited); the message never overrides a recognized code.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -28,7 +36,9 @@ from agent_errors.adapter_kit import (
     default_status,
     fallback_error,
     first_str,
+    is_number,
     json_rendered,
+    synthesize_message,
 )
 
 NAME: Final = "generic"
@@ -44,6 +54,8 @@ CODES: Final = code_table(
     ErrorCode("not_found_error", Kind.NOT_FOUND, 404, "Not found"),
     ErrorCode("model_not_found", Kind.NOT_FOUND, 404, "The model does not exist"),
     ErrorCode("conflict_error", Kind.CONFLICT, 409, "State conflict"),
+    ErrorCode("idempotency_error", Kind.CONFLICT, 400, "Idempotency key reused differently"),
+    ErrorCode("invalid_credentials", Kind.AUTHENTICATION, 400, "The credentials are wrong"),
     ErrorCode("insufficient_quota", Kind.PAYMENT_REQUIRED, 429, "Quota exhausted; check billing"),
     ErrorCode("billing_hard_limit_reached", Kind.PAYMENT_REQUIRED, 429, "Billing limit reached"),
     ErrorCode("billing_not_active", Kind.PAYMENT_REQUIRED, 429, "Billing is not active"),
@@ -112,6 +124,25 @@ CODES: Final = code_table(
     ErrorCode("ServiceUnavailableException", Kind.UNAVAILABLE, 503, "Temporarily unavailable"),
     ErrorCode("InternalServerException", Kind.INTERNAL, 500, "Server error"),
     ErrorCode("InternalFailure", Kind.INTERNAL, 500, "Server error"),
+    # AWS XML protocols (S3, query APIs): codes whose status alone would mislead.
+    ErrorCode("Throttling", Kind.RATE_LIMITED, 400, "Request rate too high"),
+    ErrorCode("RequestLimitExceeded", Kind.RATE_LIMITED, 503, "Request rate too high"),
+    ErrorCode("SlowDown", Kind.RATE_LIMITED, 503, "Reduce the request rate"),
+    ErrorCode("InvalidAccessKeyId", Kind.AUTHENTICATION, 403, "Unknown access key"),
+    ErrorCode("SignatureDoesNotMatch", Kind.AUTHENTICATION, 403, "The signature is wrong"),
+    ErrorCode("ExpiredToken", Kind.AUTHENTICATION, 400, "The token has expired"),
+    # Slack Web API (`{"ok": false, "error": "<code>"}`, behind a 200 except for ratelimited).
+    ErrorCode("ratelimited", Kind.RATE_LIMITED, 429, "Too many requests"),
+    ErrorCode("invalid_auth", Kind.AUTHENTICATION, None, "The token is invalid"),
+    ErrorCode("not_authed", Kind.AUTHENTICATION, None, "No token was given"),
+    ErrorCode("token_revoked", Kind.AUTHENTICATION, None, "The token was revoked"),
+    ErrorCode("token_expired", Kind.AUTHENTICATION, None, "The token has expired"),
+    ErrorCode("account_inactive", Kind.AUTHENTICATION, None, "The account was deactivated"),
+    ErrorCode("missing_scope", Kind.PERMISSION, None, "The token lacks a scope"),
+    ErrorCode("not_allowed_token_type", Kind.PERMISSION, None, "Wrong kind of token"),
+    ErrorCode("channel_not_found", Kind.NOT_FOUND, None, "The channel does not exist"),
+    # Salesforce: the org's rolling 24-hour API request limit, sent as a 403.
+    ErrorCode("REQUEST_LIMIT_EXCEEDED", Kind.RATE_LIMITED, 403, "API request limit reached"),
 )
 _CODES_FOLDED: Final = {code.lower(): row for code, row in CODES.items()}
 
@@ -127,6 +158,28 @@ _WINDOW_RE: Final = re.compile(
     r"(?:\b|_)per[ _-]?(?:second|minute|min|hour)(?:\b|_)|\b(?:rpm|tpm|rps)\b", re.IGNORECASE
 )
 _CONCURRENCY_RE: Final = re.compile(r"\bconcurren(?:t|cy)\b", re.IGNORECASE)
+# GitHub sends its primary and secondary rate limits as 403s with no code.
+_RATE_LIMIT_RE: Final = re.compile(
+    r"\b(?:rate limit (?:exceeded|reached)|exceeded a (?:secondary )?rate limit)\b", re.IGNORECASE
+)
+# Codes that name a class of errors rather than one error: a status that says more wins.
+_CLASS_CODES: Final = frozenset(
+    {"invalid_request_error", "invalid_request", "server_error", "api_error"}
+)
+_NO_PARAM: Final = frozenset({"None", "null", "undefined"})
+# XML error documents: AWS `<Error><Code>…</Code><Message>…</Message>`, Azure Storage, Twilio's
+# `<RestException>`. Bounded, tag-only patterns: no XML parser runs on untrusted bytes.
+_XML_MARKERS: Final = ("<error>", "<errorresponse", "<restexception>")
+_XML_CODE_RE: Final = re.compile(r"<Code>\s*([^<]{1,200}?)\s*</Code>")
+_XML_MESSAGE_RE: Final = re.compile(r"<Message>\s*([^<]{1,4000}?)\s*</Message>")
+_XML_REQUEST_ID_RE: Final = re.compile(r"<RequestI[dD]>\s*([^<]{1,256}?)\s*</RequestI[dD]>")
+# A Slack-style `error` value is a code, not a sentence (one word, with an underscore when it
+# stands alone as a plain-text body).
+_TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9_.]*\Z")
+_TEXT_TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+\Z")
+# Top-level members worth keeping in `details`: links to documentation, PostgREST's hint, what a
+# Slack token lacked.
+_DOC_EXTRAS: Final = ("documentation_url", "more_info", "doc_url", "hint", "needed", "provided")
 _AMBIGUOUS_STATUSES: Final = frozenset({None, 400, 403, 429})
 _KNOWN_TYPES: Final = {kind.value: kind for kind in Kind}
 _LOCATION_PREFIXES: Final = frozenset(
@@ -193,13 +246,47 @@ def _from_item(item: Mapping[str, Any]) -> tuple[str | None, str | None, object]
         item.get("parameter"),
         item.get("path") if isinstance(item.get("path"), str) else None,
     )
+    fields = item.get("fields")
+    if param is None and isinstance(fields, list):
+        param = first_str(*fields)  # Salesforce: the fields the error is about
     source = item.get("source")
     if param is None and isinstance(source, dict):
         param = _pointer_param(source.get("pointer")) or first_str(source.get("parameter"))
     if param is None and isinstance(item.get("path"), list):
         param = _param_from_loc(item.get("path"))
-    code = item.get("code") or item.get("type")
+    code = item.get("code") or item.get("type") or item.get("errorCode")
+    extensions = item.get("extensions")
+    if not code and isinstance(extensions, dict):
+        code = extensions.get("code")  # GraphQL (Apollo, Linear, Shopify Admin)
     return message, param, code
+
+
+def _from_detail(
+    detail: object,
+) -> tuple[bool | str, str | None, str | None, list[object], list[Any] | None]:
+    """(found, message, param, code candidates, listed errors) from a FastAPI-style `detail`.
+
+    `found` is the string "text" for a bare string (an error only behind an error status), True
+    for a list or object (an error document in any response), False for anything else.
+    """
+    if isinstance(detail, str) and detail.strip():
+        return "text", detail.strip(), None, [], None
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        m, p, c = _from_item(detail[0])
+        return True, m, p, [c], detail
+    if isinstance(detail, dict):
+        m = first_str(detail.get("message"), detail.get("msg"), detail.get("detail"))
+        p = first_str(detail.get("param"), detail.get("field"))
+        return True, m, p, [detail.get("code"), detail.get("type")], None
+    return False, None, None, [], None
+
+
+def _error_status(*values: object) -> int | None:
+    """The first integer 400-599 among `values` (an error object's own `code`/`status`)."""
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+            return value
+    return None
 
 
 class GenericAdapter:
@@ -221,17 +308,30 @@ class GenericAdapter:
         if not isinstance(doc, dict):
             if isinstance(doc, list) and doc and isinstance(doc[0], dict) and is_error_status:
                 return self._from_list(view, doc)
+            if doc is None and is_error_status and view.body:
+                from_xml = self._from_xml(view)
+                if from_xml is not None:
+                    return from_xml
+                token = view.text.strip() if len(view.body) <= 64 else ""
+                if _TEXT_TOKEN_RE.match(token):
+                    # Slack's incoming webhooks answer in plain text: `invalid_payload`.
+                    code, row = _code_row(token)
+                    kind = row.kind if row is not None else kind_for_status(status)
+                    return build_error(view, provider=NAME, kind=kind, message=token, code=code)
             return fallback_error(view, NAME) if is_error_status else None
 
         message: str | None = None
         param: str | None = None
         code_candidates: list[object] = []
+        late_candidates: list[object] = []
         details: dict[str, Any] = {}
         kind_hint: Kind | None = None
         found_document = False
+        slack_code = False
 
         err = doc.get("error")
-        if isinstance(err, dict):
+        if isinstance(err, dict) and (err or is_error_status):
+            # An empty `error` object in a success response reports nothing.
             found_document = True
             message = first_str(err.get("message"), err.get("detail"), err.get("description"))
             param = first_str(err.get("param"), err.get("field"), err.get("parameter"))
@@ -255,6 +355,12 @@ class GenericAdapter:
                     "kind",
                 }:
                     details.setdefault(key, value)
+            if not is_error_status:
+                # An error document in a 200 (OpenRouter, once the model has started) carries
+                # the status it stands for in its own `code`.
+                embedded = _error_status(err.get("code"), err.get("status"))
+                if embedded is not None:
+                    status, is_error_status = embedded, True
         elif isinstance(err, str) and err.strip():
             found_document = True
             described = first_str(doc.get("error_description"), doc.get("message"))
@@ -262,9 +368,14 @@ class GenericAdapter:
                 # OAuth: `error` is the code and `error_description` the text.
                 message = described
                 code_candidates.append(err)
+            elif doc.get("ok") is False and _TOKEN_RE.match(err.strip()):
+                # Slack: `{"ok": false, "error": "invalid_auth"}`; the error is a code.
+                code_candidates.append(err.strip())
+                slack_code = True
             else:
                 message = err.strip()
-                code_candidates += [doc.get("code"), doc.get("type")]
+                # Text Generation Inference adds `error_type` ("validation", "overloaded").
+                code_candidates += [doc.get("code"), doc.get("type"), doc.get("error_type")]
 
         errors = doc.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
@@ -274,30 +385,59 @@ class GenericAdapter:
             param = param or p
             code_candidates.append(c)
             details.setdefault("errors", errors)
+        elif isinstance(errors, str) and errors.strip() and is_error_status:
+            # Shopify: `{"errors": "[API] Invalid API key …"}`; only an error behind an error
+            # status (a 200 may carry warnings under that name).
+            message = message or errors.strip()
+        elif isinstance(errors, dict) and errors and is_error_status:
+            # Shopify: `{"errors": {"title": ["can't be blank"]}}`.
+            # Jira: `{"errorMessages": [], "errors": {"summary": "You must specify …"}}`.
+            field, problems = next(iter(errors.items()))
+            problem = first_str(*problems) if isinstance(problems, list) else first_str(problems)
+            if isinstance(field, str) and field != "base":
+                param = param or field
+            if isinstance(field, str) and problem is not None:
+                # Rails sends fragments ("can't be blank") that read after the field's name.
+                whole = field == "base" or problem[:1].isupper()
+                message = message or (problem if whole else f"{field} {problem}")
+            details.setdefault("errors", errors)
+        listed_messages = doc.get("errorMessages")
+        if isinstance(listed_messages, list) and is_error_status:
+            message = first_str(*listed_messages) or message  # Jira
 
-        detail = doc.get("detail")
-        if isinstance(detail, str) and detail.strip():
-            found_document = found_document or is_error_status
-            message = message or detail.strip()
-        elif isinstance(detail, list) and detail and isinstance(detail[0], dict):
-            found_document = True
-            m, p, c = _from_item(detail[0])
+        found, m, p, codes, listed = _from_detail(doc.get("detail"))
+        if found:
+            found_document = found_document or is_error_status or isinstance(found, bool)
             message = message or m
             param = param or p
-            code_candidates.append(c)
-            details.setdefault("errors", detail)
-        elif isinstance(detail, dict):
-            found_document = True
-            message = message or first_str(
-                detail.get("message"), detail.get("msg"), detail.get("detail")
-            )
-            param = param or first_str(detail.get("param"), detail.get("field"))
-            code_candidates += [detail.get("code"), detail.get("type")]
+            code_candidates += codes
+            if listed is not None:
+                details.setdefault("errors", listed)
+        nested = doc.get("message")
+        if isinstance(nested, dict):
+            # Mistral: `{"object": "error", "message": {"detail": [...]}, "type": ...}`.
+            found, m, p, codes, listed = _from_detail(nested.get("detail"))
+            if found:
+                message = message or m
+                param = param or p
+                late_candidates += codes
+                if listed is not None:
+                    details.setdefault("errors", listed)
 
         if not found_document and not is_error_status:
             return None
         message = message or first_str(doc.get("message"), doc.get("title"), doc.get("msg"))
         param = param or first_str(doc.get("param"), doc.get("field"))
+        if doc.get("kind") == "Status":
+            # Kubernetes: `reason` is the code, `details` names the object and its causes.
+            code_candidates.append(doc.get("reason"))
+            status_details = doc.get("details")
+            if isinstance(status_details, dict):
+                details.update(status_details)
+                causes = status_details.get("causes")
+                if param is None and isinstance(causes, list) and causes:
+                    cause = causes[0]
+                    param = first_str(cause.get("field")) if isinstance(cause, dict) else None
         code_candidates += [
             doc.get("code"),
             doc.get("error_code"),
@@ -305,9 +445,24 @@ class GenericAdapter:
             doc.get("type"),
             _aws_type(doc.get("__type")),
             _aws_type(view.headers.get("x-amzn-errortype")),
+            *late_candidates,
         ]
+        for key in _DOC_EXTRAS:
+            value = doc.get(key)
+            if value is not None and value != "":
+                details.setdefault(key, value)
+        if isinstance(doc.get("details"), str) and doc.get("kind") != "Status":
+            details.setdefault("details", doc["details"])  # PostgREST's DETAIL
 
+        if param in _NO_PARAM and kind_hint is None:
+            # LiteLLM writes a missing param as the string "None"; a body this adapter rendered
+            # (it names its kind) means what it says.
+            param = None
         code, row = _code_row(*code_candidates)
+        if row is not None and row.code.lower() in _CLASS_CODES:
+            by_status = kind_for_status(status)
+            if status is not None and status >= 400 and by_status not in {Kind.UNKNOWN, row.kind}:
+                row = None  # `invalid_request_error` behind a 402, 404 or 429
         if kind_hint is not None:
             kind, retryable = kind_hint, None
         elif row is not None:
@@ -320,6 +475,17 @@ class GenericAdapter:
                     kind = Kind.RATE_LIMITED if windowed else Kind.PAYMENT_REQUIRED
                 elif status == 429 and _CONCURRENCY_RE.search(message):
                     kind = Kind.CONCURRENCY_LIMITED
+                elif status != 429 and _RATE_LIMIT_RE.search(message):
+                    kind = Kind.RATE_LIMITED
+            if (
+                status == 403
+                and kind is Kind.PERMISSION
+                and view.headers.get("x-ratelimit-remaining", "").strip() == "0"
+            ):
+                kind = Kind.RATE_LIMITED  # GitHub: the primary rate limit, spent
+        if slack_code and not message:
+            message = synthesize_message(kind, status if is_error_status else None, code)
+        estimated = doc.get("estimated_time")  # Hugging Face: a model still loading
         return build_error(
             view,
             provider=NAME,
@@ -329,6 +495,36 @@ class GenericAdapter:
             param=param,
             details=details,
             retryable=retryable,
+            status=status,
+            retry_after=estimated if is_number(estimated) else None,
+        )
+
+    def _from_xml(self, view: ResponseView) -> CanonicalError | None:
+        """An XML error document's code, message and request id; None for any other text."""
+        text = view.text[:16384]
+        head = text[:2048].lower()
+        if not any(marker in head for marker in _XML_MARKERS):
+            return None
+        code_match = _XML_CODE_RE.search(text)
+        message_match = _XML_MESSAGE_RE.search(text)
+        if code_match is None and message_match is None:
+            return None
+        code = html.unescape(code_match.group(1)) if code_match else None
+        message = None
+        if message_match:
+            # Azure Storage appends "RequestId:…" and "Time:…" lines to the message.
+            message = html.unescape(message_match.group(1)).splitlines()[0].strip() or None
+        request_match = _XML_REQUEST_ID_RE.search(text)
+        code, row = _code_row(code)
+        kind = row.kind if row is not None else kind_for_status(view.status)
+        return build_error(
+            view,
+            provider=NAME,
+            kind=kind,
+            message=message,
+            code=code,
+            retryable=row.retryable if row is not None else None,
+            request_id=html.unescape(request_match.group(1)) if request_match else None,
         )
 
     def _from_list(self, view: ResponseView, doc: list[Any]) -> CanonicalError:

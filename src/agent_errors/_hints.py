@@ -86,6 +86,11 @@ _REQUEST_ID_HEADERS: Final = (
     "x-ms-request-id",
     "x-goog-request-id",
     "x-github-request-id",
+    "apim-request-id",
+    "twilio-request-id",
+    "audit-id",
+    "x-vercel-id",
+    "x-amz-cf-id",
     "x-correlation-id",
     "x-trace-id",
     "x-cloud-trace-context",
@@ -286,6 +291,11 @@ def _containers(doc: Any) -> Containers:
         details = err.get("details")
         if isinstance(details, dict):
             found.append(("error.details.", details))
+        # Microsoft Graph and Azure carry the request id in `error.innerError["request-id"]`.
+        for key in ("innerError", "innererror"):
+            inner = err.get(key)
+            if isinstance(inner, dict):
+                found.append((f"error.{key}.", inner))
     for key in ("details", "meta", "metadata"):
         inner = doc.get(key)
         if isinstance(inner, dict):
