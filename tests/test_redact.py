@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import agent_errors as ae
+from agent_errors import _redact
 from agent_errors._redact import REDACTED, might_contain_secret, redact, redact_value
 
 # (text containing a secret, the secret part that must disappear, what must remain)
@@ -276,3 +278,15 @@ def test_redaction_stays_linear_on_adversarial_input():
     baseline = max(best_of("plain words " * (size // 12)), 1e-4)
     for text in adversarial:
         assert best_of(text) < 200 * baseline, text[:20]
+
+
+_FLAT_ANCHORS = re.compile(
+    "|".join(re.escape(token.decode("latin-1")) for token in _redact._ANCHORS)
+)
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz_-\\ \x00kyeotpsr", max_size=80))
+def test_the_factored_anchor_expression_matches_exactly_where_the_plain_one_does(text: str) -> None:
+    found = _FLAT_ANCHORS.search(text) is not None
+    assert (_redact._ANCHOR_RE.search(text) is not None) == found
+    assert (_redact._ANCHOR_BYTES_RE.search(text.encode("latin-1")) is not None) == found

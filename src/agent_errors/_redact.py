@@ -116,9 +116,31 @@ def _replace(match: re.Match[str]) -> str:
 _ANCHORS: Final = tuple(
     token for token in _MAYBE_SECRET if not any(o != token and o in token for o in _MAYBE_SECRET)
 )
-_ANCHOR_BYTES_RE: Final = re.compile(b"|".join(re.escape(token) for token in _ANCHORS))
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation of `words` factored by first characters (`a(?:iza|kia)|bot|...`).
+
+    The same language as `"|".join(words)`, but at each position the regex engine tries one
+    branch per first character instead of one per word: about twice as fast for these anchors.
+    `words` must not contain one another (true of `_ANCHORS`).
+    """
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words):
+        groups.setdefault(word[0], []).append(word[1:])
+    parts = []
+    for first, rests in groups.items():
+        if len(rests) == 1:
+            parts.append(re.escape(first + rests[0]))
+        else:
+            parts.append(re.escape(first) + "(?:" + _trie(rests) + ")")
+    return "|".join(parts)
+
+
+_ANCHOR_TEXT: Final = _trie([token.decode("latin-1") for token in _ANCHORS])
+_ANCHOR_BYTES_RE: Final = re.compile(_ANCHOR_TEXT.encode("latin-1"))
 # The same anchors for text: every secret `_SECRET_RE` matches contains one, lower-cased.
-_ANCHOR_RE: Final = re.compile("|".join(re.escape(token.decode("latin-1")) for token in _ANCHORS))
+_ANCHOR_RE: Final = re.compile(_ANCHOR_TEXT)
 _SHORT_BODY: Final = 4096  # below this one expression is faster; above, substring searches
 
 
