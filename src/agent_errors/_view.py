@@ -213,10 +213,18 @@ class ResponseView:
         cap: int = DEFAULT_BODY_CAP,
         truncated: bool = False,
     ) -> None:
-        self.status = coerce_status(status)
-        self.raw_status: object = None if (self.status is not None or status is None) else status
+        # The common types first, without the general coercions' checks.
+        if type(status) is int and 100 <= status <= 999:
+            self.status: int | None = status
+            self.raw_status: object = None
+        else:
+            self.status = coerce_status(status)
+            self.raw_status = None if (self.status is not None or status is None) else status
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
-        self.body, cut = coerce_body(body, cap)
+        if type(body) is bytes and len(body) <= cap:
+            self.body, cut = body, False
+        else:
+            self.body, cut = coerce_body(body, cap)
         self.truncated = truncated or cut
         self.url = None if url is None else _text(url)
         self._json: Any = _UNSET
