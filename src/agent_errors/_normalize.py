@@ -17,7 +17,7 @@ from ._finish import finish_fields
 from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
 from ._registry import detect, generic_adapter
-from ._view import DEFAULT_BODY_CAP, ResponseView, coerce_status
+from ._view import DEFAULT_BODY_CAP, ResponseView, coerce_status, request_url
 from .adapter_kit import fallback_error, synthesize_message
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def normalize(
     """
     try:
         if _leave_unread(response, cap):
-            view = ResponseView(response.status_code, response.headers, None, url=_url(response))
+            view = _headers_only(response)
         else:
             view = ResponseView.from_response(response, cap=cap)
     except Exception:
@@ -57,7 +57,7 @@ async def anormalize(
     """Like `normalize`, but reads an unread asynchronous response body (up to `cap` bytes)."""
     try:
         if _leave_unread(response, cap):
-            view = ResponseView(response.status_code, response.headers, None, url=_url(response))
+            view = _headers_only(response)
         else:
             view = await ResponseView.afrom_response(response, cap=cap)
     except Exception:
@@ -66,20 +66,13 @@ async def anormalize(
     return normalize_view(view, provider=provider)
 
 
-def _url(response: object) -> str | None:
-    try:
-        return str(response.request.url)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - RuntimeError: a Response built by hand has no request
-        return None
-
-
 def _headers_only(response: object) -> ResponseView:
     """The status, headers and URL of a response whose body could not be read.
 
     The headers still carry Retry-After and the request id, so they are kept when they can be.
     """
     status = _attribute(response, "status_code")
-    return ResponseView(status, _attribute(response, "headers"), None, url=_url(response))
+    return ResponseView(status, _attribute(response, "headers"), None, url=request_url(response))
 
 
 def _attribute(obj: object, name: str) -> object:

@@ -22,7 +22,7 @@ from . import _normalize, _redact
 from ._exceptions import AgentAPIError
 from ._finish import STREAM_SOURCE
 from ._model import CanonicalError, Kind
-from ._view import ResponseView
+from ._view import ResponseView, request_url
 from .adapter_kit import first_str, synthesize_message
 
 __all__ = [
@@ -228,7 +228,7 @@ class _Watch:
         self.response = response
         self.status = response.status_code if response is not None and status is None else status
         self.headers = response.headers if response is not None else None
-        self.url = _url(response)
+        self.url = request_url(response)
 
     def check(self, event: object) -> None:
         error = error_from_event(
@@ -236,15 +236,6 @@ class _Watch:
         )
         if error is not None:
             raise AgentAPIError.from_error(error, self.response)
-
-
-def _url(response: httpx.Response | None) -> str | None:
-    if response is None:
-        return None
-    try:
-        return str(response.request.url)
-    except RuntimeError:
-        return None
 
 
 def iter_sse_events(response: httpx.Response) -> Iterator[SSEEvent]:

@@ -258,9 +258,7 @@ class ResponseView:
     def _of_read(
         cls, response: httpx.Response, cap: int, body: bytes, truncated: bool, unread: bool
     ) -> ResponseView:
-        view = cls(
-            response.status_code, response.headers, body, url=_request_url(response), cap=cap
-        )
+        view = cls(response.status_code, response.headers, body, url=request_url(response), cap=cap)
         view.truncated = view.truncated or truncated
         if unread:
             view._json = None
@@ -353,10 +351,13 @@ def _wide_encoding(body: bytes) -> str | None:
     return encoding if encoding.startswith(("utf-16", "utf-32")) else None
 
 
-def _request_url(response: httpx.Response) -> str | None:
+def request_url(response: object) -> str | None:
+    """The URL of the request behind `response`, or None (no response, or none to be had)."""
+    if response is None:
+        return None
     try:
-        return str(response.request.url)
-    except RuntimeError:  # a Response built by hand has no request
+        return str(response.request.url)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - RuntimeError: a Response built by hand has no request
         return None
 
 
