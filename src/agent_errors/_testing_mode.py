@@ -8,9 +8,11 @@ with ae.set_testing(True, attempts=2):
 
 from __future__ import annotations
 
+import sys
 import threading
+from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -30,10 +32,11 @@ _state = _State()
 class _Restore:
     """Returned by `set_testing`; as a context manager it restores the earlier mode on exit."""
 
-    __slots__ = ("_previous",)
+    __slots__ = ("_peers", "_previous")
 
-    def __init__(self, previous: _State) -> None:
+    def __init__(self, previous: _State, peers: list[AbstractContextManager[Any]]) -> None:
         self._previous = previous
+        self._peers = peers
 
     def __enter__(self) -> None:
         return None
@@ -47,6 +50,19 @@ class _Restore:
         global _state  # noqa: PLW0603 - the mode is process-wide by design
         with _LOCK:
             _state = self._previous
+        for peer in reversed(self._peers):
+            peer.__exit__(exc_type, exc, tb)
+
+
+def _quiet_peers(testing: bool, attempts: int | None) -> list[AbstractContextManager[Any]]:
+    """Switch the testing mode of the retry libraries already imported (stamina) alike."""
+    peers: list[AbstractContextManager[Any]] = []
+    stamina = sys.modules.get("stamina")
+    set_peer = getattr(stamina, "set_testing", None)
+    if set_peer is not None:
+        # cap=True: stamina's own `attempts=` still applies, at most `attempts` of them.
+        peers.append(set_peer(testing, attempts=attempts or sys.maxsize, cap=True))
+    return peers
 
 
 def set_testing(testing: bool, *, attempts: int | None = None) -> _Restore:
@@ -55,6 +71,9 @@ def set_testing(testing: bool, *, attempts: int | None = None) -> _Restore:
     In testing mode every retry delay and cooldown wait is zero, and when `attempts` is given
     no request is tried more than `attempts` times in all. Decisions are otherwise unchanged, so a
     test sees the same retry or give-up as production would, only without waiting.
+
+    When stamina is imported, its testing mode is switched alike (no waits, `attempts` as a
+    cap), so code retried by stamina through `agent_errors.stamina` does not wait either.
 
     Returns an object that, used as a context manager, restores the previous mode on exit (the
     new mode applies from the call itself, as with `stamina.set_testing`).
@@ -69,7 +88,7 @@ def set_testing(testing: bool, *, attempts: int | None = None) -> _Restore:
     with _LOCK:
         previous = _state
         _state = _State(bool(testing), attempts if testing else None)
-    return _Restore(previous)
+    return _Restore(previous, _quiet_peers(bool(testing), attempts))
 
 
 def is_testing() -> bool:
