@@ -188,3 +188,40 @@ def test_no_wait_with_a_retry_transport_retries_at_once(pytester: pytest.Pyteste
         """
     )
     pytester.runpytest().assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import hypothesis",  # loads our hypothesis entry point
+        "import pytest; import agent_errors.pytest_plugin",
+        "import agent_errors",
+    ],
+)
+def test_the_plugins_do_not_import_the_library(statement: str) -> None:
+    # Loading a plugin or the package imports none of httpx, cattrs or the core modules:
+    # they come with the first name used.
+    code = (
+        f"import sys; {statement}\n"
+        "heavy = ('httpx', 'cattrs', 'agent_errors._normalize', 'agent_errors._transport')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_names_resolve_on_first_use() -> None:
+    code = (
+        "import sys, agent_errors as ae\n"
+        "assert 'httpx' not in sys.modules\n"
+        "assert ae.normalize is __import__('agent_errors._normalize').normalize\n"
+        "assert 'httpx' in sys.modules\n"
+        "assert set(ae.__all__) <= set(dir(ae))\n"
+        "print(ae.adapters.__name__, ae.testing.__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["agent_errors.adapters", "agent_errors.testing"]

@@ -11,52 +11,154 @@ if error is not None:
 
 from __future__ import annotations
 
-from ._exceptions import (
-    AgentAPIError,
-    APITimeoutError,
-    AuthenticationError,
-    ConcurrencyLimitedError,
-    ConflictError,
-    FeatureNotAvailableError,
-    InternalServerError,
-    InvalidRequestError,
-    NetworkError,
-    NotFoundError,
-    PaymentRequiredError,
-    PermissionDeniedError,
-    RateLimitedError,
-    RunCancelledError,
-    RunFailedError,
-    UnavailableError,
-    UnknownAPIError,
-    error_class,
-)
-from ._middleware import ErrorMiddleware
-from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
-from ._network import error_from_exception
-from ._normalize import anormalize, normalize, normalize_parts, normalize_view
-from ._otel import otel_attributes
-from ._raising import araise_for_error, raise_for_error
-from ._redis_store import RedisStore
-from ._registry import detect, get_adapter, register_adapter, register_host, registered_adapters
-from ._render import render, render_response_text
-from ._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
-from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
-from ._sse import (
-    SSEDecoder,
-    SSEEvent,
-    aiter_sse_events,
-    araise_for_error_events,
-    error_from_event,
-    iter_sse_events,
-    raise_for_error_events,
-)
-from ._store import MemoryStore, Store, credential_fingerprint, store_scope
-from ._testing_mode import is_testing, set_testing
-from ._transport import AsyncRetryTransport, RetryRecord, RetryTransport
-from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
+import importlib
+import typing
+
+if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__getattr__`)
+    from ._exceptions import (
+        AgentAPIError,
+        APITimeoutError,
+        AuthenticationError,
+        ConcurrencyLimitedError,
+        ConflictError,
+        FeatureNotAvailableError,
+        InternalServerError,
+        InvalidRequestError,
+        NetworkError,
+        NotFoundError,
+        PaymentRequiredError,
+        PermissionDeniedError,
+        RateLimitedError,
+        RunCancelledError,
+        RunFailedError,
+        UnavailableError,
+        UnknownAPIError,
+        error_class,
+    )
+    from ._middleware import ErrorMiddleware
+    from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
+    from ._network import error_from_exception
+    from ._normalize import anormalize, normalize, normalize_parts, normalize_view
+    from ._otel import otel_attributes
+    from ._raising import araise_for_error, raise_for_error
+    from ._redis_store import RedisStore
+    from ._registry import detect, get_adapter, register_adapter, register_host, registered_adapters
+    from ._render import render, render_response_text
+    from ._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
+    from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
+    from ._sse import (
+        SSEDecoder,
+        SSEEvent,
+        aiter_sse_events,
+        araise_for_error_events,
+        error_from_event,
+        iter_sse_events,
+        raise_for_error_events,
+    )
+    from ._store import MemoryStore, Store, credential_fingerprint, store_scope
+    from ._testing_mode import is_testing, set_testing
+    from ._transport import AsyncRetryTransport, RetryRecord, RetryTransport
+    from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
 __version__ = "0.1.0.dev0"
+
+# Public name -> the private module that defines it. `import agent_errors` imports none of them:
+# a name's module is imported the first time the name is used, so the plugins that pytest and
+# hypothesis load through entry points (and `agent-errors --help`) stay light.
+_EXPORTS: dict[str, str] = {
+    "APITimeoutError": "_exceptions",
+    "AgentAPIError": "_exceptions",
+    "AsyncRetryTransport": "_transport",
+    "AuthenticationError": "_exceptions",
+    "CanonicalError": "_model",
+    "ConcurrencyLimitedError": "_exceptions",
+    "ConflictError": "_exceptions",
+    "DEFAULT_BODY_CAP": "_view",
+    "Decision": "_retry",
+    "ErrorMiddleware": "_middleware",
+    "FeatureNotAvailableError": "_exceptions",
+    "Headers": "_view",
+    "InternalServerError": "_exceptions",
+    "InvalidRequestError": "_exceptions",
+    "Jitter": "_retry",
+    "Kind": "_model",
+    "MemoryStore": "_store",
+    "NetworkError": "_exceptions",
+    "NotFoundError": "_exceptions",
+    "PaymentRequiredError": "_exceptions",
+    "PermissionDeniedError": "_exceptions",
+    "RETRY_REASONS": "_retry",
+    "RateLimitedError": "_exceptions",
+    "RedisStore": "_redis_store",
+    "ResponseView": "_view",
+    "RetryBudget": "_retry",
+    "RetryPolicy": "_retry",
+    "RetryRecord": "_transport",
+    "RetryTransport": "_transport",
+    "RunCancelledError": "_exceptions",
+    "RunFailedError": "_exceptions",
+    "SSEDecoder": "_sse",
+    "SSEEvent": "_sse",
+    "Store": "_store",
+    "UnavailableError": "_exceptions",
+    "UnknownAPIError": "_exceptions",
+    "aiter_sse_events": "_sse",
+    "anormalize": "_normalize",
+    "araise_for_error": "_raising",
+    "araise_for_error_events": "_sse",
+    "converter": "_serialize",
+    "credential_fingerprint": "_store",
+    "detect": "_registry",
+    "error_class": "_exceptions",
+    "error_from_event": "_sse",
+    "error_from_exception": "_network",
+    "from_dict": "_serialize",
+    "from_json": "_serialize",
+    "get_adapter": "_registry",
+    "is_testing": "_testing_mode",
+    "iter_sse_events": "_sse",
+    "json_schema": "_serialize",
+    "kind_for_status": "_model",
+    "normalize": "_normalize",
+    "normalize_parts": "_normalize",
+    "normalize_view": "_normalize",
+    "otel_attributes": "_otel",
+    "raise_for_error": "_raising",
+    "raise_for_error_events": "_sse",
+    "register_adapter": "_registry",
+    "register_host": "_registry",
+    "registered_adapters": "_registry",
+    "render": "_render",
+    "render_response_text": "_render",
+    "set_testing": "_testing_mode",
+    "status_for_kind": "_model",
+    "store_scope": "_store",
+    "to_dict": "_serialize",
+    "to_json": "_serialize",
+}
+
+
+# Public submodules, reachable as attributes (`ae.testing`) like any imported submodule.
+_SUBMODULES = frozenset(
+    {"adapter_kit", "adapters", "schema", "stamina", "strategies", "tenacity", "testing"}
+)
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        if name in _SUBMODULES:
+            return importlib.import_module(f"{__name__}.{name}")
+        msg = f"module 'agent_errors' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "DEFAULT_BODY_CAP",
