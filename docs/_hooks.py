@@ -8,7 +8,8 @@ A page asks for a section with an HTML comment on a line of its own:
   adapter's full code table (read from the adapters' own `codes` tables);
 - `<!-- generated: cli -->`: the `agent-errors` command's help, command by command;
 - `<!-- generated: readme-commands -->`: the README's two commands, verbatim, and what the first
-  one prints (run when the docs are built).
+  one prints (run when the docs are built);
+- `<!-- generated: changelog -->`: `CHANGELOG.md` itself.
 
 An unknown name fails the build.
 """
@@ -186,7 +187,14 @@ def _wide(prog: str) -> argparse.HelpFormatter:
     return argparse.HelpFormatter(prog, width=88)
 
 
+def changelog() -> str:
+    """Return CHANGELOG.md without its title (the page has its own), so one file says it."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    return text.split("\n", 1)[1].lstrip("\n") if text.startswith("# ") else text
+
+
 SECTIONS: Mapping[str, Callable[[], str]] = {
+    "changelog": changelog,
     "kinds": kinds_table,
     "provider-matrix": provider_matrix,
     "cli": cli_reference,
