@@ -16,8 +16,11 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, MutableMapping
 from typing import Any, Final, TypeAlias
 
+import attrs
+
 from ._exceptions import AgentAPIError
 from ._model import CanonicalError, Kind
+from ._network import error_from_exception
 from ._normalize import normalize_view
 from ._registry import get_adapter
 from ._render import PROBLEM_JSON, render
@@ -313,8 +316,20 @@ async def _done() -> None:
     return None
 
 
+# An upstream that could not be reached is the gateway's 502; one that timed out, its 504.
+_UPSTREAM_STATUS: Final = {Kind.NETWORK: 502, Kind.TIMEOUT: 504}
+
+
 def _error_from_exception(exc: Exception) -> CanonicalError:
     if isinstance(exc, AgentAPIError):
         return exc.error
+    try:
+        upstream = error_from_exception(exc)
+    except TypeError:
+        pass  # not a transport failure: a bug in the app
+    else:
+        status = _UPSTREAM_STATUS[upstream.kind]
+        _logger.warning("the upstream failed (%s); answering %d", upstream.message, status)
+        return attrs.evolve(upstream, status=status)
     _logger.error("unhandled exception in the app; answering 500", exc_info=exc)
     return CanonicalError(kind=Kind.INTERNAL, message=_INTERNAL_MESSAGE, status=500)

@@ -1,7 +1,8 @@
 """render(): a `CanonicalError` written as an HTTP response in any format we can read.
 
 Formats: `"canonical"` (our own JSON, read back by the `canonical` adapter), `"problem+json"`
-(RFC 9457 problem details, our fields as extension members) and the name of any registered
+(RFC 9457 problem details, our fields as extension members), the dialects of the OpenAI and
+Anthropic APIs (`"openai"`, `"anthropic"`: what their SDKs read), and the name of any registered
 adapter, which renders the way that provider would send the error. Whatever the format, the
 response carries `Retry-After` (whole seconds, rounded up) when the error has a retry_after and
 `X-Request-Id` when it has a request id, and no header holds a control character.
@@ -14,6 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
+from ._dialects import DIALECTS
 from ._model import CanonicalError
 from ._normalize import normalize_parts
 from ._registry import get_adapter, registered_adapters
@@ -48,14 +50,16 @@ _UNSAFE_VALUE_RE: Final = re.compile(r"[^\x20-\x7e\xa0-\xff]")
 
 
 def formats() -> tuple[str, ...]:
-    """Return every format `render` accepts: `problem+json`, then the adapters' names."""
-    return (PROBLEM_JSON, *sorted(registered_adapters()))
+    """Return every format `render` accepts: `problem+json`, the dialects, the adapters' names."""
+    return (PROBLEM_JSON, *sorted({*DIALECTS, *registered_adapters()}))
 
 
 def render(error: CanonicalError, to: str = PROBLEM_JSON) -> Rendered:
     """Return `error` as an HTTP response (`.status`, `.headers`, `.body`) in format `to`.
 
-    `to` is `"problem+json"` (also `"problem"`), `"canonical"`, or an adapter's name.
+    `to` is `"problem+json"` (also `"problem"`), `"canonical"`, `"openai"` or `"anthropic"`
+    (the errors those APIs send, which their SDKs raise as their own exception classes), or an
+    adapter's name.
 
     Raises:
         TypeError: `error` is not a `CanonicalError`.
@@ -65,6 +69,9 @@ def render(error: CanonicalError, to: str = PROBLEM_JSON) -> Rendered:
         msg = f"render() takes a CanonicalError, not {type(error).__name__}"  # type: ignore[unreachable]
         raise TypeError(msg)
     name = _ALIASES.get(to, to)
+    dialect = DIALECTS.get(name)
+    if dialect is not None:
+        return _finish(dialect(error), error)
     try:
         adapter = get_adapter(PROBLEM_DETAILS if name == PROBLEM_JSON else name)
     except (ValueError, TypeError):
