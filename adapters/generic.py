@@ -38,6 +38,7 @@ from agent_errors.adapter_kit import (
     first_str,
     is_number,
     json_rendered,
+    status_says_more,
     synthesize_message,
 )
 
@@ -161,10 +162,6 @@ _CONCURRENCY_RE: Final = re.compile(r"\bconcurren(?:t|cy)\b", re.IGNORECASE)
 # GitHub sends its primary and secondary rate limits as 403s with no code.
 _RATE_LIMIT_RE: Final = re.compile(
     r"\b(?:rate limit (?:exceeded|reached)|exceeded a (?:secondary )?rate limit)\b", re.IGNORECASE
-)
-# Codes that name a class of errors rather than one error: a status that says more wins.
-_CLASS_CODES: Final = frozenset(
-    {"invalid_request_error", "invalid_request", "server_error", "api_error"}
 )
 _NO_PARAM: Final = frozenset({"None", "null", "undefined"})
 # XML error documents: AWS `<Error><Code>…</Code><Message>…</Message>`, Azure Storage, Twilio's
@@ -459,10 +456,8 @@ class GenericAdapter:
             # (it names its kind) means what it says.
             param = None
         code, row = _code_row(*code_candidates)
-        if row is not None and row.code.lower() in _CLASS_CODES:
-            by_status = kind_for_status(status)
-            if status is not None and status >= 400 and by_status not in {Kind.UNKNOWN, row.kind}:
-                row = None  # `invalid_request_error` behind a 402, 404 or 429
+        if row is not None and status_says_more(row.code, row.kind, status):
+            row = None  # `invalid_request_error` behind a 402, 404 or 429
         if kind_hint is not None:
             kind, retryable = kind_hint, None
         elif row is not None:

@@ -85,3 +85,18 @@ def test_readme_python_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert "x-qoder-beta: managed-agents-2026-04-01" in capsys.readouterr().out
     for block in blocks[1:]:
         compile(block, "README.md", "exec")  # these talk to a real API: compiled, not run
+
+
+def test_the_version_is_said_in_one_place() -> None:
+    import importlib.metadata
+
+    tomllib = pytest.importorskip("tomllib")
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    assert agent_errors.__version__ == importlib.metadata.version("agent-errors") == declared
+
+
+def test_the_coverage_gate_is_set() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    report = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["coverage"]
+    assert report["run"]["branch"] is True
+    assert report["report"]["fail_under"] >= 90

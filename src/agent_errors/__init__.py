@@ -60,7 +60,8 @@ if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__ge
     from ._transport import AsyncRetryTransport, RetryRecord, RetryTransport
     from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
-__version__ = "0.1.0.dev0"
+if typing.TYPE_CHECKING:
+    __version__: str
 
 # Public name -> the private module that defines it. `import agent_errors` imports none of them:
 # a name's module is imported the first time the name is used, so the plugins that pytest and
@@ -145,6 +146,11 @@ _SUBMODULES = frozenset(
 
 
 def __getattr__(name: str) -> typing.Any:
+    if name == "__version__":  # pyproject.toml is the one place that says it
+        from importlib.metadata import version  # noqa: PLC0415 - only when asked
+
+        globals()[name] = found = version("agent-errors")
+        return found
     module = _EXPORTS.get(name)
     if module is None:
         if name in _SUBMODULES:

@@ -40,6 +40,7 @@ from ._model import CanonicalError, Kind, kind_for_status, status_for_kind, stat
 from ._view import ResponseView
 
 __all__ = [
+    "CLASS_CODES",
     "PARSE_KEYS",
     "STREAM_KEYS",
     "Adapter",
@@ -54,6 +55,7 @@ __all__ = [
     "json_rendered",
     "kind_for_code",
     "provider_details",
+    "status_says_more",
     "text_message",
     "whole_seconds",
 ]
@@ -153,16 +155,36 @@ def whole_seconds(seconds: float) -> int:
     return whole + 1 if whole < seconds else whole
 
 
+CLASS_CODES: Final = frozenset(
+    {"invalid_request_error", "invalid_request", "server_error", "api_error"}
+)
+"""Codes that name a class of errors rather than one error (lower case): a status may say more."""
+
+
+def status_says_more(code: str, kind: Kind, status: int | None) -> bool:
+    """Return whether `status` says more than `code`, read as `kind`, does.
+
+    True for a class code (`CLASS_CODES`: `invalid_request_error` behind a 404, 409 or 429,
+    `api_error` behind a 503) whose error status implies another known kind; a specific code
+    always wins over the status.
+    """
+    if status is None or status < 400 or code.lower() not in CLASS_CODES:
+        return False
+    by_status = kind_for_status(status)
+    return by_status not in (Kind.UNKNOWN, kind)
+
+
 def kind_for_code(
     code: str | None, table: Mapping[str, ErrorCode], status: int | None
 ) -> tuple[Kind, bool | None]:
     """Return (kind, retryable override) for a code: the table first, then the status.
 
-    An unrecognized code falls back to its status's kind; with neither, the kind is `unknown`.
+    An unrecognized code falls back to its status's kind, and so does a class code whose status
+    says more (`status_says_more`); with neither, the kind is `unknown`.
     """
     if code is not None:
         row = table.get(code)
-        if row is not None:
+        if row is not None and not status_says_more(code, row.kind, status):
             return row.kind, row.retryable
     return kind_for_status(status), None
 
