@@ -26,7 +26,7 @@ def _dev(session: nox.Session, extras: str = "dev") -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check, ruff format --check, mypy --strict, codespell, validate-pyproject."""
+    """Ruff check, ruff format --check, mypy --strict, codespell, validate-pyproject."""
     _dev(session)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")

@@ -8,6 +8,7 @@ CI runs the suite twice and says how it installed the package through environmen
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import re
@@ -88,8 +89,6 @@ def test_readme_python_examples(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_the_version_is_said_in_one_place() -> None:
-    import importlib.metadata
-
     tomllib = pytest.importorskip("tomllib")
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
     assert agent_errors.__version__ == importlib.metadata.version("agent-errors") == declared
