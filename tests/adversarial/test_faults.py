@@ -15,6 +15,7 @@ import pytest
 from _servers import Drip, Endless, Fixed, LoopbackServer, Truncated
 
 import agent_errors as ae
+from agent_errors import _reading
 
 HEAD = b'{"error":'  # 9 bytes of a document that never arrives whole
 
@@ -221,3 +222,35 @@ async def test_araise_for_error_does_not_wait_for_a_streamed_success_body(server
             elapsed = time.monotonic() - start
             assert await response.aread() == b"s" * 20
     assert elapsed < 1.0
+
+
+class _OldBrotli:
+    """A brotli module as brotli < 1.2 was: `process` has no output bound."""
+
+    error = Exception
+
+    class Decompressor:
+        def process(self, data: bytes) -> bytes:
+            return data
+
+
+def test_br_without_an_output_bound_is_not_decoded(monkeypatch):
+    real = _reading._optional
+    monkeypatch.setattr(
+        _reading, "_optional", lambda name: _OldBrotli if name == "brotli" else real(name)
+    )
+    body = b'{"error": {"message": "never inflated"}}'
+    response = httpx.Response(502, headers={"content-encoding": "br"}, stream=_Once(body))
+    error = ae.normalize(response)
+    assert error is not None
+    assert error.status == 502
+    assert "never inflated" not in error.message
+    assert b"".join(response.iter_raw()) == body  # untouched
+
+
+class _Once(httpx.SyncByteStream):
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._body
