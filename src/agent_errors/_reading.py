@@ -13,7 +13,7 @@ inflate each network chunk whole: 0.4 KiB of brotli can become hundreds of megab
 - zstd with zstandard, fed in 16-byte slices (a slice completes at most a few 128 KiB blocks,
   as zstandard's streaming decoder offers no output bound) and a window of at most 8 MiB;
 - stacked and mixed codings (``gzip, gzip``, ``identity, br``) as a chain of the above, each
-  stage handing the next at most 64 KiB at a time.
+  stage handing the next at most 64 KiB at a time (at most 4 codings: each holds a window).
 
 A coding that cannot be decoded that way (unknown, or its library missing) leaves the body
 unread: the error is classified from the status and headers alone.
@@ -38,6 +38,7 @@ DEFAULT_READ_DEADLINE: Final = 5.0
 
 _RAW_SLACK: Final = 64 * 1024  # raw bytes read beyond the cap at most (compression overhead)
 _STEP: Final = 64 * 1024  # most bytes one decoding stage hands the next at a time
+_MAX_CODINGS: Final = 4  # content-codings stacked on one body, beyond which none is decoded
 _ZSTD_SLICE: Final = 16  # input bytes fed to zstandard at a time
 _ZSTD_WINDOW: Final = 8 * 1024 * 1024  # RFC 9659: zstd content-coding windows are <= 8 MB
 _logger = logging.getLogger("agent_errors")
@@ -205,8 +206,13 @@ class Decoder:
         Raises:
             Undecodable: A coding cannot be decoded with an output bound.
         """
-        stages = [_stage(part.strip().lower()) for part in content_encoding.split(",")]
-        self._stages = [stage for stage in reversed(stages) if stage is not None]
+        codings = [part.strip().lower() for part in content_encoding.split(",")]
+        codings = [coding for coding in codings if coding not in ("identity", "")]
+        if len(codings) > _MAX_CODINGS:
+            # Each decoder holds its own window: thousands of them in one header is an attack.
+            raise Undecodable(content_encoding[:100])
+        stages = [_stage(coding) for coding in reversed(codings)]
+        self._stages = [stage for stage in stages if stage is not None]
 
     def feed(self, raw: bytes) -> None:
         """Add raw bytes from the network."""

@@ -254,3 +254,26 @@ class _Once(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         yield self._body
+
+
+@pytest.mark.parametrize("count", [5, 3000])
+def test_a_pile_of_stacked_codings_is_not_decoded(count):
+    # Each decoder holds its own window (32 KiB for zlib): 3000 of them would cost ~100 MB.
+    body = b'{"error": {"message": "never inflated"}}'
+    headers = {"content-encoding": ", ".join(["gzip"] * count)}
+    response = httpx.Response(503, headers=headers, stream=_Once(body))
+    error = ae.normalize(response)
+    assert error is not None
+    assert error.kind is ae.Kind.UNAVAILABLE
+    assert b"".join(response.iter_raw()) == body
+
+
+def test_four_stacked_codings_are_decoded():
+    body = b'{"error": {"message": "four deep"}}'
+    data = body
+    for _ in range(4):
+        data = gzip.compress(data)
+    headers = {"content-encoding": "gzip, identity, gzip, GZIP, gzip"}
+    error = ae.normalize(httpx.Response(500, headers=headers, stream=_Once(data)))
+    assert error is not None
+    assert error.message == "four deep"
