@@ -128,7 +128,10 @@ class _Brotli(_Stage):
 
     def _decode(self, limit: int) -> bytes:
         if not self._d.can_accept_more_data():
-            return self._d.process(b"", output_buffer_limit=limit)  # type: ignore[no-any-return]
+            out: bytes = self._d.process(b"", output_buffer_limit=limit)
+            if not out:  # holds input it neither decodes nor lets go of: give up on the body
+                raise ValueError("the brotli decoder made no progress")
+            return out
         if not self.pending or self._d.is_finished():
             self.pending = b""
             return b""
