@@ -370,10 +370,11 @@ def test_unread_sync_stream_larger_than_the_cap_is_never_buffered_past_it():
     view = ResponseView.from_response(response)
     assert len(view.body) == CAP
     assert view.truncated is True
-    # At most one chunk beyond the cap was pulled, and the stream was closed.
+    # At most one chunk beyond the cap was pulled; the caller still reads the whole body.
     assert stream.pulled <= CAP + 4096
+    assert not response.is_closed
+    assert sum(len(chunk) for chunk in response.iter_raw()) == 50 * CAP
     assert stream.closed is True
-    assert response.is_closed
 
 
 def test_a_declared_small_length_is_not_trusted():
@@ -473,6 +474,9 @@ async def test_unread_async_stream_is_read_up_to_the_cap():
     assert len(view.body) == CAP
     assert view.truncated is True
     assert stream.pulled <= CAP + 4096
+    # The caller still reads the whole body: what was read, then the rest.
+    assert not stream.closed
+    assert sum([len(chunk) async for chunk in response.aiter_raw()]) == 50 * CAP
     assert stream.closed is True
 
 

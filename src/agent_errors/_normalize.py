@@ -16,8 +16,15 @@ from . import _sse
 from ._finish import finish_fields
 from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
+from ._reading import check_deadline as _check_deadline
 from ._registry import detect, generic_adapter
-from ._view import DEFAULT_BODY_CAP, ResponseView, coerce_status, request_url
+from ._view import (
+    DEFAULT_BODY_CAP,
+    DEFAULT_READ_DEADLINE,
+    ResponseView,
+    coerce_status,
+    request_url,
+)
 from .adapter_kit import fallback_error, synthesize_message
 
 if TYPE_CHECKING:
@@ -29,22 +36,31 @@ _logger = logging.getLogger("agent_errors")
 
 
 def normalize(
-    response: httpx.Response, *, provider: str | None = None, cap: int = DEFAULT_BODY_CAP
+    response: httpx.Response,
+    *,
+    provider: str | None = None,
+    cap: int = DEFAULT_BODY_CAP,
+    read_deadline: float | None = DEFAULT_READ_DEADLINE,
 ) -> CanonicalError | None:
     """Return the canonical error in an `httpx.Response`, or None for a success without one.
 
-    Reads at most `cap` bytes of an unread body (see `ResponseView.from_response`). An unread
-    success response is left unread unless its declared length fits within the cap, so streamed
-    2xx bodies are never consumed here.
+    Reads at most `cap` bytes of an unread body, decoded with an output bound whatever its
+    content-coding, and for at most `read_deadline` seconds (None: no deadline; checked between
+    chunks, so one blocking read may add up to httpx's read timeout); the error is classified
+    from what arrived. The response keeps its whole body as a stream: what was read, then the
+    rest (see `ResponseView.from_response`). An unread success response is left unread unless
+    its declared length fits within the cap, so streamed 2xx bodies are never consumed here.
 
     Raises:
-        ValueError: `provider` names no registered adapter.
+        ValueError: `provider` names no registered adapter, or `read_deadline` is not None or
+            a positive number of seconds.
     """
+    _check_deadline(read_deadline)
     try:
         if _leave_unread(response, cap):
             view = _headers_only(response)
         else:
-            view = ResponseView.from_response(response, cap=cap)
+            view = ResponseView.from_response(response, cap=cap, read_deadline=read_deadline)
     except Exception:
         _logger.debug("could not read the response", exc_info=True)
         view = _headers_only(response)
@@ -52,14 +68,22 @@ def normalize(
 
 
 async def anormalize(
-    response: httpx.Response, *, provider: str | None = None, cap: int = DEFAULT_BODY_CAP
+    response: httpx.Response,
+    *,
+    provider: str | None = None,
+    cap: int = DEFAULT_BODY_CAP,
+    read_deadline: float | None = DEFAULT_READ_DEADLINE,
 ) -> CanonicalError | None:
-    """Like `normalize`, but reads an unread asynchronous response body (up to `cap` bytes)."""
+    """Like `normalize`, but reads an unread asynchronous response body (up to `cap` bytes).
+
+    The `read_deadline` also cancels a read in flight (see `ResponseView.afrom_response`).
+    """
+    _check_deadline(read_deadline)
     try:
         if _leave_unread(response, cap):
             view = _headers_only(response)
         else:
-            view = await ResponseView.afrom_response(response, cap=cap)
+            view = await ResponseView.afrom_response(response, cap=cap, read_deadline=read_deadline)
     except Exception:
         _logger.debug("could not read the response", exc_info=True)
         view = _headers_only(response)

@@ -7,8 +7,11 @@ and async shells carry them out. Nothing is mirrored between the two.
 What the flow guarantees:
 
 - a response below 400 is passed through untouched and unread (a stream stays a stream);
-- an error response is read (whole up to 8 MiB, a chunked one up to the view's cap) to decide on
-  it, closed when it is discarded, and left readable when it is the one returned;
+- an error response is read only as far as the view's cap (decoded with an output bound, at most
+  the cap plus 64 KiB of raw bytes, whatever Content-Length says) and for at most `read_deadline`
+  seconds, to decide on it; it is closed unread past that when it is discarded, and when it is
+  the one returned the caller still reads the whole body as a stream (what was read, then the
+  rest; a stream that broke midway raises its own httpx error after the bytes that arrived);
 - a request is re-sent only when the engine says so, and never once its response was handed over
   (an established stream is never re-sent: that is the caller's to resume);
 - writes to providers that honour an idempotency header get one, the same on every retry;
@@ -24,7 +27,6 @@ What the flow guarantees:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import time
@@ -38,11 +40,13 @@ import httpx
 from ._json import dumps
 from ._model import CanonicalError
 from ._network import error_from_exception
-from ._normalize import anormalize, normalize
+from ._normalize import _headers_only, normalize_view
+from ._reading import DEFAULT_READ_DEADLINE, check_deadline
 from ._registry import _REGISTRY
 from ._retry import IDEMPOTENCY_HEADERS, Decision, RetryPolicy
 from ._store import MemoryStore, Store, credential_fingerprint
 from ._testing_mode import is_testing
+from ._view import ResponseView
 
 __all__ = [
     "COOLDOWN_EXTENSION",
@@ -61,7 +65,6 @@ _CREDENTIAL_HEADERS: Final = ("authorization", "x-api-key", "api-key")
 _logger = logging.getLogger("agent_errors")
 _READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _MAX_ROUTES: Final = 1024
-_MAX_ERROR_BODY: Final = 8 * 1024 * 1024
 _FIRST_TRY: dict[str | None, RetryRecord] = {}  # the one record every first-try success shares
 
 
@@ -87,22 +90,13 @@ class RetryRecord:
 SEND: Final = 0  # (SEND, request) -> httpx.Response | httpx.TransportError
 COOLDOWN: Final = 1  # (COOLDOWN, scope) -> float
 DEPOSIT: Final = 2  # (DEPOSIT, scope, amount, capacity) -> None
-INSPECT: Final = 3  # (INSPECT, response, provider, read whole body) -> CanonicalError | None
+INSPECT: Final = 3  # (INSPECT, response, provider) -> CanonicalError | None
 CLOSE: Final = 4  # (CLOSE, response) -> None
 SLEEP: Final = 5  # (SLEEP, seconds) -> None
 WITHDRAW: Final = 6  # (WITHDRAW, scope, cost, capacity) -> bool
 EXTEND: Final = 7  # (EXTEND, scope, seconds) -> float
 _Op = tuple[Any, ...]
 OnRetry = Callable[[Decision, httpx.Request], object]
-
-
-def _read_whole(response: httpx.Response) -> bool:
-    # An error body of a reasonable size is read whole, so the response handed back stays
-    # readable; a larger (or endless) one is read only up to the view's cap.
-    length = response.headers.get("content-length")
-    if length is None:
-        return "chunked" not in response.headers.get("transfer-encoding", "")
-    return length.isdigit() and int(length) <= _MAX_ERROR_BODY
 
 
 def _replayable(request: httpx.Request) -> bool:
@@ -288,12 +282,7 @@ class _Flow:
                     if route.deposit is not None:
                         yield route.deposit
                     return self._finish(response, attempt, decisions, key, provider)
-                error: CanonicalError | None = yield (
-                    INSPECT,
-                    response,
-                    self.provider,
-                    _read_whole(response),
-                )
+                error: CanonicalError | None = yield (INSPECT, response, self.provider)
                 if error is None:
                     return self._finish(response, attempt, decisions, key, provider)
             else:
@@ -383,6 +372,11 @@ class RetryTransport(httpx.BaseTransport):
         scope_by_credential: Keep cooldowns and budgets per credential too: the scope gains a
             fingerprint (a hash, never the credential) of the request's ``Authorization``,
             ``X-Api-Key`` or ``Api-Key`` header.
+        read_deadline: Seconds allowed for reading an error body to decide on it (default 5;
+            None: no deadline), after which the error is classified from what arrived.
+
+    Raises:
+        ValueError: `read_deadline` is neither None nor a positive number.
     """
 
     def __init__(
@@ -396,6 +390,7 @@ class RetryTransport(httpx.BaseTransport):
         clock: Callable[[], float] = time.monotonic,
         on_retry: OnRetry | None = None,
         scope_by_credential: bool = False,
+        read_deadline: float | None = DEFAULT_READ_DEADLINE,
     ) -> None:
         self._transport = transport if transport is not None else httpx.HTTPTransport()
         self._flow = _Flow(
@@ -406,6 +401,7 @@ class RetryTransport(httpx.BaseTransport):
             scope_by_credential=scope_by_credential,
         )
         self._sleep = sleep if sleep is not None else time.sleep
+        self._read_deadline = check_deadline(read_deadline)
         self._store: Store = store if store is not None else MemoryStore(clock=clock)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -438,11 +434,13 @@ class RetryTransport(httpx.BaseTransport):
         if tag == DEPOSIT:
             return store.deposit(op[1], op[2], capacity=op[3])
         if tag == INSPECT:
-            if op[3]:
-                # A body that breaks midway leaves a status-only error, as normalize() does.
-                with contextlib.suppress(httpx.HTTPError, httpx.StreamError):
-                    op[1].read()
-            return normalize(op[1], provider=op[2])
+            try:
+                view = ResponseView.from_response(
+                    op[1], read_deadline=self._read_deadline, keep_content=False
+                )
+            except Exception:  # noqa: BLE001 - as normalize(): a status-only error
+                view = _headers_only(op[1])
+            return normalize_view(view, provider=op[2])
         if tag == CLOSE:
             return op[1].close()
         if tag == SLEEP:
@@ -478,6 +476,11 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         scope_by_credential: Keep cooldowns and budgets per credential too: the scope gains a
             fingerprint (a hash, never the credential) of the request's ``Authorization``,
             ``X-Api-Key`` or ``Api-Key`` header.
+        read_deadline: Seconds allowed for reading an error body to decide on it (default 5;
+            None: no deadline), after which the error is classified from what arrived.
+
+    Raises:
+        ValueError: `read_deadline` is neither None nor a positive number.
     """
 
     def __init__(
@@ -491,6 +494,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         clock: Callable[[], float] = time.monotonic,
         on_retry: OnRetry | None = None,
         scope_by_credential: bool = False,
+        read_deadline: float | None = DEFAULT_READ_DEADLINE,
     ) -> None:
         self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
         self._flow = _Flow(
@@ -501,6 +505,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             scope_by_credential=scope_by_credential,
         )
         self._sleep = sleep if sleep is not None else _anyio_sleep
+        self._read_deadline = check_deadline(read_deadline)
         self._store: Store = store if store is not None else MemoryStore(clock=clock)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -533,10 +538,13 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         if tag == DEPOSIT:
             return await store.adeposit(op[1], op[2], capacity=op[3])
         if tag == INSPECT:
-            if op[3]:
-                with contextlib.suppress(httpx.HTTPError, httpx.StreamError):
-                    await op[1].aread()
-            return await anormalize(op[1], provider=op[2])
+            try:
+                view = await ResponseView.afrom_response(
+                    op[1], read_deadline=self._read_deadline, keep_content=False
+                )
+            except Exception:  # noqa: BLE001 - as anormalize(): a status-only error
+                view = _headers_only(op[1])
+            return normalize_view(view, provider=op[2])
         if tag == CLOSE:
             return await op[1].aclose()
         if tag == SLEEP:

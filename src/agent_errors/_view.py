@@ -9,16 +9,16 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import httpx
 
-from . import _json
+from . import _json, _reading
+from ._reading import DEFAULT_READ_DEADLINE
 
-__all__ = ["DEFAULT_BODY_CAP", "Headers", "ResponseView"]
+__all__ = ["DEFAULT_BODY_CAP", "DEFAULT_READ_DEADLINE", "Headers", "ResponseView"]
 
 DEFAULT_BODY_CAP: Final = 64 * 1024
 """How many bytes of a body are read by default; the rest is never buffered."""
@@ -236,23 +236,50 @@ class ResponseView:
 
     @classmethod
     def from_response(
-        cls, response: httpx.Response, *, cap: int = DEFAULT_BODY_CAP
+        cls,
+        response: httpx.Response,
+        *,
+        cap: int = DEFAULT_BODY_CAP,
+        read_deadline: float | None = DEFAULT_READ_DEADLINE,
+        keep_content: bool = True,
     ) -> ResponseView:
         """Build a view from an `httpx.Response`, reading at most `cap` bytes of its body.
 
-        A response already read is used as it is. An unread synchronous stream is read only as far
-        as `cap`; if it ends within the cap the content stays available to the caller, otherwise the
-        stream is closed. An unread asynchronous stream cannot be read here (use
-        `afrom_response`); the view then has no body.
+        A response already read is used as it is. An unread synchronous stream is read in
+        chunks, decoded with an output bound whatever its content-coding, until more than `cap`
+        bytes are decoded, the stream ends, or `read_deadline` seconds (None: no deadline) have
+        passed; the response keeps the whole body as a stream (what was read, then the rest).
+        A body that ended within the cap also stays available as `response.content` (unless
+        `keep_content` is false). An unread asynchronous stream cannot be read here (use
+        `afrom_response`), nor can a content-coding that has no output-bounded decoder (an
+        unknown one, or br without brotli >= 1.2): the view then has no body.
+
+        Raises:
+            ValueError: `read_deadline` is neither None nor a positive number.
         """
-        return cls._of_read(response, cap, *_read_sync(response, cap))
+        deadline = _reading.check_deadline(read_deadline)
+        return cls._of_read(response, cap, *_read_sync(response, cap, deadline, keep_content))
 
     @classmethod
     async def afrom_response(
-        cls, response: httpx.Response, *, cap: int = DEFAULT_BODY_CAP
+        cls,
+        response: httpx.Response,
+        *,
+        cap: int = DEFAULT_BODY_CAP,
+        read_deadline: float | None = DEFAULT_READ_DEADLINE,
+        keep_content: bool = True,
     ) -> ResponseView:
-        """Like `from_response`, reading an unread asynchronous stream up to `cap` bytes."""
-        return cls._of_read(response, cap, *await _read_async(response, cap))
+        """Like `from_response`, reading an unread asynchronous stream up to `cap` bytes.
+
+        The deadline also cancels a read in flight; the rest of a body cut off that way cannot
+        be read afterwards (reading it raises `httpx.ReadTimeout` after the bytes that arrived).
+
+        Raises:
+            ValueError: `read_deadline` is neither None nor a positive number.
+        """
+        deadline = _reading.check_deadline(read_deadline)
+        got = await _read_async(response, cap, deadline, keep_content)
+        return cls._of_read(response, cap, *got)
 
     @classmethod
     def _of_read(
@@ -375,150 +402,39 @@ def _already_read(response: httpx.Response) -> bytes | None:
         return None
 
 
-class _CappedBody:
-    """Collects at most `cap` + 1 bytes of a body, decoding gzip and deflate itself.
-
-    httpx inflates each compressed chunk whole: one 64 KiB chunk of a gzip bomb becomes tens of
-    megabytes before the cap is looked at. For these two encodings the raw stream is read and
-    inflated here with an output limit, so memory stays within the cap. Other encodings (br,
-    zstd, several at once) are left to httpx's decoders.
-    """
-
-    def __init__(self, response: httpx.Response, cap: int) -> None:
-        self.cap = cap
-        self.chunks: list[bytes] = []
-        self.size = 0
-        self.started = False
-        encoding = response.headers.get("content-encoding", "").strip().lower()
-        self.encoding = encoding if encoding in _INFLATE_WBITS else None
-        self.raw = self.encoding is not None or encoding in ("", "identity")
-        self._inflater: Any = None
-        if self.encoding is not None:
-            self._inflater = zlib.decompressobj(_INFLATE_WBITS[self.encoding])
-
-    def feed(self, chunk: bytes) -> bool:
-        """Take one chunk from the stream; True once more than the cap has been collected."""
-        first, self.started = not self.started, True
-        if self._inflater is not None:
-            chunk = self._inflate(chunk, first=first)
-        if chunk:
-            self.chunks.append(chunk)
-            self.size += len(chunk)
-        return self.size > self.cap
-
-    def _inflate(self, chunk: bytes, *, first: bool) -> bytes:
-        limit = self.cap + 1 - self.size
-        try:
-            return self._inflater.decompress(chunk, limit)  # type: ignore[no-any-return]
-        except zlib.error:
-            if not (first and self.encoding == "deflate"):
-                raise
-            # "deflate" is meant to be zlib-wrapped, but many servers send raw deflate.
-            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-            return self._inflater.decompress(chunk, limit)  # type: ignore[no-any-return]
-
-    def finish(self) -> None:
-        """The stream ended: collect what the inflater still holds, up to the cap."""
-        if self._inflater is not None:
-            tail = self._inflater.flush()[: self.cap + 1 - self.size]
-            if tail:
-                self.chunks.append(tail)
-                self.size += len(tail)
-
-    def body(self) -> bytes:
-        return b"".join(self.chunks)
-
-
-_INFLATE_WBITS: Final = {
-    "gzip": zlib.MAX_WBITS | 16,
-    "x-gzip": zlib.MAX_WBITS | 16,
-    "deflate": zlib.MAX_WBITS,
-}
-
-
-def _read_sync(response: httpx.Response, cap: int) -> tuple[bytes, bool, bool]:
+def _read_sync(
+    response: httpx.Response, cap: int, deadline: float | None, keep: bool
+) -> tuple[bytes, bool, bool]:
     """Return (body, truncated, could_not_read)."""
     content = _already_read(response)
     if content is not None:
         return content[: cap + 1], len(content) > cap, False
-    if response.is_stream_consumed or response.is_closed:
+    if (
+        response.is_stream_consumed
+        or response.is_closed
+        or not isinstance(response.stream, httpx.SyncByteStream)
+    ):
+        # Consumed, closed, or an async stream (httpx will not iterate it synchronously).
         return b"", False, True
     # Even a small declared Content-Length is not trusted: the stream is read in chunks and
-    # abandoned past the cap, so a body longer than announced cannot be buffered.
-    collected = _CappedBody(response, cap)
-    full = False
-    try:
-        for chunk in response.iter_raw() if collected.raw else response.iter_bytes():
-            full = collected.feed(chunk)
-            if full:
-                break
-        else:
-            collected.finish()
-            full = collected.size > cap
-    except RuntimeError:
-        if not collected.started:  # httpx will not iterate an async stream synchronously
-            return b"", False, True
-        _close(response)
-        return collected.body(), True, False
-    except Exception:  # noqa: BLE001 - a stream broken midway leaves what was read
-        _close(response)
-        return collected.body(), True, False
-    body = collected.body()
-    if full:
-        _close(response)
-    else:
-        _keep_content(response, body)
-    return body, full, False
+    # left past the cap, so a body longer than announced cannot be buffered.
+    got = _reading.read_capped(response, cap, deadline, keep_content=keep)
+    if got is None:  # a content-coding that cannot be decoded with an output bound
+        return b"", False, True
+    return got[0], got[1], False
 
 
-async def _read_async(response: httpx.Response, cap: int) -> tuple[bytes, bool, bool]:
+async def _read_async(
+    response: httpx.Response, cap: int, deadline: float | None, keep: bool
+) -> tuple[bytes, bool, bool]:
     content = _already_read(response)
     if content is not None:
         return content[: cap + 1], len(content) > cap, False
     if response.is_stream_consumed or response.is_closed:
         return b"", False, True
-    collected = _CappedBody(response, cap)
-    full = False
-    try:
-        async for chunk in response.aiter_raw() if collected.raw else response.aiter_bytes():
-            full = collected.feed(chunk)
-            if full:
-                break
-        else:
-            collected.finish()
-            full = collected.size > cap
-    except RuntimeError:
-        if not collected.started:  # httpx will not iterate a sync stream asynchronously
-            return _read_sync(response, cap)
-        await _aclose(response)
-        return collected.body(), True, False
-    except Exception:  # noqa: BLE001 - a stream broken midway leaves what was read
-        await _aclose(response)
-        return collected.body(), True, False
-    body = collected.body()
-    if full:
-        await _aclose(response)
-    else:
-        _keep_content(response, body)
-    return body, full, False
-
-
-def _close(response: httpx.Response) -> None:
-    # The body read so far is what matters; a stream that also fails to close must not lose it.
-    try:
-        response.close()
-    except Exception:
-        _logger.debug("could not close the response stream", exc_info=True)
-
-
-async def _aclose(response: httpx.Response) -> None:
-    try:
-        await response.aclose()
-    except Exception:
-        _logger.debug("could not close the response stream", exc_info=True)
-
-
-def _keep_content(response: httpx.Response, body: bytes) -> None:
-    # The whole body fitted within the cap: keep it on the response, as `Response.read()` does,
-    # so the caller can still use `.content`, `.json()` and `.text` afterwards.
-    response._content = body
+    if not isinstance(response.stream, httpx.AsyncByteStream):
+        return _read_sync(response, cap, deadline, keep)
+    got = await _reading.aread_capped(response, cap, deadline, keep_content=keep)
+    if got is None:
+        return b"", False, True
+    return got[0], got[1], False
