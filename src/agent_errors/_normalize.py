@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from . import _sse
+from . import _inputs, _sse
 from ._finish import finish_fields
 from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
@@ -29,17 +29,30 @@ _logger = logging.getLogger("agent_errors")
 
 
 def normalize(
-    response: httpx.Response, *, provider: str | None = None, cap: int = DEFAULT_BODY_CAP
+    response: object, *, provider: str | None = None, cap: int = DEFAULT_BODY_CAP
 ) -> CanonicalError | None:
-    """Return the canonical error in an `httpx.Response`, or None for a success without one.
+    """Return the canonical error in a response, or None for a success without one.
 
-    Reads at most `cap` bytes of an unread body (see `ResponseView.from_response`). An unread
-    success response is left unread unless its declared length fits within the cap, so streamed
-    2xx bodies are never consumed here.
+    `response` is what the caller holds: an `httpx.Response` or `requests.Response`; an
+    exception that carries a response (`httpx.HTTPStatusError`, `requests.HTTPError`, the openai
+    and anthropic SDKs' `APIStatusError`, read from their response with its headers, so
+    Retry-After and the request id are kept); botocore's `ClientError` (its parsed error, status,
+    headers and request id); google-api-core's `GoogleAPICallError`; or aiohttp's
+    `ClientResponseError`. An `aiohttp.ClientResponse` needs `anormalize`.
+
+    Reads at most `cap` bytes of an unread body (see `ResponseView.from_response`); a response
+    whose body cannot be read is judged by its status and headers. An unread success response
+    is left unread unless its declared length fits within the cap, so streamed 2xx bodies are
+    never consumed here.
 
     Raises:
+        TypeError: `response` is none of the types above (None, a number, a string...).
         ValueError: `provider` names no registered adapter.
     """
+    prepared = _inputs.prepare(response, cap)
+    if isinstance(prepared, ResponseView):
+        return normalize_view(prepared, provider=provider)
+    response = prepared
     try:
         if _leave_unread(response, cap):
             view = _headers_only(response)
@@ -52,9 +65,21 @@ def normalize(
 
 
 async def anormalize(
-    response: httpx.Response, *, provider: str | None = None, cap: int = DEFAULT_BODY_CAP
+    response: object, *, provider: str | None = None, cap: int = DEFAULT_BODY_CAP
 ) -> CanonicalError | None:
-    """Like `normalize`, but reads an unread asynchronous response body (up to `cap` bytes)."""
+    """Like `normalize`, but reads an unread asynchronous response body (up to `cap` bytes).
+
+    Accepts everything `normalize` does, and also an `aiohttp.ClientResponse`, whose unread
+    body is read with `content.read()` up to `cap` bytes.
+
+    Raises:
+        TypeError: `response` is none of the accepted types.
+        ValueError: `provider` names no registered adapter.
+    """
+    prepared = await _inputs.aprepare(response, cap)
+    if isinstance(prepared, ResponseView):
+        return normalize_view(prepared, provider=provider)
+    response = prepared
     try:
         if _leave_unread(response, cap):
             view = _headers_only(response)
