@@ -477,7 +477,7 @@ def test_normalize_never_raises_on_odd_objects(make: Any):
 )
 def test_normalize_refuses_what_is_not_a_response(make: Any):
     # Not "no error": a TypeError that names what normalize() takes.
-    with pytest.raises(TypeError, match="httpx.Response"):
+    with pytest.raises(TypeError, match=r"httpx\.Response"):
         ae.normalize(make())
 
 

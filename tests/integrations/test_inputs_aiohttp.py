@@ -1,4 +1,4 @@
-"""anormalize() on what aiohttp users hold: a ClientResponse (read or not), a ClientResponseError."""
+"""anormalize() on what aiohttp users hold: a ClientResponse, read or not, or its error."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ def _dynamodb(url: str) -> object:
         region_name="us-east-1",
         endpoint_url=url,
         aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",  # noqa: S106 - a fake credential for a loopback server
+        aws_secret_access_key="secret",
         config=botocore.config.Config(retries={"total_max_attempts": 1}, connect_timeout=2),
     )
 

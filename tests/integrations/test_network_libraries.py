@@ -144,7 +144,7 @@ def test_real_connection_refusals(closed_port):
     error = ae.error_from_exception(caught.value)
     assert (error.kind, error.details["request_sent"]) == (Kind.NETWORK, False)
     with pytest.raises(OSError) as caught_os:
-        urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback only
+        urllib.request.urlopen(url, timeout=2)
     reason = getattr(caught_os.value, "reason", caught_os.value)
     assert ae.error_from_exception(reason).details["request_sent"] is False
 
