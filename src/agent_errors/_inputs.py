@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import httpx
@@ -156,13 +156,17 @@ def _read_requests(response: Any, cap: int) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
     ended = True
-    stream = response.iter_content(chunk_size=min(_CHUNK, cap + 1))
-    for chunk in stream:
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > cap:
-            ended = False
-            break
+    try:
+        for chunk in _requests_chunks(response, min(_CHUNK, cap + 1)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > cap:
+                ended = False
+                break
+    except Exception:  # a body that breaks off: what came is still read
+        _logger.debug("the requests body broke off after %d bytes", size, exc_info=True)
+        response.close()
+        return b"".join(chunks)[:cap], True
     data = b"".join(chunks)
     if ended:
         # The whole body: keep it for the caller, as requests would have.
@@ -171,6 +175,20 @@ def _read_requests(response: Any, cap: int) -> tuple[bytes, bool]:
     else:
         response.close()
     return data[:cap], not ended
+
+
+def _requests_chunks(response: Any, size: int) -> Iterator[bytes]:
+    """Decoded chunks of at most `size` bytes, each as soon as it arrives.
+
+    urllib3's `read1` returns what has arrived, so a body that breaks off still gives the bytes
+    before the break (`iter_content` waits for a full chunk and loses them with the error).
+    """
+    read1 = getattr(response.raw, "read1", None)
+    if not callable(read1):
+        yield from response.iter_content(chunk_size=size)
+        return
+    while chunk := read1(size, decode_content=True):
+        yield chunk
 
 
 # aiohttp --------------------------------------------------------------------------------------
@@ -198,7 +216,12 @@ async def _read_aiohttp(response: Any, cap: int) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
     while size <= cap:
-        chunk = await content.read(min(_CHUNK, cap + 1 - size))
+        try:
+            chunk = await content.read(min(_CHUNK, cap + 1 - size))
+        except Exception:  # a body that breaks off: what came is still read
+            _logger.debug("the aiohttp body broke off after %d bytes", size, exc_info=True)
+            response.close()
+            return b"".join(chunks)[:cap], True
         if not chunk:
             data = b"".join(chunks)
             response._body = data  # the whole body: `await response.read()` still gives it

@@ -20,15 +20,19 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         routes: dict[str, Any] = self.server.routes  # type: ignore[attr-defined]
-        status, headers, body, delay = routes.get(self.path.split("?")[0], (404, [], b"", 0.0))
+        status, headers, body, delay, length = routes.get(
+            self.path.split("?")[0], (404, [], b"", 0.0, None)
+        )
         if delay:
             time.sleep(delay)
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("content-length", str(len(body)))
+        self.send_header("content-length", str(len(body) if length is None else length))
         self.end_headers()
         self.wfile.write(body)
+        if length is not None and length > len(body):
+            self.close_connection = True  # the body breaks off before its declared length
 
     do_GET = do_POST = do_PUT = _answer  # noqa: N815
 
@@ -58,8 +62,11 @@ class Loopback:
         body: bytes = b"",
         *,
         delay: float = 0.0,
+        length: int | None = None,
     ) -> str:
-        self.server.routes[path] = (status, headers or [], body, delay)  # type: ignore[attr-defined]
+        """Answer `path` so; `length` declares another Content-Length (a truncated body)."""
+        routes = self.server.routes  # type: ignore[attr-defined]
+        routes[path] = (status, headers or [], body, delay, length)
         return self.url + path
 
 
@@ -67,7 +74,7 @@ class Loopback:
 def loopback() -> Iterator[Loopback]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.routes = {}  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield Loopback(server)

@@ -88,3 +88,14 @@ async def test_a_gzip_bomb_is_inflated_no_further_than_the_cap(loopback):
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_a_body_that_breaks_off_keeps_what_came(loopback):
+    partial = b'{"error": {"message": "Slow down", "type": "rate_limit_error"}}'
+    url = loopback.route("/v1/cut", 429, HEADERS, partial, length=1000)
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        error = await ae.anormalize(response)
+    _check(error)
+    assert error is not None
+    assert error.message == "Slow down"

@@ -76,3 +76,13 @@ def test_a_gzip_bomb_is_inflated_no_further_than_the_cap(loopback):
 def test_an_http_error_without_a_response_is_refused():
     with pytest.raises(TypeError, match="error_from_exception"):
         ae.normalize(requests.HTTPError("no response"))
+
+
+def test_a_body_that_breaks_off_keeps_what_came(loopback):
+    partial = b'{"error": {"message": "Slow down", "type": "rate_limit_error"}}'
+    url = loopback.route("/v1/cut", 429, HEADERS, partial, length=1000)
+    with requests.get(url, timeout=5, stream=True) as response:
+        error = ae.normalize(response)
+    _check(error)
+    assert error is not None
+    assert error.message == "Slow down"
