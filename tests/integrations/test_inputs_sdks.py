@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import anthropic
+import httpx2  # the SDKs' HTTP client, installed with them
 import openai
 import pytest
 
@@ -127,3 +128,21 @@ def test_a_status_error_is_not_a_transport_error(loopback):
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def test_an_unread_sdk_response_falls_back_to_the_parsed_body_and_headers():
+    class Unread(httpx2.SyncByteStream):
+        def __iter__(self):  # never read by normalize
+            raise AssertionError
+
+    response = httpx2.Response(
+        429,
+        headers={"retry-after": "5", "x-request-id": "req_u1"},
+        request=httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions"),
+        stream=Unread(),
+    )
+    body = {"error": {"message": "Slow down", "type": "requests", "code": "rate_limit_exceeded"}}
+    error = ae.normalize(openai.RateLimitError("429", response=response, body=body))
+    assert error is not None
+    assert (error.kind, error.retry_after, error.request_id) == (Kind.RATE_LIMITED, 5.0, "req_u1")
+    assert error.message == "Slow down"
