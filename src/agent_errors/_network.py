@@ -60,6 +60,8 @@ TRANSPORT_ERRORS: Final[Mapping[type[httpx.TransportError], tuple[Kind, bool, bo
 
 
 _Row = tuple[Kind, bool, bool, str]
+_READ_TEXT: Final = 8192
+_KEEP_TEXT: Final = 500
 _T, _N = Kind.TIMEOUT, Kind.NETWORK
 
 _CONNECT: Final = "could not connect"
@@ -318,7 +320,11 @@ def error_from_exception(
         )
         raise TypeError(msg)
     kind, sent, retryable, text = row
-    detail = _redact.redact(_text(exc)).strip()
+    # Only the start of the exception's text is read: redacted over a window wider than what is
+    # kept, so no secret is cut in two at the edge.
+    detail = _redact.redact(_text(exc)[:_READ_TEXT]).strip()
+    if len(detail) > _KEEP_TEXT:
+        detail = detail[: _KEEP_TEXT - 1].rstrip() + "…"
     message = f"{text}: {detail}" if detail else text
     details: dict[str, object] = {"request_sent": sent, "exception": type(exc).__name__}
     if method is not None:

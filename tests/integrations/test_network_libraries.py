@@ -172,3 +172,12 @@ def test_real_read_timeouts(loopback):
 def test_what_is_not_a_transport_error_is_refused(exc):
     with pytest.raises(TypeError, match="transport exception"):
         ae.error_from_exception(exc)
+
+
+def test_a_huge_exception_text_is_cut_and_still_redacted():
+    secret = "sk-" + "a1B2c3D4e5" * 5
+    exc = ConnectionResetError(104, f"reset; key={secret} " + "x" * (8 * 1024 * 1024))
+    error = ae.error_from_exception(exc)
+    assert len(error.message) <= 600  # of 8 MiB of text
+    assert secret not in error.message
+    assert "reset" in error.message
