@@ -90,5 +90,5 @@ def test_empty_text_and_misuse():
         ae.error_from_exception(httpx.ReadTimeout("")).message
         == "Waiting for the response timed out"
     )
-    with pytest.raises(TypeError, match="TransportError"):
+    with pytest.raises(TypeError, match="transport exception"):
         ae.error_from_exception(ValueError("no"))

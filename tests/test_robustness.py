@@ -454,11 +454,6 @@ def _consumed() -> httpx.Response:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: None,
-        object,
-        lambda: "HTTP/1.1 500",
-        _NoStatus,
-        _HeadersOnly,
         _closed,
         lambda: httpx.Response(500, content=gzip.compress(b'{"error": "zipped"}')),
         lambda: httpx.Response(
@@ -477,8 +472,22 @@ def test_normalize_never_raises_on_odd_objects(make: Any):
         check(error, error.status)
 
 
+@pytest.mark.parametrize(
+    "make", [lambda: None, object, lambda: "HTTP/1.1 500", _NoStatus, _HeadersOnly]
+)
+def test_normalize_refuses_what_is_not_a_response(make: Any):
+    # Not "no error": a TypeError that names what normalize() takes.
+    with pytest.raises(TypeError, match=r"httpx\.Response"):
+        ae.normalize(make())
+
+
 def test_headers_survive_an_unreadable_response():
-    error = ae.normalize(_HeadersOnly())  # type: ignore[arg-type]
+    response = httpx.Response(
+        503,
+        headers={"retry-after": "4"},
+        stream=_FailingStream([b"x"], ValueError("x"), False),
+    )
+    error = ae.normalize(response)
     assert error is not None
     assert error.retry_after == 4.0
     assert error.kind is Kind.UNAVAILABLE

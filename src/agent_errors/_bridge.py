@@ -32,6 +32,6 @@ def error_of(outcome: object, *, provider: str | None = None) -> CanonicalError 
         except TypeError:
             pass  # not a transport failure: an exception that carries a response, maybe
     try:
-        return normalize(outcome, provider=provider)  # type: ignore[arg-type]
+        return normalize(outcome, provider=provider)
     except TypeError:
         return None  # not a response, nor an exception that carries one

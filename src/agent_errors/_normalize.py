@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from . import _sse
+from . import _inputs, _sse
 from ._finish import finish_fields
 from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
@@ -36,26 +36,39 @@ _logger = logging.getLogger("agent_errors")
 
 
 def normalize(
-    response: httpx.Response,
+    response: object,
     *,
     provider: str | None = None,
     cap: int = DEFAULT_BODY_CAP,
     read_deadline: float | None = DEFAULT_READ_DEADLINE,
 ) -> CanonicalError | None:
-    """Return the canonical error in an `httpx.Response`, or None for a success without one.
+    """Return the canonical error in a response, or None for a success without one.
+
+    `response` is what the caller holds: an `httpx.Response` or `requests.Response`; an
+    exception that carries a response (`httpx.HTTPStatusError`, `requests.HTTPError`, the openai
+    and anthropic SDKs' `APIStatusError`, read from their response with its headers, so
+    Retry-After and the request id are kept); botocore's `ClientError` (its parsed error, status,
+    headers and request id); google-api-core's `GoogleAPICallError`; or aiohttp's
+    `ClientResponseError`. An `aiohttp.ClientResponse` needs `anormalize`.
 
     Reads at most `cap` bytes of an unread body, decoded with an output bound whatever its
     content-coding, and for at most `read_deadline` seconds (None: no deadline; checked between
     chunks, so one blocking read may add up to httpx's read timeout); the error is classified
     from what arrived. The response keeps its whole body as a stream: what was read, then the
-    rest (see `ResponseView.from_response`). An unread success response is left unread unless
-    its declared length fits within the cap, so streamed 2xx bodies are never consumed here.
+    rest (see `ResponseView.from_response`). A response whose body cannot be read is judged by
+    its status and headers. An unread success response is left unread unless its declared
+    length fits within the cap, so streamed 2xx bodies are never consumed here.
 
     Raises:
+        TypeError: `response` is none of the types above (None, a number, a string...).
         ValueError: `provider` names no registered adapter, or `read_deadline` is not None or
             a positive number of seconds.
     """
     _check_deadline(read_deadline)
+    prepared = _inputs.prepare(response, cap)
+    if isinstance(prepared, ResponseView):
+        return normalize_view(prepared, provider=provider)
+    response = prepared
     try:
         if _leave_unread(response, cap):
             view = _headers_only(response)
@@ -68,7 +81,7 @@ def normalize(
 
 
 async def anormalize(
-    response: httpx.Response,
+    response: object,
     *,
     provider: str | None = None,
     cap: int = DEFAULT_BODY_CAP,
@@ -76,9 +89,20 @@ async def anormalize(
 ) -> CanonicalError | None:
     """Like `normalize`, but reads an unread asynchronous response body (up to `cap` bytes).
 
-    The `read_deadline` also cancels a read in flight (see `ResponseView.afrom_response`).
+    Accepts everything `normalize` does, and also an `aiohttp.ClientResponse`, whose unread
+    body is read with `content.read()` up to `cap` bytes. The `read_deadline` also cancels a
+    read in flight (see `ResponseView.afrom_response`).
+
+    Raises:
+        TypeError: `response` is none of the accepted types.
+        ValueError: `provider` names no registered adapter, or `read_deadline` is not None or
+            a positive number of seconds.
     """
     _check_deadline(read_deadline)
+    prepared = await _inputs.aprepare(response, cap)
+    if isinstance(prepared, ResponseView):
+        return normalize_view(prepared, provider=provider)
+    response = prepared
     try:
         if _leave_unread(response, cap):
             view = _headers_only(response)
