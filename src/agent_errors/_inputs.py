@@ -29,8 +29,8 @@ _logger = logging.getLogger("agent_errors")
 ACCEPTED: Final = (
     "httpx.Response, httpx.HTTPStatusError, requests.Response, requests.HTTPError, "
     "aiohttp.ClientResponse (anormalize only), aiohttp.ClientResponseError, the openai or "
-    "anthropic SDK's APIStatusError, botocore's ClientError or google-api-core's "
-    "GoogleAPICallError"
+    "anthropic SDK's APIStatusError (or its .response), botocore's ClientError or "
+    "google-api-core's GoogleAPICallError"
 )
 _CHUNK: Final = 16 * 1024
 
@@ -99,6 +99,8 @@ def _common(obj: object, cap: int) -> httpx.Response | ResponseView:
         c.__name__ == "APIStatusError" for c in type(obj).__mro__
     ):
         return _sdk_view(obj, cap)
+    if _is(obj, "httpx2", "Response"):  # the SDKs' fork of httpx: an SDK error's `.response`
+        return _response_view(obj, None, cap)
     raise _refuse(obj)
 
 
@@ -252,7 +254,14 @@ def _aiohttp_error_view(exc: object, cap: int) -> ResponseView:
 
 def _sdk_view(exc: object, cap: int) -> ResponseView:
     """An SDK's `APIStatusError`: its response, which the SDK has read, with its headers."""
-    response = _attribute(exc, "response")
+    return _response_view(_attribute(exc, "response"), exc, cap)
+
+
+def _response_view(response: Any, exc: object, cap: int) -> ResponseView:
+    """A response of httpx's API, read already (the SDKs read error bodies), with its headers.
+
+    A body not read is not read here: the SDK's parsed `exc.body`, if any, stands in for it.
+    """
     status = _attribute(response, "status_code") or _attribute(exc, "status_code")
     body: object = None
     try:
