@@ -214,8 +214,9 @@ class MemoryStore:
     def __repr__(self) -> str:
         return f"MemoryStore(cooldowns={len(self._cooldowns)}, budgets={len(self._buckets)})"
 
-    def __len__(self) -> int:
-        """Return how many scopes are kept (cooldowns plus budgets)."""
+    @property
+    def entries(self) -> int:
+        """How many scopes are kept (cooldowns plus budgets); at most twice `max_entries`."""
         return len(self._cooldowns) + len(self._buckets)
 
     def _sweep(self, now: float) -> None:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 import agent_errors as ae
+from _redis import RedisServer, running_redis
 from agent_errors._store import MAX_COOLDOWN, route_of, shared_cooldown
 
 # name -> (status, headers, body document): what a hostile or ordinary upstream may answer.
@@ -193,7 +194,7 @@ def test_sync_transport_locks_out_only_on_trusted_hints(upstream: Upstream, name
         assert outcome(other) == (200, 1, False)
         assert upstream.hits[f"/sync/other/{name}"] == 1
         assert store.cooldown_remaining("generic:127.0.0.1") == 0.0
-        assert len(store) == 0 or name.startswith(("429", "503"))  # only budgets, if retried
+        assert repr(store).startswith("MemoryStore(cooldowns=0,")
     assert slept == []
 
 
@@ -232,6 +233,66 @@ def test_a_day_long_header_cools_down_at_most_max_cooldown(upstream: Upstream) -
         assert store.cooldown_remaining("generic:127.0.0.1") <= MAX_COOLDOWN
     finally:
         del CASES["429-year"]
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    yield from running_redis()
+
+
+def test_fleet_wide_only_trusted_hints_reach_redis(
+    upstream: Upstream, redis_server: RedisServer
+) -> None:
+    raw = redis_server.client()
+    raw.flushall()
+    store = ae.RedisStore.from_url(redis_server.url, socket_timeout=1)
+    for cooldown_scope in ("host", "route"):
+        transport = ae.RetryTransport(
+            policy=policy(), store=store, sleep=[].append, cooldown_scope=cooldown_scope
+        )
+        with httpx.Client(transport=transport, base_url=upstream.url) as client:
+            for name in sorted(set(CASES) - SHARED):
+                client.get(f"/fleet/{cooldown_scope}/case/{name}")
+        assert raw.keys("agent-errors:cd:*") == []
+        # A replica sees nothing either: every other request is sent.
+        replica = ae.RetryTransport(policy=policy(), store=store, cooldown_scope=cooldown_scope)
+        with httpx.Client(transport=replica, base_url=upstream.url) as client:
+            assert outcome(client.get("/fleet/other")) == (200, 1, False)
+    with httpx.Client(
+        transport=ae.RetryTransport(policy=policy(), store=store, cooldown_scope="route"),
+        base_url=upstream.url,
+    ) as client:
+        client.get("/fleet/1/case/429-retry-after")
+        client.get("/fleet/2/case/503-body-field")
+    keys = sorted(k.decode() for k in raw.keys("agent-errors:cd:*"))
+    assert keys == [
+        "agent-errors:cd:generic:127.0.0.1:/fleet/*/case/429-retry-after",
+        "agent-errors:cd:generic:127.0.0.1:/fleet/*/case/503-body-field",
+    ]
+    for key in keys:
+        assert 0 < raw.pttl(key) <= 30_000  # every key expires: no unbounded growth
+    assert store.local_answers == 0
+    store.close()
+    raw.close()
+
+
+def test_redis_caps_cooldowns_written_and_read(redis_server: RedisServer) -> None:
+    raw = redis_server.client()
+    store = ae.RedisStore.from_url(redis_server.url, socket_timeout=1)
+    assert store.extend_cooldown("cap:w", 1e9) == MAX_COOLDOWN
+    assert raw.pttl("agent-errors:cd:cap:w") <= MAX_COOLDOWN * 1000
+    raw.set("agent-errors:cd:cap:r", "1", px=10 * 86_400_000)  # written by something else
+    assert store.cooldown_remaining("cap:r") == MAX_COOLDOWN
+
+    async def read() -> float:
+        try:
+            return await store.acooldown_remaining("cap:r")
+        finally:
+            await store.aclose()
+
+    assert asyncio.run(read()) == MAX_COOLDOWN
+    store.close()
+    raw.close()
 
 
 # --- per-route cooldowns ----------------------------------------------------------------------
@@ -322,7 +383,7 @@ def test_memory_store_is_bounded_in_entries() -> None:
     for i in range(1000):
         store.extend_cooldown(f"p:h:{i}", 30)
         store.withdraw(f"p:h:{i}", 1, capacity=10)
-    assert len(store) == 200
+    assert store.entries == 200
     # The most recent are kept, the least recently used went first.
     assert store.cooldown_remaining("p:h:999") > 0
     assert store.cooldown_remaining("p:h:0") == 0.0
@@ -367,5 +428,5 @@ def test_unique_scopes_stay_bounded_in_memory() -> None:
         grown = tracemalloc.get_traced_memory()[0] - base
     finally:
         tracemalloc.stop()
-    assert len(store) == 20_000
+    assert store.entries == 20_000
     assert grown < 4 * 1024 * 1024, grown
