@@ -63,6 +63,7 @@ _CREDENTIAL_HEADERS: Final = ("authorization", "x-api-key", "api-key")
 _logger = logging.getLogger("agent_errors")
 _READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _MAX_ROUTES: Final = 1024
+_MAX_CACHED_PATH: Final = 256
 _MAX_ERROR_BODY: Final = 8 * 1024 * 1024
 _FIRST_TRY: dict[str | None, RetryRecord] = {}  # the one record every first-try success shares
 
@@ -266,11 +267,12 @@ class _Flow:
         """Return `route` with its cooldown narrowed to the path's route (`route_of`)."""
         narrowed = self.path_routes.get((route.scope, path))
         if narrowed is None:
-            if len(self.path_routes) >= _MAX_ROUTES:
-                self.path_routes.clear()
             cooldown_scope = f"{route.scope}:{route_of(path)}"
             narrowed = _Route(route.provider, route.policy, route.scope, cooldown_scope)
-            self.path_routes[route.scope, path] = narrowed
+            if len(path) <= _MAX_CACHED_PATH:  # the cache holds paths: long ones stay out
+                if len(self.path_routes) >= _MAX_ROUTES:
+                    self.path_routes.clear()
+                self.path_routes[route.scope, path] = narrowed
         return narrowed
 
     def run(self, request: httpx.Request) -> Generator[_Op, Any, httpx.Response]:

@@ -430,3 +430,21 @@ def test_unique_scopes_stay_bounded_in_memory() -> None:
         tracemalloc.stop()
     assert store.entries == 20_000
     assert grown < 4 * 1024 * 1024, grown
+
+
+def test_route_scope_of_a_long_path_is_bounded(upstream: Upstream) -> None:
+    store = ae.MemoryStore()
+    transport = ae.RetryTransport(
+        policy=policy(), store=store, sleep=[].append, cooldown_scope="route"
+    )
+    long_path = "/long/" + "a" * 10_000 + "/case/429-retry-after"
+    with httpx.Client(transport=transport, base_url=upstream.url) as client:
+        assert client.get(long_path).status_code == 429
+        assert outcome(client.get("/long/" + "b" * 9_000 + "/case/429-retry-after")) == (
+            429,
+            0,
+            True,
+        )
+    assert 29 < store.cooldown_remaining("generic:127.0.0.1:/long/*/case/429-retry-after") <= 30
+    # The transport's route cache keeps no long path (a flood of them costs no memory there).
+    assert all(len(path) <= 256 for _, path in transport._flow.path_routes)
