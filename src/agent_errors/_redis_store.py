@@ -11,9 +11,10 @@ succeeds closes the circuit (and logs that Redis is back).
 
 A healthy Redis never looks down. Only a failure to reach the server opens the circuit: a pool
 with no free connection left (more concurrent callers than connections, beyond the pool's
-bounded wait) answers that one call locally, and a server that answers with an error (a write
-refused under ``maxmemory`` with ``noeviction``, a read-only replica) is up: reads keep coming
-from Redis, the refused write is kept locally, and one warning is logged per ten minutes.
+bounded wait) answers that one call locally (one warning per ten minutes says to size the
+pool), and a server that answers with an error (a write refused under ``maxmemory`` with
+``noeviction``, a read-only replica) is up: reads keep coming from Redis, the refused write is
+kept locally, and one warning is logged per ten minutes.
 `from_url` builds a blocking pool sized by *max_connections* (128 by default), so callers up to
 that many never wait and more wait their turn, at most *pool_timeout* seconds.
 
@@ -53,7 +54,7 @@ DEFAULT_RETRY_INTERVAL = 5.0
 DEFAULT_MAX_CONNECTIONS = 128
 #: Seconds a caller waits for a free connection before answering locally (`from_url`).
 DEFAULT_POOL_TIMEOUT = 1.0
-#: At most one warning per this many seconds about writes the server refused.
+#: At most one warning per this many seconds about refused writes, and as many about a busy pool.
 REFUSED_WARNING_INTERVAL = 600.0
 #: After a deposit finds a bucket full, further deposits from this process to it are skipped for
 #: this long (saving a round trip per successful request; a withdrawal here ends it at once).
@@ -214,6 +215,11 @@ class RedisStore:
         retry_interval: seconds between probes of a Redis that failed.
         fallback: the local store used while Redis is unavailable.
         clock: a monotonic clock for the circuit (injectable for tests).
+
+    Attributes:
+        fallback: the local store that answers while Redis cannot.
+        local_answers: how many calls the fallback answered instead of Redis (0 on a healthy
+            server with a pool sized for its callers).
     """
 
     def __init__(
@@ -247,7 +253,7 @@ class RedisStore:
         self._sync_scripts: dict[str, Any] = {}
         self._async_scripts: dict[int, dict[str, Any]] = {}
         self._count_lock = threading.Lock()
-        self._next_refused_warning = -math.inf
+        self._next_warning: dict[str, float] = {}
         self.local_answers = 0
         """How many calls the fallback answered instead of Redis (circuit open, Redis failing,
         no free connection, or a write the server refused)."""
@@ -379,24 +385,33 @@ class RedisStore:
         self._answered_locally()
         if _server_answered(exc):
             self._circuit.success()
-            now = self._clock()
-            with self._count_lock:
-                if now < self._next_refused_warning:
-                    return
-                self._next_refused_warning = now + REFUSED_WARNING_INTERVAL
-            logger.warning(
-                "Redis store %s refused a write (%s: %s); this process keeps it in its local "
-                "memory store, and reads still come from Redis",
-                self._circuit._describe,
-                type(exc).__name__,
-                exc,
-            )
+            if self._warning_due("refused"):
+                logger.warning(
+                    "Redis store %s refused a write (%s: %s); this process keeps it in its "
+                    "local memory store, and reads still come from Redis",
+                    self._circuit._describe,
+                    type(exc).__name__,
+                    exc,
+                )
         elif _pool_exhausted(exc):
-            logger.debug(
-                "Redis store %s: no free connection; answered locally", self._circuit._describe
-            )
+            if self._warning_due("pool"):
+                logger.warning(
+                    "Redis store %s: no free connection in the pool; some calls are answered "
+                    "locally (Redis is not considered down); size the pool for the number of "
+                    "concurrent callers (RedisStore.from_url(max_connections=...))",
+                    self._circuit._describe,
+                )
         else:
             self._circuit.failure(exc)
+
+    def _warning_due(self, what: str) -> bool:
+        # At most one warning of each sort per REFUSED_WARNING_INTERVAL: never a flapping log.
+        now = self._clock()
+        with self._count_lock:
+            if now < self._next_warning.get(what, -math.inf):
+                return False
+            self._next_warning[what] = now + REFUSED_WARNING_INTERVAL
+            return True
 
     def cooldown_remaining(self, scope: str) -> float:
         """Return the seconds left in *scope*'s cooldown, 0.0 if it has none (one ``PTTL``).
