@@ -9,7 +9,6 @@ import asyncio
 import collections
 import json
 import logging
-import shutil
 import socket
 import subprocess
 import sys
@@ -25,74 +24,15 @@ import httpx
 import pytest
 
 import agent_errors as ae
+from _redis import RedisServer, free_port, running_redis
 
 redis = pytest.importorskip("redis")
 redis_asyncio = pytest.importorskip("redis.asyncio")
 
-REDIS_SERVER = shutil.which("redis-server")
-NO_REDIS = "redis-server not installed: install Debian's redis-server"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class RedisServer:
-    """A throwaway redis-server on 127.0.0.1 that a test can kill and start again."""
-
-    def __init__(self, exe: str) -> None:
-        self.exe = exe
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                *(self.exe, "--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while not self.answers():  # bounded: until the server answers or 10 s have passed
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError(f"redis-server did not start on port {self.port}")
-            time.sleep(0.01)  # waiting for a real process to start
-
-    def answers(self) -> bool:
-        client = redis.Redis(port=self.port, socket_timeout=0.2, socket_connect_timeout=0.2)
-        try:
-            return bool(client.ping())
-        except redis.exceptions.ConnectionError:
-            return False
-        finally:
-            client.close()
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=1)
-
 
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
-    if REDIS_SERVER is None:
-        pytest.skip(NO_REDIS)
-    server = RedisServer(REDIS_SERVER)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
+    yield from running_redis()
 
 
 class Clock:

@@ -9,6 +9,15 @@ failure opens a circuit, logs one warning, and the store answers from a local `M
 the circuit's retry interval has passed, when a single call probes Redis again. The probe that
 succeeds closes the circuit (and logs that Redis is back).
 
+A healthy Redis never looks down. Only a failure to reach the server opens the circuit: a pool
+with no free connection left (more concurrent callers than connections, beyond the pool's
+bounded wait) answers that one call locally (one warning per ten minutes says to size the
+pool), and a server that answers with an error (a write refused under ``maxmemory`` with
+``noeviction``, a read-only replica) is up: reads keep coming from Redis, the refused write is
+kept locally, and one warning is logged per ten minutes.
+`from_url` builds a blocking pool sized by *max_connections* (128 by default), so callers up to
+that many never wait and more wait their turn, at most *pool_timeout* seconds.
+
 Keys, under a prefix (``agent-errors:`` by default)::
 
     <prefix>cd:<scope>   a cooldown: value "1", expiry = the end of the cooldown
@@ -25,7 +34,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._store import DEFAULT_BUDGET_TTL, MemoryStore, clamp_cooldown
+from ._store import DEFAULT_BUDGET_TTL, MAX_COOLDOWN, MemoryStore, clamp_cooldown
 
 if TYPE_CHECKING:
     import redis
@@ -41,6 +50,12 @@ T = TypeVar("T")
 DEFAULT_SOCKET_TIMEOUT = 0.05
 #: Seconds between probes of a Redis that failed.
 DEFAULT_RETRY_INTERVAL = 5.0
+#: Connections `RedisStore.from_url` keeps per client: size it for the concurrent callers.
+DEFAULT_MAX_CONNECTIONS = 128
+#: Seconds a caller waits for a free connection before answering locally (`from_url`).
+DEFAULT_POOL_TIMEOUT = 1.0
+#: At most one warning per this many seconds about refused writes, and as many about a busy pool.
+REFUSED_WARNING_INTERVAL = 600.0
 #: After a deposit finds a bucket full, further deposits from this process to it are skipped for
 #: this long (saving a round trip per successful request; a withdrawal here ends it at once).
 FULL_BUCKET_HINT = 1.0
@@ -91,6 +106,23 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
 
     # RedisError covers connection, timeout and server replies; OSError what slips past it.
     return (redis.exceptions.RedisError, OSError, asyncio.TimeoutError)
+
+
+def _pool_exhausted(exc: BaseException) -> bool:
+    # redis-py's pools: the default one raises MaxConnectionsError at once, the blocking one a
+    # plain ConnectionError with this text once its wait is over. The server was not asked.
+    import redis.exceptions  # noqa: PLC0415
+
+    return isinstance(exc, redis.exceptions.MaxConnectionsError) or (
+        type(exc) is redis.exceptions.ConnectionError and str(exc) == "No connection available."
+    )
+
+
+def _server_answered(exc: BaseException) -> bool:
+    # An error reply (OOM under noeviction, READONLY, ...): the server is up and said no.
+    import redis.exceptions  # noqa: PLC0415
+
+    return isinstance(exc, redis.exceptions.ResponseError)
 
 
 def _no_retry_kwargs(*, asyncio_client: bool) -> dict[str, Any]:
@@ -183,6 +215,11 @@ class RedisStore:
         retry_interval: seconds between probes of a Redis that failed.
         fallback: the local store used while Redis is unavailable.
         clock: a monotonic clock for the circuit (injectable for tests).
+
+    Attributes:
+        fallback: the local store that answers while Redis cannot.
+        local_answers: how many calls the fallback answered instead of Redis (0 on a healthy
+            server with a pool sized for its callers).
     """
 
     def __init__(
@@ -215,6 +252,11 @@ class RedisStore:
         self._full_until: dict[str, float] = {}
         self._sync_scripts: dict[str, Any] = {}
         self._async_scripts: dict[int, dict[str, Any]] = {}
+        self._count_lock = threading.Lock()
+        self._next_warning: dict[str, float] = {}
+        self.local_answers = 0
+        """How many calls the fallback answered instead of Redis (circuit open, Redis failing,
+        no free connection, or a write the server refused)."""
 
     @classmethod
     def from_url(
@@ -228,6 +270,8 @@ class RedisStore:
         retry_interval: float = DEFAULT_RETRY_INTERVAL,
         fallback: MemoryStore | None = None,
         clock: Callable[[], float] = time.monotonic,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        pool_timeout: float = DEFAULT_POOL_TIMEOUT,
         **redis_kwargs: Any,
     ) -> RedisStore:
         """Return a store on the Redis server at *url* (``redis://``, ``rediss://``, ``unix://``).
@@ -237,10 +281,23 @@ class RedisStore:
         other keyword arguments go to both clients. No connection is made here, so a server
         that is down at start-up only means starting on the fallback.
 
+        Each client gets a blocking pool of *max_connections* connections: set it to the
+        number of threads (or tasks, per event loop) that use the store at once. A caller that
+        finds none free waits for one, at most *pool_timeout* seconds, then answers locally
+        for that call only (a busy pool is not a down server).
+
         Raises:
             ImportError: redis-py is not installed (``pip install 'agent-errors[redis]'``).
-            ValueError: *url* is not a Redis URL.
+            ValueError: *url* is not a Redis URL, or *max_connections* is not a positive int.
         """
+        if (
+            isinstance(max_connections, bool)
+            or not isinstance(max_connections, int)
+            or max_connections < 1
+        ):
+            raise ValueError(f"max_connections must be an int >= 1, got {max_connections!r}")
+        if not pool_timeout >= 0:
+            raise ValueError(f"pool_timeout must be >= 0, got {pool_timeout!r}")
         try:
             import redis  # noqa: PLC0415 - optional extra
             import redis.asyncio  # noqa: PLC0415
@@ -253,14 +310,20 @@ class RedisStore:
             "socket_connect_timeout": (
                 socket_timeout if socket_connect_timeout is None else socket_connect_timeout
             ),
+            "max_connections": max_connections,
+            "timeout": pool_timeout,
             **redis_kwargs,
         }
-        client = redis.Redis.from_url(url, **{**_no_retry_kwargs(asyncio_client=False), **kwargs})
+        pool = redis.BlockingConnectionPool.from_url(
+            url, **{**_no_retry_kwargs(asyncio_client=False), **kwargs}
+        )
+        client = redis.Redis.from_pool(pool)
 
         def make_async() -> redis.asyncio.Redis:
-            return redis.asyncio.Redis.from_url(
+            apool = redis.asyncio.BlockingConnectionPool.from_url(
                 url, **{**_no_retry_kwargs(asyncio_client=True), **kwargs}
             )
+            return redis.asyncio.Redis.from_pool(apool)
 
         store = cls(
             client,
@@ -303,14 +366,52 @@ class RedisStore:
 
     def _call(self, remote: Callable[[], T], local: Callable[[], T]) -> T:
         if not self._circuit.allow():
+            self._answered_locally()
             return local()
         try:
             result = remote()
         except self._errors as exc:
-            self._circuit.failure(exc)
+            self._failed(exc)
             return local()
         self._circuit.success()
         return result
+
+    def _answered_locally(self) -> None:
+        with self._count_lock:
+            self.local_answers += 1
+
+    def _failed(self, exc: BaseException) -> None:
+        # Only an unreachable server opens the circuit; see the module docstring.
+        self._answered_locally()
+        if _server_answered(exc):
+            self._circuit.success()
+            if self._warning_due("refused"):
+                logger.warning(
+                    "Redis store %s refused a write (%s: %s); this process keeps it in its "
+                    "local memory store, and reads still come from Redis",
+                    self._circuit._describe,
+                    type(exc).__name__,
+                    exc,
+                )
+        elif _pool_exhausted(exc):
+            if self._warning_due("pool"):
+                logger.warning(
+                    "Redis store %s: no free connection in the pool; some calls are answered "
+                    "locally (Redis is not considered down); size the pool for the number of "
+                    "concurrent callers (RedisStore.from_url(max_connections=...))",
+                    self._circuit._describe,
+                )
+        else:
+            self._circuit.failure(exc)
+
+    def _warning_due(self, what: str) -> bool:
+        # At most one warning of each sort per REFUSED_WARNING_INTERVAL: never a flapping log.
+        now = self._clock()
+        with self._count_lock:
+            if now < self._next_warning.get(what, -math.inf):
+                return False
+            self._next_warning[what] = now + REFUSED_WARNING_INTERVAL
+            return True
 
     def cooldown_remaining(self, scope: str) -> float:
         """Return the seconds left in *scope*'s cooldown, 0.0 if it has none (one ``PTTL``).
@@ -411,11 +512,12 @@ class RedisStore:
         self, remote: Callable[[], Awaitable[T]], local: Callable[[], Awaitable[T]]
     ) -> T:
         if not self._circuit.allow():
+            self._answered_locally()
             return await local()
         try:
             result = await remote()
         except self._errors as exc:
-            self._circuit.failure(exc)
+            self._failed(exc)
             return await local()
         self._circuit.success()
         return result
@@ -503,8 +605,9 @@ class RedisStore:
 
 
 def _ms_left(pttl: int) -> float:
-    # PTTL: -2 no key, -1 no expiry (not ours: every cooldown key is written with one).
-    return pttl / 1000 if pttl > 0 else 0.0
+    # PTTL: -2 no key, -1 no expiry (not ours: every cooldown key is written with one). A key
+    # someone else wrote with a longer expiry still waits at most MAX_COOLDOWN.
+    return min(pttl / 1000, MAX_COOLDOWN) if pttl > 0 else 0.0
 
 
 def _cooldown_ms(seconds: float) -> int:

@@ -18,7 +18,9 @@ What the flow guarantees:
 - every attempt's decision is recorded on the response
   (`response.extensions["agent_errors.retry"]`), logged on the `agent_errors` logger and
   passed to `on_retry`;
-- a scope (provider and host) that a server asked to wait is waited for before sending, when
+- a scope (provider and host, or route with ``cooldown_scope="route"``) that a server asked to
+  wait (`shared_cooldown`: a throttled or unavailable server, with a header or body-field hint;
+  never message text nor a non-retryable error) is waited for before sending, when
   the wait fits the policy's `max_server_delay` and deadline; otherwise the request is not sent
   and the caller gets a 429 made here (`rate_limited`, `Retry-After` = the time left, and
   `response.extensions["agent_errors.cooldown"]`), with `RetryRecord.attempts` counting only
@@ -32,7 +34,7 @@ import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 import httpx
@@ -44,7 +46,7 @@ from ._normalize import _headers_only, normalize_view
 from ._reading import DEFAULT_READ_DEADLINE, check_deadline
 from ._registry import _REGISTRY
 from ._retry import IDEMPOTENCY_HEADERS, Decision, RetryPolicy
-from ._store import MemoryStore, Store, credential_fingerprint
+from ._store import MemoryStore, Store, credential_fingerprint, route_of, shared_cooldown
 from ._testing_mode import is_testing
 from ._view import ResponseView
 
@@ -65,6 +67,7 @@ _CREDENTIAL_HEADERS: Final = ("authorization", "x-api-key", "api-key")
 _logger = logging.getLogger("agent_errors")
 _READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _MAX_ROUTES: Final = 1024
+_MAX_CACHED_PATH: Final = 256
 _FIRST_TRY: dict[str | None, RetryRecord] = {}  # the one record every first-try success shares
 
 
@@ -97,6 +100,8 @@ WITHDRAW: Final = 6  # (WITHDRAW, scope, cost, capacity) -> bool
 EXTEND: Final = 7  # (EXTEND, scope, seconds) -> float
 _Op = tuple[Any, ...]
 OnRetry = Callable[[Decision, httpx.Request], object]
+CooldownScope = Literal["host", "route"]
+_COOLDOWN_SCOPES: Final = ("host", "route")
 
 
 def _replayable(request: httpx.Request) -> bool:
@@ -180,15 +185,21 @@ def _log(decision: Decision, request: httpx.Request, provider: str | None) -> No
 
 
 class _Route:
-    """Where a host's requests go: provider, policy, store scope, and the constant operations."""
+    """Where a host's requests go: provider, policy, store scope, and the constant operations.
 
-    __slots__ = ("cooldown", "deposit", "policy", "provider", "scope")
+    `scope` keys the retry budget; `cooldown_scope` the cooldown (the same, or narrowed to a route).
+    """
 
-    def __init__(self, provider: str | None, policy: RetryPolicy, scope: str) -> None:
+    __slots__ = ("cooldown", "cooldown_scope", "deposit", "policy", "provider", "scope")
+
+    def __init__(
+        self, provider: str | None, policy: RetryPolicy, scope: str, cooldown_scope: str = ""
+    ) -> None:
         self.provider = provider
         self.policy = policy
         self.scope = scope
-        self.cooldown: _Op = (COOLDOWN, scope)
+        self.cooldown_scope = cooldown_scope or scope
+        self.cooldown: _Op = (COOLDOWN, self.cooldown_scope)
         budget = policy.budget
         self.deposit: _Op | None = (
             None if budget is None else (DEPOSIT, scope, budget.refund, budget.capacity)
@@ -206,14 +217,19 @@ class _Flow:
         clock: Callable[[], float],
         on_retry: OnRetry | None,
         scope_by_credential: bool = False,
+        cooldown_scope: CooldownScope = "host",
     ) -> None:
+        if cooldown_scope not in _COOLDOWN_SCOPES:
+            raise ValueError(f"cooldown_scope must be 'host' or 'route', got {cooldown_scope!r}")
         self.policy = policy
         self.scope_by_credential = scope_by_credential
+        self.by_route = cooldown_scope == "route"
         self.provider = provider
         self.clock = clock
         self.on_retry = on_retry
         self.routes: dict[str, _Route] = {}
         self.credential_routes: dict[str, _Route] = {}
+        self.path_routes: dict[tuple[str, str], _Route] = {}
 
     def route(self, host: str) -> _Route:
         """Return the provider, policy and store scope for a host, cached per transport."""
@@ -241,6 +257,18 @@ class _Flow:
             narrowed = self.credential_routes[scope] = _Route(route.provider, route.policy, scope)
         return narrowed
 
+    def path_route(self, route: _Route, path: str) -> _Route:
+        """Return `route` with its cooldown narrowed to the path's route (`route_of`)."""
+        narrowed = self.path_routes.get((route.scope, path))
+        if narrowed is None:
+            cooldown_scope = f"{route.scope}:{route_of(path)}"
+            narrowed = _Route(route.provider, route.policy, route.scope, cooldown_scope)
+            if len(path) <= _MAX_CACHED_PATH:  # the cache holds paths: long ones stay out
+                if len(self.path_routes) >= _MAX_ROUTES:
+                    self.path_routes.clear()
+                self.path_routes[route.scope, path] = narrowed
+        return narrowed
+
     def run(self, request: httpx.Request) -> Generator[_Op, Any, httpx.Response]:
         """Send `request` until it succeeds or the engine says stop; return the last response.
 
@@ -251,6 +279,8 @@ class _Flow:
             credential = _credential(request)
             if credential:
                 route = self.credential_route(route, credential)
+        if self.by_route:
+            route = self.path_route(route, request.url.path)
         provider, policy, scope = route.provider, route.policy, route.scope
         method = request.method
         key = None if method in _READ_METHODS else self._idempotency_key(request, policy)
@@ -306,9 +336,10 @@ class _Flow:
                     decision = decision.refuse("budget_exhausted")
             decisions.append(decision)
             _log(decision, request, provider)
-            if error.retry_after:
+            shared = shared_cooldown(error)
+            if shared:
                 # Everyone sharing this scope waits too, not only this request.
-                yield (EXTEND, scope, error.retry_after)
+                yield (EXTEND, route.cooldown_scope, shared)
             if not decision.retry:
                 if response is not None:
                     return self._finish(response, attempt, decisions, key, provider)
@@ -374,9 +405,13 @@ class RetryTransport(httpx.BaseTransport):
             ``X-Api-Key`` or ``Api-Key`` header.
         read_deadline: Seconds allowed for reading an error body to decide on it (default 5;
             None: no deadline), after which the error is classified from what arrived.
+        cooldown_scope: ``"host"`` (default): a cooldown holds every request to the host (and
+            credential); ``"route"``: only requests to the same route, the path with id-like
+            segments collapsed (`route_of`). The retry budget stays per host either way.
 
     Raises:
-        ValueError: `read_deadline` is neither None nor a positive number.
+        ValueError: `read_deadline` is neither None nor a positive number, or
+            `cooldown_scope` is neither ``"host"`` nor ``"route"``.
     """
 
     def __init__(
@@ -391,6 +426,7 @@ class RetryTransport(httpx.BaseTransport):
         on_retry: OnRetry | None = None,
         scope_by_credential: bool = False,
         read_deadline: float | None = DEFAULT_READ_DEADLINE,
+        cooldown_scope: CooldownScope = "host",
     ) -> None:
         self._transport = transport if transport is not None else httpx.HTTPTransport()
         self._flow = _Flow(
@@ -399,6 +435,7 @@ class RetryTransport(httpx.BaseTransport):
             clock=clock,
             on_retry=on_retry,
             scope_by_credential=scope_by_credential,
+            cooldown_scope=cooldown_scope,
         )
         self._sleep = sleep if sleep is not None else time.sleep
         self._read_deadline = check_deadline(read_deadline)
@@ -478,9 +515,13 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             ``X-Api-Key`` or ``Api-Key`` header.
         read_deadline: Seconds allowed for reading an error body to decide on it (default 5;
             None: no deadline), after which the error is classified from what arrived.
+        cooldown_scope: ``"host"`` (default): a cooldown holds every request to the host (and
+            credential); ``"route"``: only requests to the same route, the path with id-like
+            segments collapsed (`route_of`). The retry budget stays per host either way.
 
     Raises:
-        ValueError: `read_deadline` is neither None nor a positive number.
+        ValueError: `read_deadline` is neither None nor a positive number, or
+            `cooldown_scope` is neither ``"host"`` nor ``"route"``.
     """
 
     def __init__(
@@ -495,6 +536,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         on_retry: OnRetry | None = None,
         scope_by_credential: bool = False,
         read_deadline: float | None = DEFAULT_READ_DEADLINE,
+        cooldown_scope: CooldownScope = "host",
     ) -> None:
         self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
         self._flow = _Flow(
@@ -503,6 +545,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             clock=clock,
             on_retry=on_retry,
             scope_by_credential=scope_by_credential,
+            cooldown_scope=cooldown_scope,
         )
         self._sleep = sleep if sleep is not None else _anyio_sleep
         self._read_deadline = check_deadline(read_deadline)
