@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from agent_errors._model import CanonicalError, Kind, kind_for_status
+from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     ErrorCode,
     Rendered,
@@ -166,6 +167,13 @@ _RATE_LIMIT_RE: Final = re.compile(
 _CLASS_CODES: Final = frozenset(
     {"invalid_request_error", "invalid_request", "server_error", "api_error"}
 )
+# Codes that give way to an unambiguous phrase in the message (`_phrases`): the class codes,
+# and `rate_limit_exceeded`, which OpenAI's run `last_error` also sends for a spent quota.
+_MESSAGE_YIELDING_CODES: Final = _CLASS_CODES | {"rate_limit_exceeded", "rate_limit_error"}
+# Kinds a request too large for the limit is not, whatever its code says: waiting cannot help.
+_SIZE_BLIND_KINDS: Final = frozenset(
+    {Kind.RATE_LIMITED, Kind.CONCURRENCY_LIMITED, Kind.UNAVAILABLE, Kind.UNKNOWN}
+)
 _NO_PARAM: Final = frozenset({"None", "null", "undefined"})
 # XML error documents: AWS `<Error><Code>…</Code><Message>…</Message>`, Azure Storage, Twilio's
 # `<RestException>`. Bounded, tag-only patterns: no XML parser runs on untrusted bytes.
@@ -281,12 +289,113 @@ def _from_detail(
     return False, None, None, [], None
 
 
+# Where a run, a stream event or a batch line says it failed (see `_result_document`).
+_FAILED_EVENTS: Final = frozenset({"response.failed", "response.incomplete"})
+_FAILED_RUN_OBJECTS: Final = frozenset({"thread.run", "thread.run.step", "response"})
+_FAILED_STATES: Final = frozenset({"failed", "incomplete", "expired", "cancelled"})
+
+
+def _result_document(doc: Mapping[str, Any]) -> tuple[dict[str, Any], int | None] | None:
+    """The error document a run result, stream event or batch line carries, and its status.
+
+    None when `doc` is none of those (it is read as it is). A wrapper that reports success
+    gives an empty document. The shapes:
+
+    - an OpenAI Batch output line: `{custom_id, response: {status_code, request_id, body},
+      error}`; a `status_code` of 400 or more makes `body` the error, a top-level `error`
+      object is a failure with no HTTP response;
+    - an Anthropic message batch result: `{custom_id, result: {type: "errored", error}}`,
+      where `error` is the usual `{"type": "error", "error": {...}}` envelope;
+    - an OpenAI Responses `response.failed` / `response.incomplete` event, or a failed
+      Response object: `response.error`, else `incomplete_details.reason`;
+    - an Assistants run or run step that failed: its `last_error`;
+    - a Responses stream `error` event with its fields at the top: `{type: "error", code,
+      message, param}`.
+    """
+    if "custom_id" in doc:
+        return _batch_line(doc)
+    kind_of = doc.get("type")
+    if _member(kind_of, _FAILED_EVENTS) and isinstance(doc.get("response"), dict):
+        return _failed_run(doc["response"])
+    if _member(doc.get("object"), _FAILED_RUN_OBJECTS) and _member(
+        doc.get("status"), _FAILED_STATES
+    ):
+        return _failed_run(doc)
+    if kind_of == "error" and "error" not in doc and ("code" in doc or "message" in doc):
+        fields = {key: doc[key] for key in ("code", "message", "param") if key in doc}
+        return {"error": fields}, None
+    return None
+
+
+def _member(value: object, names: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in names
+
+
+def _batch_line(doc: Mapping[str, Any]) -> tuple[dict[str, Any], int | None] | None:
+    response = doc.get("response")
+    if isinstance(response, dict):
+        code = response.get("status_code")
+        status = code if isinstance(code, int) and not isinstance(code, bool) else None
+        body = response.get("body")
+        if status is not None and status >= 400:
+            return (body if isinstance(body, dict) else {}), status
+        if status is not None:
+            return {}, None  # a line that succeeded
+    result = doc.get("result")
+    if isinstance(result, dict):
+        if result.get("type") != "errored":
+            return {}, None  # succeeded (canceled and expired lines carry no error to read)
+        err = result.get("error")
+        if isinstance(err, dict) and isinstance(err.get("error"), dict):
+            return err, None
+        return ({"error": err} if isinstance(err, dict) else {}), None
+    err = doc.get("error")
+    if isinstance(err, dict) and err:
+        return {"error": err}, None
+    return None
+
+
+def _failed_run(run: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
+    for key in ("error", "last_error"):
+        err = run.get(key)
+        if isinstance(err, dict) and err:
+            return {"error": err}, None
+    incomplete = run.get("incomplete_details")
+    reason = incomplete.get("reason") if isinstance(incomplete, dict) else None
+    if isinstance(reason, str) and reason:
+        return {"error": {"code": reason, "message": f"The response is incomplete: {reason}"}}, None
+    state = run.get("status")
+    if isinstance(state, str) and state in _FAILED_STATES:
+        return {"error": {"code": state}}, None
+    return {}, None
+
+
 def _error_status(*values: object) -> int | None:
     """The first integer 400-599 among `values` (an error object's own `code`/`status`)."""
     for value in values:
         if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
             return value
     return None
+
+
+def _said_by_message(
+    kind: Kind,
+    retryable: bool | None,
+    row: ErrorCode | None,
+    status: int | None,
+    message: str | None,
+) -> tuple[Kind, bool | None]:
+    """Let an unambiguous message overrule a class code, and a too-large request any throttle."""
+    if kind in _SIZE_BLIND_KINDS and too_large(message, status):
+        return Kind.INVALID_REQUEST, False
+    if (
+        row is not None
+        and row.code.lower() in _MESSAGE_YIELDING_CODES
+        and kind is not Kind.PAYMENT_REQUIRED
+        and asks_for_payment(message)
+    ):
+        return Kind.PAYMENT_REQUIRED, None
+    return kind, retryable
 
 
 class GenericAdapter:
@@ -305,6 +414,13 @@ class GenericAdapter:
         doc = view.json
         status = view.status
         is_error_status = status is not None and status >= 400
+        if isinstance(doc, dict):
+            unwrapped = _result_document(doc)
+            if unwrapped is not None:
+                doc, embedded = unwrapped
+                if embedded is not None and not is_error_status:
+                    # The status in the result (a batch line's own) counts.
+                    status, is_error_status = embedded, True
         if not isinstance(doc, dict):
             if isinstance(doc, list) and doc and isinstance(doc[0], dict) and is_error_status:
                 return self._from_list(view, doc)
@@ -483,6 +599,8 @@ class GenericAdapter:
                 and view.headers.get("x-ratelimit-remaining", "").strip() == "0"
             ):
                 kind = Kind.RATE_LIMITED  # GitHub: the primary rate limit, spent
+        if kind_hint is None:
+            kind, retryable = _said_by_message(kind, retryable, row, status, message)
         if slack_code and not message:
             message = synthesize_message(kind, status if is_error_status else None, code)
         estimated = doc.get("estimated_time")  # Hugging Face: a model still loading

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from agent_errors._model import CanonicalError, Kind
+from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     ErrorCode,
     Rendered,
@@ -84,6 +85,8 @@ _RENDER_TYPES: Final[Mapping[Kind, str]] = {
     Kind.UNAVAILABLE: "overloaded_error",
 }
 _EXTRA_FIELDS: Final = ("feature", "available_from")
+# Types that name a class of errors: an unambiguous message says more (DESIGN, Adapter).
+_CLASS_TYPES: Final = frozenset({"invalid_request_error", "api_error"})
 
 
 def _envelope(view: ResponseView) -> Mapping[str, Any] | None:
@@ -137,6 +140,11 @@ class QoderAdapter:
         known = {"type", "message", "param", *_EXTRA_FIELDS}
         details.update({key: value for key, value in err.items() if key not in known})
         message = first_str(err.get("message"))
+        if code in _CLASS_TYPES and asks_for_payment(message):
+            # Anthropic: a 400 invalid_request_error "Your credit balance is too low…".
+            kind, retryable = Kind.PAYMENT_REQUIRED, None
+        elif kind is Kind.RATE_LIMITED and too_large(message, view.status):
+            kind, retryable = Kind.INVALID_REQUEST, False
         if kind is Kind.FEATURE_NOT_AVAILABLE:
             beta = first_str(err.get("available_from"))
             if beta:

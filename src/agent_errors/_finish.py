@@ -12,6 +12,7 @@ from typing import Any, Final
 from . import _redact
 from ._hints import (
     body_containers,
+    message_request_id,
     request_id_hint,
     retry_after_hint,
     should_retry_hint,
@@ -84,9 +85,12 @@ def finish_fields(
     rid, id_source = request_id_hint(view, containers=containers)
     if rid is None and request_id is not None:
         rid, id_source = request_id, "adapter"
+    if rid is None:
+        rid = message_request_id(message)
+        id_source = None if rid is None else "message"
     if id_source is not None:
         extra["request_id_source"] = id_source
-    should_retry = should_retry_hint(view)
+    should_retry = should_retry_hint(view, containers=containers)
     if should_retry is not None:
         extra["should_retry"] = should_retry
     if view.truncated:

@@ -137,9 +137,10 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
     if not view.body:
         if status is None or status < 400:
             return None
-    elif "event-stream" in view.headers.lowered.get("content-type", "") and (
-        view.content_type == "text/event-stream"
-    ):
+    elif (
+        "event-stream" in view.headers.lowered.get("content-type", "")
+        and view.content_type == "text/event-stream"
+    ) or (view.json is None and _sse.looks_like_event_stream(view.body)):
         # An event stream (even one that began with a 200) may carry its error as an event.
         found = _sse.error_in_view(view, provider)
         if found is not None:
