@@ -76,6 +76,12 @@ CODES: Final = code_table(
     ErrorCode("overloaded_error", Kind.UNAVAILABLE, 529, "Overloaded"),
     ErrorCode("service_unavailable", Kind.UNAVAILABLE, 503, "Temporarily unavailable"),
     ErrorCode("engine_overloaded", Kind.UNAVAILABLE, 503, "Overloaded"),
+    ErrorCode("server_is_overloaded", Kind.UNAVAILABLE, 503, "Overloaded"),
+    ErrorCode("service_unavailable_error", Kind.UNAVAILABLE, 503, "Temporarily unavailable"),
+    # OpenAI's runs and Responses: `last_error.code` / `response.error.code`, and Codex's plan
+    # window (`usage_limit_reached`, with `resets_in_seconds`).
+    ErrorCode("invalid_prompt", Kind.INVALID_REQUEST, 400, "The prompt was rejected"),
+    ErrorCode("usage_limit_reached", Kind.RATE_LIMITED, 429, "Usage limit reached"),
     ErrorCode("timeout", Kind.TIMEOUT, 504, "Timed out"),
     ErrorCode("timeout_error", Kind.TIMEOUT, 504, "Timed out"),
     # LiteLLM's proxy (ProxyErrorTypes), in front of any provider. It sends the same type with
@@ -285,7 +291,9 @@ def _from_detail(
     if isinstance(detail, dict):
         m = first_str(detail.get("message"), detail.get("msg"), detail.get("detail"))
         p = first_str(detail.get("param"), detail.get("field"))
-        return True, m, p, [detail.get("code"), detail.get("type")], None
+        # ElevenLabs: `{"detail": {"status": "quota_exceeded", "message": …}}` behind a 401.
+        codes = [detail.get("code"), detail.get("type"), detail.get("status")]
+        return True, m, p, codes, None
     return False, None, None, [], None
 
 
@@ -420,6 +428,11 @@ class GenericAdapter:
                 doc, embedded = unwrapped
                 if embedded is not None and not is_error_status:
                     # The status in the result (a batch line's own) counts.
+                    status, is_error_status = embedded, True
+            if not is_error_status:
+                # A stream event or result that names its own status (`"status_code": 429`).
+                embedded = _error_status(doc.get("status_code"), doc.get("statusCode"))
+                if embedded is not None:
                     status, is_error_status = embedded, True
         if not isinstance(doc, dict):
             if isinstance(doc, list) and doc and isinstance(doc[0], dict) and is_error_status:

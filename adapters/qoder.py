@@ -132,6 +132,10 @@ class QoderAdapter:
             return None
         code: str = err["type"]
         kind, retryable = kind_for_code(code, CODES, view.status)
+        if kind is Kind.UNKNOWN and code not in CODES:
+            # Another API's type in this envelope (OpenAI's Responses stream `error` event)
+            # with no status to read it by: the generic reader knows more codes.
+            return None
         details: dict[str, Any] = {}
         for key in _EXTRA_FIELDS:
             value = err.get(key)

@@ -149,8 +149,6 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
     try:
         error = adapter.parse(view)
         if error is None:
-            if status is None or status < 400:
-                return None
             if adapter.name != "generic":
                 # The body is in no shape the adapter knows (a proxy's page, an unknown JSON
                 # shape): read it the generic way, but the error stays the provider's, so that
@@ -160,6 +158,8 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
                     error = attrs.evolve(error, provider=adapter.name)
                     view.finished = error  # finished by the generic adapter
             if error is None:
+                if status is None or status < 400:
+                    return None
                 error = fallback_error(view, adapter.name)
             return _complete(error, view, trusted=True)
         return _complete(error, view, trusted=_is_builtin(adapter))
