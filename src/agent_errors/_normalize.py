@@ -149,7 +149,10 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
     try:
         error = adapter.parse(view)
         if error is None:
-            if adapter.name != "generic":
+            failed = status is not None and status >= 400
+            # A third-party adapter's None for a success is final; a built-in one only says
+            # the body is in no shape it knows (another API's stream event in its envelope).
+            if adapter.name != "generic" and (failed or _is_builtin(adapter)):
                 # The body is in no shape the adapter knows (a proxy's page, an unknown JSON
                 # shape): read it the generic way, but the error stays the provider's, so that
                 # its retry profile and renderer still apply.
@@ -158,7 +161,7 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
                     error = attrs.evolve(error, provider=adapter.name)
                     view.finished = error  # finished by the generic adapter
             if error is None:
-                if status is None or status < 400:
+                if not failed:
                     return None
                 error = fallback_error(view, adapter.name)
             return _complete(error, view, trusted=True)
