@@ -82,6 +82,10 @@ CODES: Final = code_table(
     # window (`usage_limit_reached`, with `resets_in_seconds`).
     ErrorCode("invalid_prompt", Kind.INVALID_REQUEST, 400, "The prompt was rejected"),
     ErrorCode("usage_limit_reached", Kind.RATE_LIMITED, 429, "Usage limit reached"),
+    # OpenAI Batch error-file lines (`error.code` of a line with no response).
+    ErrorCode("batch_expired", Kind.TIMEOUT, None, "The batch window ended first"),
+    ErrorCode("batch_cancelled", Kind.CANCELLED, None, "The batch was cancelled first"),
+    ErrorCode("request_timeout", Kind.TIMEOUT, 408, "The model call timed out"),
     ErrorCode("timeout", Kind.TIMEOUT, 504, "Timed out"),
     ErrorCode("timeout_error", Kind.TIMEOUT, 504, "Timed out"),
     # LiteLLM's proxy (ProxyErrorTypes), in front of any provider. It sends the same type with
@@ -297,10 +301,22 @@ def _from_detail(
     return False, None, None, [], None
 
 
+_STATUS_PREFIX_RE: Final = re.compile(r"([45][0-9]{2}): ")
 # Where a run, a stream event or a batch line says it failed (see `_result_document`).
 _FAILED_EVENTS: Final = frozenset({"response.failed", "response.incomplete"})
 _FAILED_RUN_OBJECTS: Final = frozenset({"thread.run", "thread.run.step", "response"})
 _FAILED_STATES: Final = frozenset({"failed", "incomplete", "expired", "cancelled"})
+# A result that never ran, or a run that ended without an error object: (kind, message).
+_UNRUN_RESULTS: Final = {
+    "canceled": (Kind.CANCELLED, "The batch was canceled before this request ran"),
+    "expired": (Kind.TIMEOUT, "The batch expired before this request ran"),
+}
+_UNFINISHED_RUNS: Final = {
+    "cancelled": (Kind.CANCELLED, "The run was cancelled"),
+    "expired": (Kind.TIMEOUT, "The run expired before it finished"),
+    "failed": (Kind.RUN_FAILED, "The run failed"),
+    "incomplete": (Kind.RUN_FAILED, "The response is incomplete"),
+}
 
 
 def _result_document(doc: Mapping[str, Any]) -> tuple[dict[str, Any], int | None] | None:
@@ -329,6 +345,14 @@ def _result_document(doc: Mapping[str, Any]) -> tuple[dict[str, Any], int | None
         doc.get("status"), _FAILED_STATES
     ):
         return _failed_run(doc)
+    wrapped = doc.get("__error__")
+    if isinstance(wrapped, dict):
+        # LangGraph's API: `{"__error__": {"error": "HTTPException", "message": "404: …"}}`
+        # behind a 200 (a run's join/wait); the message names the status it stands for.
+        message = wrapped.get("message")
+        fields = {"type": wrapped.get("error"), "message": message}
+        match = _STATUS_PREFIX_RE.match(message) if isinstance(message, str) else None
+        return {"error": fields}, (int(match.group(1)) if match else None)
     if kind_of == "error" and "error" not in doc and ("code" in doc or "message" in doc):
         fields = {key: doc[key] for key in ("code", "message", "param") if key in doc}
         return {"error": fields}, None
@@ -351,8 +375,13 @@ def _batch_line(doc: Mapping[str, Any]) -> tuple[dict[str, Any], int | None] | N
             return {}, None  # a line that succeeded
     result = doc.get("result")
     if isinstance(result, dict):
-        if result.get("type") != "errored":
-            return {}, None  # succeeded (canceled and expired lines carry no error to read)
+        outcome = result.get("type")
+        if isinstance(outcome, str) and outcome in _UNRUN_RESULTS:
+            # Anthropic: the batch was canceled, or expired, before this request ran.
+            kind, text = _UNRUN_RESULTS[outcome]
+            return {"error": {"type": outcome, "kind": kind.value, "message": text}}, None
+        if outcome != "errored":
+            return {}, None  # succeeded
         err = result.get("error")
         if isinstance(err, dict) and isinstance(err.get("error"), dict):
             return err, None
@@ -371,10 +400,12 @@ def _failed_run(run: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
     incomplete = run.get("incomplete_details")
     reason = incomplete.get("reason") if isinstance(incomplete, dict) else None
     if isinstance(reason, str) and reason:
-        return {"error": {"code": reason, "message": f"The response is incomplete: {reason}"}}, None
+        text = f"The response is incomplete: {reason}"
+        return {"error": {"code": reason, "kind": Kind.RUN_FAILED.value, "message": text}}, None
     state = run.get("status")
-    if isinstance(state, str) and state in _FAILED_STATES:
-        return {"error": {"code": state}}, None
+    if isinstance(state, str) and state in _UNFINISHED_RUNS:
+        kind, text = _UNFINISHED_RUNS[state]
+        return {"error": {"code": state, "kind": kind.value, "message": text}}, None
     return {}, None
 
 
