@@ -200,6 +200,9 @@ _TEXT_TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+\Z")
 _DOC_EXTRAS: Final = ("documentation_url", "more_info", "doc_url", "hint", "needed", "provided")
 _AMBIGUOUS_STATUSES: Final = frozenset({None, 400, 403, 429})
 _KNOWN_TYPES: Final = {kind.value: kind for kind in Kind}
+# A pydantic `loc` tuple inside a stringified error list; searched in a bounded slice.
+_STRING_LOC_RE: Final = re.compile(r"'loc': \(([^()]{1,300})\)")
+_MAX_LOC_TEXT: Final = 4096
 _LOCATION_PREFIXES: Final = frozenset(
     {"body", "query", "path", "header", "headers", "cookie", "form"}
 )
@@ -243,6 +246,25 @@ def _param_from_loc(loc: object) -> str | None:
             parts = parts[1:]
         return ".".join(parts) or None
     return first_str(loc)
+
+
+def _validation_param(errors: object, message: str | None) -> str | None:
+    """The parameter a validation error names outside FastAPI's own `detail` list.
+
+    A pydantic `loc` in an error list of any envelope (`error.details`, `errors`), or in a
+    pydantic error list that arrived stringified inside the message (vLLM and other
+    OpenAI-compatible servers: `"[{'type': 'missing', 'loc': ('body', 'model'), …}]"`).
+    """
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        loc = errors[0].get("loc")
+        if loc is not None:
+            return _param_from_loc(loc)
+    if message and "'loc': (" in message[:_MAX_LOC_TEXT]:
+        match = _STRING_LOC_RE.search(message[:_MAX_LOC_TEXT])
+        if match is not None:
+            parts = [part.strip().strip("'\"") for part in match.group(1).split(",")]
+            return _param_from_loc([int(p) if p.isdigit() else p for p in parts if p])
+    return None
 
 
 def _pointer_param(pointer: object) -> str | None:
@@ -614,6 +636,8 @@ class GenericAdapter:
         if isinstance(doc.get("details"), str) and doc.get("kind") != "Status":
             details.setdefault("details", doc["details"])  # PostgREST's DETAIL
 
+        if param is None:
+            param = _validation_param(details.get("errors"), message)
         if param in _NO_PARAM and kind_hint is None:
             # LiteLLM writes a missing param as the string "None"; a body this adapter rendered
             # (it names its kind) means what it says.
