@@ -301,33 +301,44 @@ def test_a_request_id_named_only_in_the_message_is_the_last_resort() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "verdict"),
+    ("status", "body", "recorded", "retried"),
     [
+        # Verdicts that overrule the kind are kept for the engine ...
+        (500, {"error": {"message": "bad input", "is_transient": False}}, False, False),
+        (500, {"message": "Activity failed", "nonRetryable": True}, False, False),
         (
+            400,
+            {"error": {"message": "try me", "code": "invalid_request", "retryable": True}},
+            True,
+            True,
+        ),
+        # ... verdicts that agree with it add nothing (a problem+json `retryable` member is the
+        # error's own field), and the decision is the same.
+        (
+            400,
             {
                 "type": "error",
                 "code": "context_length_exceeded",
                 "message": "Too many tokens",
                 "retryable": False,
             },
+            None,
             False,
         ),
-        ({"error": {"message": "upstream blip", "isRetryable": True}}, True),
-        ({"error": {"message": "bad input", "is_transient": False}}, False),
-        ({"error": {"message": "x", "details": {"should_retry": "true"}}}, True),
-        ({"message": "Activity failed", "nonRetryable": True}, False),
+        (500, {"error": {"message": "upstream blip", "isRetryable": True}}, None, True),
+        (500, {"error": {"message": "x"}, "meta": {"should_retry": "true"}}, None, True),
+        (500, {"error": {"message": "x"}, "meta": {"should_retry": "false"}}, False, False),
     ],
 )
 def test_an_explicit_verdict_in_the_body_is_kept_for_the_engine(
-    body: dict[str, Any], verdict: bool
+    status: int, body: dict[str, Any], recorded: bool | None, retried: bool
 ) -> None:
-    error = _found(500, body)
-    assert error.details["should_retry"] is verdict
+    error = _found(status, body)
+    assert error.details.get("should_retry") is recorded
     decision = ae.RetryPolicy().decide(error, attempt=1, method="GET")
-    if verdict:
-        assert decision.retry
-    else:
-        assert (decision.retry, decision.reason) == (False, "server_says_no")
+    assert decision.retry is retried
+    if recorded is False:
+        assert decision.reason == "server_says_no"
 
 
 def test_the_header_verdict_wins_and_non_booleans_are_no_verdict() -> None:
@@ -336,6 +347,10 @@ def test_the_header_verdict_wins_and_non_booleans_are_no_verdict() -> None:
     for value in ("yes", 1, None, [], {"a": 1}):
         error = _found(500, {"error": {"message": "x", "retryable": value}})
         assert "should_retry" not in error.details, value
+    # A problem+json document renders `retryable`; read back, it is the same error.
+    error = _found(403, {"error": {"message": "no", "code": "FORBIDDEN"}})
+    rendered = ae.render(error, to="problem+json")
+    assert ae.normalize_parts(rendered.status, rendered.headers, rendered.body) is not None
 
 
 # -- 4. a status or code inside the body ------------------------------------------------------

@@ -198,6 +198,7 @@ def _complete(error: CanonicalError, view: ResponseView, *, trusted: bool) -> Ca
         param=error.param,
         code=error.code,
         trusted=trusted,
+        retryable=error.retryable,
     )
     return attrs.evolve(
         error,

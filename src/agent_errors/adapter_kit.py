@@ -239,6 +239,7 @@ def build_error(
         param=param,
         code=code,
         trusted=True,
+        retryable=retryable,
     )
     error = CanonicalError(
         kind=kind,
