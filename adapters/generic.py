@@ -180,6 +180,7 @@ _CLASS_CODES: Final = frozenset(
 # Codes that give way to an unambiguous phrase in the message (`_phrases`): the class codes,
 # and `rate_limit_exceeded`, which OpenAI's run `last_error` also sends for a spent quota.
 _MESSAGE_YIELDING_CODES: Final = _CLASS_CODES | {"rate_limit_exceeded", "rate_limit_error"}
+_PAYMENT_PHRASE_STATUSES: Final = frozenset({401, 412})
 # Kinds a request too large for the limit is not, whatever its code says: waiting cannot help.
 _SIZE_BLIND_KINDS: Final = frozenset(
     {Kind.RATE_LIMITED, Kind.CONCURRENCY_LIMITED, Kind.UNAVAILABLE, Kind.UNKNOWN}
@@ -449,12 +450,13 @@ def _said_by_message(
     """Let an unambiguous message overrule a class code, and a too-large request any throttle."""
     if kind in _SIZE_BLIND_KINDS and too_large(message, status):
         return Kind.INVALID_REQUEST, False
-    if (
-        row is not None
-        and row.code.lower() in _MESSAGE_YIELDING_CODES
-        and kind is not Kind.PAYMENT_REQUIRED
-        and asks_for_payment(message)
-    ):
+    if kind is Kind.PAYMENT_REQUIRED or not asks_for_payment(message):
+        return kind, retryable
+    if row is not None and row.code.lower() in _MESSAGE_YIELDING_CODES:
+        return Kind.PAYMENT_REQUIRED, None
+    if row is None and status in _PAYMENT_PHRASE_STATUSES:
+        # No code that says what happened, and a status that does not either: a 401 or a
+        # 412 whose message says credits or the spending limit ran out (ElevenLabs, Fireworks).
         return Kind.PAYMENT_REQUIRED, None
     return kind, retryable
 

@@ -25,7 +25,8 @@ MAX_PHRASE_TEXT: Final = 4096
 _PAYMENT_RE: Final = re.compile(
     r"\b(?:insufficient (?:credits?|funds|balance|quota)|quota (?:exceeded|exhausted)|"
     r"exceeded your (?:current )?quota|out of credits|credit balance (?:is )?too low|"
-    r"budget (?:has been )?exceeded|exhausted your (?:credits?|quota|balance))\b",
+    r"budget (?:has been )?exceeded|exhausted your (?:credits?|quota|balance)|"
+    r"monthly spending limit|failure to pay)\b",
     re.IGNORECASE,
 )
 # A quota measured over a short window is a rate limit: the next window brings it back.
