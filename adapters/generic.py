@@ -22,6 +22,7 @@ rate_limited); the message never overrides a recognized code.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -82,6 +83,10 @@ CODES: Final = code_table(
     # window (`usage_limit_reached`, with `resets_in_seconds`).
     ErrorCode("invalid_prompt", Kind.INVALID_REQUEST, 400, "The prompt was rejected"),
     ErrorCode("usage_limit_reached", Kind.RATE_LIMITED, 429, "Usage limit reached"),
+    # Moonshot (Kimi) and Alibaba DashScope (Qwen): a spent balance, a rate window.
+    ErrorCode("exceeded_current_quota_error", Kind.PAYMENT_REQUIRED, 429, "Balance exhausted"),
+    ErrorCode("rate_limit_reached_error", Kind.RATE_LIMITED, 429, "Too many requests"),
+    ErrorCode("Arrearage", Kind.PAYMENT_REQUIRED, 400, "The account is in arrears"),
     # OpenAI Batch error-file lines (`error.code` of a line with no response).
     ErrorCode("batch_expired", Kind.TIMEOUT, None, "The batch window ended first"),
     ErrorCode("batch_cancelled", Kind.CANCELLED, None, "The batch was cancelled first"),
@@ -180,7 +185,8 @@ _CLASS_CODES: Final = frozenset(
 # Codes that give way to an unambiguous phrase in the message (`_phrases`): the class codes,
 # and `rate_limit_exceeded`, which OpenAI's run `last_error` also sends for a spent quota.
 _MESSAGE_YIELDING_CODES: Final = _CLASS_CODES | {"rate_limit_exceeded", "rate_limit_error"}
-_PAYMENT_PHRASE_STATUSES: Final = frozenset({401, 412})
+_PAYMENT_PHRASE_STATUSES: Final = frozenset({None, 400, 401, 403, 412, 429})
+_MAX_UPSTREAM_RAW: Final = 8192
 # Kinds a request too large for the limit is not, whatever its code says: waiting cannot help.
 _SIZE_BLIND_KINDS: Final = frozenset(
     {Kind.RATE_LIMITED, Kind.CONCURRENCY_LIMITED, Kind.UNAVAILABLE, Kind.UNKNOWN}
@@ -440,6 +446,27 @@ def _error_status(*values: object) -> int | None:
     return None
 
 
+def _upstream_message(metadata: object) -> str | None:
+    """The upstream provider's message in an OpenRouter-style `error.metadata.raw`.
+
+    `raw` is the upstream body, as text or as an object; only a short one is decoded.
+    """
+    raw = metadata.get("raw") if isinstance(metadata, dict) else None
+    if isinstance(raw, str):
+        if not raw.startswith("{") or len(raw) > _MAX_UPSTREAM_RAW:
+            return raw[:_MAX_UPSTREAM_RAW] or None
+        try:
+            raw = json.loads(raw)
+        except (ValueError, RecursionError):  # deep nesting in 8 KiB is possible
+            return raw
+    if isinstance(raw, dict):
+        inner = raw.get("error")
+        if isinstance(inner, dict):
+            return first_str(inner.get("message"))
+        return first_str(inner, raw.get("message"))
+    return None
+
+
 def _said_by_message(
     kind: Kind,
     retryable: bool | None,
@@ -455,8 +482,9 @@ def _said_by_message(
     if row is not None and row.code.lower() in _MESSAGE_YIELDING_CODES:
         return Kind.PAYMENT_REQUIRED, None
     if row is None and status in _PAYMENT_PHRASE_STATUSES:
-        # No code that says what happened, and a status that does not either: a 401 or a
-        # 412 whose message says credits or the spending limit ran out (ElevenLabs, Fireworks).
+        # No code that says what happened, and a status that does not either: a 401, 412 or
+        # 429 whose message says credits, balance or the spending limit ran out (ElevenLabs,
+        # Fireworks, Zhipu's "余额不足").
         return Kind.PAYMENT_REQUIRED, None
     return kind, retryable
 
@@ -513,8 +541,10 @@ class GenericAdapter:
         found_document = False
         slack_code = False
 
+        upstream: str | None = None
         err = doc.get("error")
         if isinstance(err, dict) and (err or is_error_status):
+            upstream = _upstream_message(err.get("metadata"))
             # An empty `error` object in a success response reports nothing.
             found_document = True
             message = first_str(err.get("message"), err.get("detail"), err.get("description"))
@@ -671,6 +701,9 @@ class GenericAdapter:
                 kind = Kind.RATE_LIMITED  # GitHub: the primary rate limit, spent
         if kind_hint is None:
             kind, retryable = _said_by_message(kind, retryable, row, status, message)
+            if upstream is not None and kind is not Kind.PAYMENT_REQUIRED:
+                # OpenRouter-style gateways: "Provider returned error", the reason upstream.
+                kind, retryable = _said_by_message(kind, retryable, row, status, upstream)
         if slack_code and not message:
             message = synthesize_message(kind, status if is_error_status else None, code)
         estimated = doc.get("estimated_time")  # Hugging Face: a model still loading

@@ -144,8 +144,9 @@ class QoderAdapter:
         known = {"type", "message", "param", *_EXTRA_FIELDS}
         details.update({key: value for key, value in err.items() if key not in known})
         message = first_str(err.get("message"))
-        if code in _CLASS_TYPES and asks_for_payment(message):
-            # Anthropic: a 400 invalid_request_error "Your credit balance is too low…".
+        if (code in _CLASS_TYPES or code not in CODES) and asks_for_payment(message):
+            # Anthropic: a 400 invalid_request_error "Your credit balance is too low…"; another
+            # API's own type in this envelope (Zhipu's "1113") says no more than its message.
             kind, retryable = Kind.PAYMENT_REQUIRED, None
         elif kind is Kind.RATE_LIMITED and too_large(message, view.status):
             kind, retryable = Kind.INVALID_REQUEST, False

@@ -437,6 +437,24 @@ def test_too_large_reads_numbers_and_phrases() -> None:
 # -- 7. category codes give way to unambiguous messages ---------------------------------------
 
 
+def test_a_gateways_upstream_reason_counts_when_its_own_message_is_generic() -> None:
+    raw = json.dumps(
+        {
+            "error": {
+                "message": "Your account is suspended due to insufficient balance",
+                "type": "exceeded_current_quota_error",
+            }
+        }
+    )
+    body = {"error": {"message": "Provider returned error", "code": 429, "metadata": {"raw": raw}}}
+    assert _found(429, body).kind is ae.Kind.PAYMENT_REQUIRED
+    # An upstream rate limit stays one; a raw text that is not JSON is read as text.
+    body["error"]["metadata"] = {"raw": "temporarily rate-limited upstream"}
+    assert _found(429, body).kind is ae.Kind.RATE_LIMITED
+    body["error"]["metadata"] = {"raw": "Insufficient credits"}
+    assert _found(429, body).kind is ae.Kind.PAYMENT_REQUIRED
+
+
 def test_anthropic_credit_balance_is_payment_required() -> None:
     body = {
         "type": "error",
@@ -513,6 +531,9 @@ def test_deeply_odd_wrappers_never_raise() -> None:
         {"__error__": {"message": "999: nope"}},
         {"type": "error", "code": {"deep": [1, 2]}, "message": None},
         {"type": "error", "status_code": "429", "error": {"type": 5}},
+        {"error": {"message": "x", "metadata": {"raw": "{" + '"a":{' * 1600}}},
+        {"error": {"message": "x", "metadata": {"raw": "[" * 8000}}},
+        {"error": {"message": "x", "metadata": {"raw": {"error": "insufficient balance"}}}},
     ]
     for body in odd:
         for status in (None, 200, 400):

@@ -26,7 +26,9 @@ _PAYMENT_RE: Final = re.compile(
     r"\b(?:insufficient (?:credits?|funds|balance|quota)|quota (?:exceeded|exhausted)|"
     r"exceeded your (?:current )?quota|out of credits|credit balance (?:is )?too low|"
     r"budget (?:has been )?exceeded|exhausted your (?:credits?|quota|balance)|"
-    r"monthly spending limit|failure to pay)\b",
+    r"monthly spending limit|failure to pay|balance is insufficient)\b"
+    # Chinese APIs (Zhipu, Qwen): "insufficient balance", "in arrears".
+    r"|余额不足|欠费",
     re.IGNORECASE,
 )
 # A quota measured over a short window is a rate limit: the next window brings it back.
