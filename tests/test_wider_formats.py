@@ -429,6 +429,8 @@ def test_too_large_reads_numbers_and_phrases() -> None:
     assert too_large(None, 413)
     assert too_large("Limit 10,000, Requested 12,000")
     assert not too_large("Limit 10000, Requested 9000")
+    assert too_large("Limit 7000, Used 0, Requested ~12903. Please try again in 50.6s.")
+    assert not too_large("Limit 6000, Used 5034, Requested 1443. Please try again in 4.77s.")
     assert too_large("Payload Too Large")
     assert not too_large("your request is large")
     assert not too_large(None)

@@ -40,10 +40,12 @@ _TOO_LARGE_RE: Final = re.compile(
     r"exceeds the (?:maximum|max) (?:request|payload|body) size)\b",
     re.IGNORECASE,
 )
-# "Limit 10000, Requested 12000" (OpenAI, Groq): the request alone is over the limit. The
-# transient form names what was used as well ("Limit 6000, Used 5034, Requested 1443").
+# "Limit 10000, Requested 12000" (OpenAI, Groq), also with what was used in between ("Limit
+# 7000, Used 0, Requested ~12903"): a request larger than the whole limit never fits in a
+# window. "Limit 6000, Used 5034, Requested 1443" is a plain rate limit: the next window has room.
 _LIMIT_REQUESTED_RE: Final = re.compile(
-    r"\blimit:?\s{0,3}([0-9][0-9,]{0,15}),\s{0,3}requested:?\s{0,3}([0-9][0-9,]{0,15})",
+    r"\blimit:?\s{0,3}([0-9][0-9,]{0,15}),\s{0,3}(?:used:?\s{0,3}[0-9][0-9,]{0,15},\s{0,3})?"
+    r"requested:?\s{0,3}~?([0-9][0-9,]{0,15})",
     re.IGNORECASE,
 )
 
