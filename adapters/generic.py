@@ -7,7 +7,12 @@ Twilio and Cloudflare `errors` lists, Shopify's `errors` string or field map, Sa
 list of `{errorCode, message, fields}`, Kubernetes `Status` objects (`reason`, `details.causes`),
 PostgREST's `{code, message, details, hint}`, Slack's `{"ok": false, "error": "<code>"}` (also
 behind a 200), OAuth `error_description`, AWS `__type`/`x-amzn-ErrorType` codes, plain text, HTML
-error pages and empty bodies.
+error pages and empty bodies. Errors inside results are read too: an OpenAI Batch output line, an
+Anthropic message batch result, a Responses `response.failed` / `response.incomplete` event or
+failed Response, an Assistants run or step's `last_error`, a Responses stream `error` event with
+its fields at the top, LangGraph's `{"__error__": …}` behind a 200; the status such a document
+names counts. OpenRouter-style gateways' `error.metadata.raw` (the upstream body) is looked at for
+the phrases below when the gateway's own message says nothing.
 
 The code table below holds codes that many APIs share. Codes are matched case-insensitively.
 A code that only names a class of errors (`invalid_request_error`, `server_error`, …) gives way to
@@ -16,7 +21,10 @@ digits ("400") repeats the status, so a word beside it (`type`) is kept instead.
 code nor the status says what happened, a few unambiguous phrases in the message decide
 (quota/credits/budget -> payment_required, but a quota per second, minute or hour ->
 rate_limited; "concurrent" -> concurrency_limited; "rate limit exceeded" behind a 400 or 403 ->
-rate_limited); the message never overrides a recognized code.
+rate_limited); the message never overrides a recognized specific code, but a class code
+(`invalid_request_error`, `rate_limit_exceeded`) gives way to a payment phrase (`_phrases`), and
+a request larger than the whole limit ("Limit 6000, Requested 14368", or a 413) is
+invalid_request and not retried, whatever code it came with.
 """
 
 from __future__ import annotations
