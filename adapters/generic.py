@@ -7,7 +7,12 @@ Twilio and Cloudflare `errors` lists, Shopify's `errors` string or field map, Sa
 list of `{errorCode, message, fields}`, Kubernetes `Status` objects (`reason`, `details.causes`),
 PostgREST's `{code, message, details, hint}`, Slack's `{"ok": false, "error": "<code>"}` (also
 behind a 200), OAuth `error_description`, AWS `__type`/`x-amzn-ErrorType` codes, plain text, HTML
-error pages and empty bodies.
+error pages and empty bodies. Errors inside results are read too: an OpenAI Batch output line, an
+Anthropic message batch result, a Responses `response.failed` / `response.incomplete` event or
+failed Response, an Assistants run or step's `last_error`, a Responses stream `error` event with
+its fields at the top, LangGraph's `{"__error__": …}` behind a 200; the status such a document
+names counts. OpenRouter-style gateways' `error.metadata.raw` (the upstream body) is looked at for
+the phrases below when the gateway's own message says nothing.
 
 The code table below holds codes that many APIs share. Codes are matched case-insensitively.
 A code that only names a class of errors (`invalid_request_error`, `server_error`, …) gives way to
@@ -16,18 +21,24 @@ digits ("400") repeats the status, so a word beside it (`type`) is kept instead.
 code nor the status says what happened, a few unambiguous phrases in the message decide
 (quota/credits/budget -> payment_required, but a quota per second, minute or hour ->
 rate_limited; "concurrent" -> concurrency_limited; "rate limit exceeded" behind a 400 or 403 ->
-rate_limited); the message never overrides a recognized code.
+rate_limited); the message never overrides a recognized specific code, but a class code
+(`invalid_request_error`, `rate_limit_exceeded`) gives way to a payment phrase (`_phrases`), and
+a request larger than the whole limit ("Limit 6000, Requested 14368", or a 413) is
+invalid_request and not retried, whatever code it came with.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, Final
 
 from agent_errors._model import CanonicalError, Kind, kind_for_status
+from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
+    CLASS_CODES,
     ErrorCode,
     Rendered,
     ResponseView,
@@ -76,6 +87,20 @@ CODES: Final = code_table(
     ErrorCode("overloaded_error", Kind.UNAVAILABLE, 529, "Overloaded"),
     ErrorCode("service_unavailable", Kind.UNAVAILABLE, 503, "Temporarily unavailable"),
     ErrorCode("engine_overloaded", Kind.UNAVAILABLE, 503, "Overloaded"),
+    ErrorCode("server_is_overloaded", Kind.UNAVAILABLE, 503, "Overloaded"),
+    ErrorCode("service_unavailable_error", Kind.UNAVAILABLE, 503, "Temporarily unavailable"),
+    # OpenAI's runs and Responses: `last_error.code` / `response.error.code`, and Codex's plan
+    # window (`usage_limit_reached`, with `resets_in_seconds`).
+    ErrorCode("invalid_prompt", Kind.INVALID_REQUEST, 400, "The prompt was rejected"),
+    ErrorCode("usage_limit_reached", Kind.RATE_LIMITED, 429, "Usage limit reached"),
+    # Moonshot (Kimi) and Alibaba DashScope (Qwen): a spent balance, a rate window.
+    ErrorCode("exceeded_current_quota_error", Kind.PAYMENT_REQUIRED, 429, "Balance exhausted"),
+    ErrorCode("rate_limit_reached_error", Kind.RATE_LIMITED, 429, "Too many requests"),
+    ErrorCode("Arrearage", Kind.PAYMENT_REQUIRED, 400, "The account is in arrears"),
+    # OpenAI Batch error-file lines (`error.code` of a line with no response).
+    ErrorCode("batch_expired", Kind.TIMEOUT, None, "The batch window ended first"),
+    ErrorCode("batch_cancelled", Kind.CANCELLED, None, "The batch was cancelled first"),
+    ErrorCode("request_timeout", Kind.TIMEOUT, 408, "The model call timed out"),
     ErrorCode("timeout", Kind.TIMEOUT, 504, "Timed out"),
     ErrorCode("timeout_error", Kind.TIMEOUT, 504, "Timed out"),
     # LiteLLM's proxy (ProxyErrorTypes), in front of any provider. It sends the same type with
@@ -163,6 +188,15 @@ _CONCURRENCY_RE: Final = re.compile(r"\bconcurren(?:t|cy)\b", re.IGNORECASE)
 _RATE_LIMIT_RE: Final = re.compile(
     r"\b(?:rate limit (?:exceeded|reached)|exceeded a (?:secondary )?rate limit)\b", re.IGNORECASE
 )
+# Codes that give way to an unambiguous phrase in the message (`_phrases`): the class codes,
+# and `rate_limit_exceeded`, which OpenAI's run `last_error` also sends for a spent quota.
+_MESSAGE_YIELDING_CODES: Final = CLASS_CODES | {"rate_limit_exceeded", "rate_limit_error"}
+_PAYMENT_PHRASE_STATUSES: Final = frozenset({None, 400, 401, 403, 412, 429})
+_MAX_UPSTREAM_RAW: Final = 8192
+# Kinds a request too large for the limit is not, whatever its code says: waiting cannot help.
+_SIZE_BLIND_KINDS: Final = frozenset(
+    {Kind.RATE_LIMITED, Kind.CONCURRENCY_LIMITED, Kind.UNAVAILABLE, Kind.UNKNOWN}
+)
 _NO_PARAM: Final = frozenset({"None", "null", "undefined"})
 # XML error documents: AWS `<Error><Code>…</Code><Message>…</Message>`, Azure Storage, Twilio's
 # `<RestException>`. Bounded, tag-only patterns: no XML parser runs on untrusted bytes.
@@ -179,6 +213,9 @@ _TEXT_TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+\Z")
 _DOC_EXTRAS: Final = ("documentation_url", "more_info", "doc_url", "hint", "needed", "provided")
 _AMBIGUOUS_STATUSES: Final = frozenset({None, 400, 403, 429})
 _KNOWN_TYPES: Final = {kind.value: kind for kind in Kind}
+# A pydantic `loc` tuple inside a stringified error list; searched in a bounded slice.
+_STRING_LOC_RE: Final = re.compile(r"'loc': \(([^()]{1,300})\)")
+_MAX_LOC_TEXT: Final = 4096
 _LOCATION_PREFIXES: Final = frozenset(
     {"body", "query", "path", "header", "headers", "cookie", "form"}
 )
@@ -222,6 +259,25 @@ def _param_from_loc(loc: object) -> str | None:
             parts = parts[1:]
         return ".".join(parts) or None
     return first_str(loc)
+
+
+def _validation_param(errors: object, message: str | None) -> str | None:
+    """The parameter a validation error names outside FastAPI's own `detail` list.
+
+    A pydantic `loc` in an error list of any envelope (`error.details`, `errors`), or in a
+    pydantic error list that arrived stringified inside the message (vLLM and other
+    OpenAI-compatible servers: `"[{'type': 'missing', 'loc': ('body', 'model'), …}]"`).
+    """
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        loc = errors[0].get("loc")
+        if loc is not None:
+            return _param_from_loc(loc)
+    if message and "'loc': (" in message[:_MAX_LOC_TEXT]:
+        match = _STRING_LOC_RE.search(message[:_MAX_LOC_TEXT])
+        if match is not None:
+            parts = [part.strip().strip("'\"") for part in match.group(1).split(",")]
+            return _param_from_loc([int(p) if p.isdigit() else p for p in parts if p])
+    return None
 
 
 def _pointer_param(pointer: object) -> str | None:
@@ -274,8 +330,118 @@ def _from_detail(
     if isinstance(detail, dict):
         m = first_str(detail.get("message"), detail.get("msg"), detail.get("detail"))
         p = first_str(detail.get("param"), detail.get("field"))
-        return True, m, p, [detail.get("code"), detail.get("type")], None
+        # ElevenLabs: `{"detail": {"status": "quota_exceeded", "message": …}}` behind a 401.
+        codes = [detail.get("code"), detail.get("type"), detail.get("status")]
+        return True, m, p, codes, None
     return False, None, None, [], None
+
+
+_STATUS_PREFIX_RE: Final = re.compile(r"([45][0-9]{2}): ")
+# Where a run, a stream event or a batch line says it failed (see `_result_document`).
+_FAILED_EVENTS: Final = frozenset({"response.failed", "response.incomplete"})
+_FAILED_RUN_OBJECTS: Final = frozenset({"thread.run", "thread.run.step", "response"})
+_FAILED_STATES: Final = frozenset({"failed", "incomplete", "expired", "cancelled"})
+# A result that never ran, or a run that ended without an error object: (kind, message).
+_UNRUN_RESULTS: Final = {
+    "canceled": (Kind.CANCELLED, "The batch was canceled before this request ran"),
+    "expired": (Kind.TIMEOUT, "The batch expired before this request ran"),
+}
+_UNFINISHED_RUNS: Final = {
+    "cancelled": (Kind.CANCELLED, "The run was cancelled"),
+    "expired": (Kind.TIMEOUT, "The run expired before it finished"),
+    "failed": (Kind.RUN_FAILED, "The run failed"),
+    "incomplete": (Kind.RUN_FAILED, "The response is incomplete"),
+}
+
+
+def _result_document(doc: Mapping[str, Any]) -> tuple[dict[str, Any], int | None] | None:
+    """The error document a run result, stream event or batch line carries, and its status.
+
+    None when `doc` is none of those (it is read as it is). A wrapper that reports success
+    gives an empty document. The shapes:
+
+    - an OpenAI Batch output line: `{custom_id, response: {status_code, request_id, body},
+      error}`; a `status_code` of 400 or more makes `body` the error, a top-level `error`
+      object is a failure with no HTTP response;
+    - an Anthropic message batch result: `{custom_id, result: {type: "errored", error}}`,
+      where `error` is the usual `{"type": "error", "error": {...}}` envelope;
+    - an OpenAI Responses `response.failed` / `response.incomplete` event, or a failed
+      Response object: `response.error`, else `incomplete_details.reason`;
+    - an Assistants run or run step that failed: its `last_error`;
+    - a Responses stream `error` event with its fields at the top: `{type: "error", code,
+      message, param}`.
+    """
+    if "custom_id" in doc:
+        return _batch_line(doc)
+    kind_of = doc.get("type")
+    if _member(kind_of, _FAILED_EVENTS) and isinstance(doc.get("response"), dict):
+        return _failed_run(doc["response"])
+    if _member(doc.get("object"), _FAILED_RUN_OBJECTS) and _member(
+        doc.get("status"), _FAILED_STATES
+    ):
+        return _failed_run(doc)
+    wrapped = doc.get("__error__")
+    if isinstance(wrapped, dict):
+        # LangGraph's API: `{"__error__": {"error": "HTTPException", "message": "404: …"}}`
+        # behind a 200 (a run's join/wait); the message names the status it stands for.
+        message = wrapped.get("message")
+        fields = {"type": wrapped.get("error"), "message": message}
+        match = _STATUS_PREFIX_RE.match(message) if isinstance(message, str) else None
+        return {"error": fields}, (int(match.group(1)) if match else None)
+    if kind_of == "error" and "error" not in doc and ("code" in doc or "message" in doc):
+        fields = {key: doc[key] for key in ("code", "message", "param") if key in doc}
+        return {"error": fields}, None
+    return None
+
+
+def _member(value: object, names: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in names
+
+
+def _batch_line(doc: Mapping[str, Any]) -> tuple[dict[str, Any], int | None] | None:
+    response = doc.get("response")
+    if isinstance(response, dict):
+        code = response.get("status_code")
+        status = code if isinstance(code, int) and not isinstance(code, bool) else None
+        body = response.get("body")
+        if status is not None and status >= 400:
+            return (body if isinstance(body, dict) else {}), status
+        if status is not None:
+            return {}, None  # a line that succeeded
+    result = doc.get("result")
+    if isinstance(result, dict):
+        outcome = result.get("type")
+        if isinstance(outcome, str) and outcome in _UNRUN_RESULTS:
+            # Anthropic: the batch was canceled, or expired, before this request ran.
+            kind, text = _UNRUN_RESULTS[outcome]
+            return {"error": {"type": outcome, "kind": kind.value, "message": text}}, None
+        if outcome != "errored":
+            return {}, None  # succeeded
+        err = result.get("error")
+        if isinstance(err, dict) and isinstance(err.get("error"), dict):
+            return err, None
+        return ({"error": err} if isinstance(err, dict) else {}), None
+    err = doc.get("error")
+    if isinstance(err, dict) and err:
+        return {"error": err}, None
+    return None
+
+
+def _failed_run(run: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
+    for key in ("error", "last_error"):
+        err = run.get(key)
+        if isinstance(err, dict) and err:
+            return {"error": err}, None
+    incomplete = run.get("incomplete_details")
+    reason = incomplete.get("reason") if isinstance(incomplete, dict) else None
+    if isinstance(reason, str) and reason:
+        text = f"The response is incomplete: {reason}"
+        return {"error": {"code": reason, "kind": Kind.RUN_FAILED.value, "message": text}}, None
+    state = run.get("status")
+    if isinstance(state, str) and state in _UNFINISHED_RUNS:
+        kind, text = _UNFINISHED_RUNS[state]
+        return {"error": {"code": state, "kind": kind.value, "message": text}}, None
+    return {}, None
 
 
 def _error_status(*values: object) -> int | None:
@@ -284,6 +450,49 @@ def _error_status(*values: object) -> int | None:
         if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
             return value
     return None
+
+
+def _upstream_message(metadata: object) -> str | None:
+    """The upstream provider's message in an OpenRouter-style `error.metadata.raw`.
+
+    `raw` is the upstream body, as text or as an object; only a short one is decoded.
+    """
+    raw = metadata.get("raw") if isinstance(metadata, dict) else None
+    if isinstance(raw, str):
+        if not raw.startswith("{") or len(raw) > _MAX_UPSTREAM_RAW:
+            return raw[:_MAX_UPSTREAM_RAW] or None
+        try:
+            raw = json.loads(raw)
+        except (ValueError, RecursionError):  # deep nesting in 8 KiB is possible
+            return raw
+    if isinstance(raw, dict):
+        inner = raw.get("error")
+        if isinstance(inner, dict):
+            return first_str(inner.get("message"))
+        return first_str(inner, raw.get("message"))
+    return None
+
+
+def _said_by_message(
+    kind: Kind,
+    retryable: bool | None,
+    row: ErrorCode | None,
+    status: int | None,
+    message: str | None,
+) -> tuple[Kind, bool | None]:
+    """Let an unambiguous message overrule a class code, and a too-large request any throttle."""
+    if kind in _SIZE_BLIND_KINDS and too_large(message, status):
+        return Kind.INVALID_REQUEST, False
+    if kind is Kind.PAYMENT_REQUIRED or not asks_for_payment(message):
+        return kind, retryable
+    if row is not None and row.code.lower() in _MESSAGE_YIELDING_CODES:
+        return Kind.PAYMENT_REQUIRED, None
+    if row is None and status in _PAYMENT_PHRASE_STATUSES:
+        # No code that says what happened, and a status that does not either: a 401, 412 or
+        # 429 whose message says credits, balance or the spending limit ran out (ElevenLabs,
+        # Fireworks, Zhipu's "余额不足").
+        return Kind.PAYMENT_REQUIRED, None
+    return kind, retryable
 
 
 class GenericAdapter:
@@ -302,6 +511,18 @@ class GenericAdapter:
         doc = view.json
         status = view.status
         is_error_status = status is not None and status >= 400
+        if isinstance(doc, dict):
+            unwrapped = _result_document(doc)
+            if unwrapped is not None:
+                doc, embedded = unwrapped
+                if embedded is not None and not is_error_status:
+                    # The status in the result (a batch line's own) counts.
+                    status, is_error_status = embedded, True
+            if not is_error_status:
+                # A stream event or result that names its own status (`"status_code": 429`).
+                embedded = _error_status(doc.get("status_code"), doc.get("statusCode"))
+                if embedded is not None:
+                    status, is_error_status = embedded, True
         if not isinstance(doc, dict):
             if isinstance(doc, list) and doc and isinstance(doc[0], dict) and is_error_status:
                 return self._from_list(view, doc)
@@ -326,8 +547,10 @@ class GenericAdapter:
         found_document = False
         slack_code = False
 
+        upstream: str | None = None
         err = doc.get("error")
         if isinstance(err, dict) and (err or is_error_status):
+            upstream = _upstream_message(err.get("metadata"))
             # An empty `error` object in a success response reports nothing.
             found_document = True
             message = first_str(err.get("message"), err.get("detail"), err.get("description"))
@@ -451,6 +674,8 @@ class GenericAdapter:
         if isinstance(doc.get("details"), str) and doc.get("kind") != "Status":
             details.setdefault("details", doc["details"])  # PostgREST's DETAIL
 
+        if param is None:
+            param = _validation_param(details.get("errors"), message)
         if param in _NO_PARAM and kind_hint is None:
             # LiteLLM writes a missing param as the string "None"; a body this adapter rendered
             # (it names its kind) means what it says.
@@ -478,6 +703,11 @@ class GenericAdapter:
                 and view.headers.get("x-ratelimit-remaining", "").strip() == "0"
             ):
                 kind = Kind.RATE_LIMITED  # GitHub: the primary rate limit, spent
+        if kind_hint is None:
+            kind, retryable = _said_by_message(kind, retryable, row, status, message)
+            if upstream is not None and kind is not Kind.PAYMENT_REQUIRED:
+                # OpenRouter-style gateways: "Provider returned error", the reason upstream.
+                kind, retryable = _said_by_message(kind, retryable, row, status, upstream)
         if slack_code and not message:
             message = synthesize_message(kind, status if is_error_status else None, code)
         estimated = doc.get("estimated_time")  # Hugging Face: a model still loading

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from agent_errors._model import CanonicalError, Kind
+from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     ErrorCode,
     Rendered,
@@ -84,6 +85,8 @@ _RENDER_TYPES: Final[Mapping[Kind, str]] = {
     Kind.UNAVAILABLE: "overloaded_error",
 }
 _EXTRA_FIELDS: Final = ("feature", "available_from")
+# Types that name a class of errors: an unambiguous message says more (DESIGN, Adapter).
+_CLASS_TYPES: Final = frozenset({"invalid_request_error", "api_error"})
 
 
 def _envelope(view: ResponseView) -> Mapping[str, Any] | None:
@@ -129,6 +132,10 @@ class QoderAdapter:
             return None
         code: str = err["type"]
         kind, retryable = kind_for_code(code, CODES, view.status)
+        if kind is Kind.UNKNOWN and code not in CODES:
+            # Another API's type in this envelope (OpenAI's Responses stream `error` event)
+            # with no status to read it by: the generic reader knows more codes.
+            return None
         details: dict[str, Any] = {}
         for key in _EXTRA_FIELDS:
             value = err.get(key)
@@ -137,6 +144,12 @@ class QoderAdapter:
         known = {"type", "message", "param", *_EXTRA_FIELDS}
         details.update({key: value for key, value in err.items() if key not in known})
         message = first_str(err.get("message"))
+        if (code in _CLASS_TYPES or code not in CODES) and asks_for_payment(message):
+            # Anthropic: a 400 invalid_request_error "Your credit balance is too low…"; another
+            # API's own type in this envelope (Zhipu's "1113") says no more than its message.
+            kind, retryable = Kind.PAYMENT_REQUIRED, None
+        elif kind is Kind.RATE_LIMITED and too_large(message, view.status):
+            kind, retryable = Kind.INVALID_REQUEST, False
         if kind is Kind.FEATURE_NOT_AVAILABLE:
             beta = first_str(err.get("available_from"))
             if beta:

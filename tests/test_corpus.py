@@ -52,7 +52,7 @@ def test_corpus_is_complete() -> None:
     assert len(CASES) >= 100
     for path in CASES:
         case = _load(path)
-        assert set(case) <= {"status", "headers", "body", "url", "expected"}, path
+        assert set(case) <= {"status", "headers", "body", "url", "source", "expected"}, path
         assert set(FIELDS) | {"retry_after", "provider"} <= set(case["expected"]), path
         assert case["expected"]["kind"] in {kind.value for kind in ae.Kind}, path
         ae.get_adapter(case["expected"]["provider"])

@@ -12,6 +12,7 @@ from typing import Any, Final
 from . import _redact
 from ._hints import (
     body_containers,
+    message_request_id,
     request_id_hint,
     retry_after_hint,
     should_retry_hint,
@@ -60,12 +61,14 @@ def finish_fields(
     param: str | None,
     code: str | None,
     trusted: bool,
+    retryable: bool | None = None,
 ) -> tuple[str, Mapping[str, Any], float | None, str | None, str | None, str | None]:
     """Return (message, details, retry_after, request_id, param, code) as the error carries them.
 
     Header and standard body hints win over the adapter's own `retry_after`/`request_id`, which
     are kept only when no standard source gives one (and, for a wait, only when it is usable).
-    `details` records the winning sources and the server's `x-should-retry` verdict.
+    `details` records the winning sources and the server's retry verdict (the `x-should-retry`
+    header, or a body verdict that differs from `retryable`, the error's own).
 
     Secrets are redacted from every text field and from the keys and strings of `details`. A
     `trusted` (built-in) adapter builds message, param, code and details only from the body or
@@ -84,9 +87,20 @@ def finish_fields(
     rid, id_source = request_id_hint(view, containers=containers)
     if rid is None and request_id is not None:
         rid, id_source = request_id, "adapter"
+    if rid is None:
+        rid = message_request_id(message)
+        id_source = None if rid is None else "message"
     if id_source is not None:
         extra["request_id_source"] = id_source
-    should_retry = should_retry_hint(view)
+    should_retry = should_retry_hint(view, containers=containers)
+    if (
+        should_retry is not None
+        and should_retry is (kind.retryable if retryable is None else retryable)
+        and "x-should-retry" not in view.headers.lowered
+    ):
+        # A verdict in the body that repeats what the error already says adds nothing (a
+        # problem+json `retryable` member is the error's own field).
+        should_retry = None
     if should_retry is not None:
         extra["should_retry"] = should_retry
     if view.truncated:

@@ -4,12 +4,20 @@ retry_after, first usable source wins:
 
 1. `retry-after-ms` header (milliseconds);
 2. `Retry-After` header, as delta-seconds or an HTTP-date (any of the three RFC 9110 forms);
-3. body fields: `retryAfter`, `retry_after`, `retryAfterMs`/`retry_after_ms`, in the document, its
-   `error` object or their `details`; google.rpc `RetryInfo.retryDelay`;
+3. body fields: `retryAfter`, `retry_after`, `retry_after_seconds`, `retryAfterMs`/`retry_after_ms`
+   (milliseconds), `resets_in_seconds`, `reset_after`, in the document, its `error` object, their
+   `details`, or the error a run result or batch line nests; google.rpc `RetryInfo.retryDelay`;
 4. rate-limit reset headers (`X-RateLimit-Reset`, `RateLimit-Reset`, `RateLimit: …;t=N`, and the
    per-limit `x-ratelimit-reset-*` forms), as epoch seconds, epoch milliseconds or a delta;
 5. an ISO 8601 time in the body (`resetAt`, `reset_at`);
 6. a duration in the message ("retry after 21 seconds", "try again in 5.3s", "in 6m0s").
+
+request_id: the usual headers, then the body (`request_id`, `requestId`, … in the document, its
+error object, and the objects a run result or batch line nests: `response.request_id`), then
+the adapter's own, and last the message ("include the request ID req_123 in your message").
+
+should_retry: the `x-should-retry` header, then an explicit verdict in the body (`retryable`,
+`isRetryable`, `is_transient`, `should_retry`, a negated `nonRetryable`).
 
 Reset times (4, 5) are a hint only for rate-limit kinds or when the remaining count is 0: many
 APIs send them on every response, and a reset an hour away says nothing about when a 500 clears.
@@ -35,6 +43,7 @@ from ._view import ResponseView
 __all__ = [
     "MAX_RETRY_AFTER",
     "RetryAfterHint",
+    "message_request_id",
     "parse_duration",
     "parse_http_date",
     "parse_retry_after",
@@ -61,6 +70,11 @@ _BODY_DELAY_KEYS: Final = (
     ("retry_after_seconds", 1.0),
     ("retryAfterMs", 0.001),
     ("retry_after_ms", 0.001),
+    # A delay until a usage window resets (OpenAI's Codex usage limits, Discord-style buckets).
+    ("resets_in_seconds", 1.0),
+    ("resetsInSeconds", 1.0),
+    ("reset_after", 1.0),
+    ("resetAfter", 1.0),
 )
 _BODY_RESET_KEYS: Final = ("resetAt", "reset_at", "resetsAt", "resets_at")
 _RESET_HEADERS: Final = ("x-ratelimit-reset", "ratelimit-reset", "x-rate-limit-reset")
@@ -97,6 +111,22 @@ _REQUEST_ID_HEADERS: Final = (
     "cf-ray",
 )
 _BODY_REQUEST_ID_KEYS: Final = ("request_id", "requestId", "requestID", "request-id")
+# An explicit retry verdict in the body, read like the `x-should-retry` header.
+_BODY_VERDICT_KEYS: Final = (
+    ("should_retry", False),
+    ("shouldRetry", False),
+    ("retryable", False),
+    ("isRetryable", False),
+    ("is_retryable", False),
+    ("is_transient", False),
+    ("isTransient", False),
+    ("nonRetryable", True),
+    ("non_retryable", True),
+)
+# "(Please include the request ID req_123 in your message.)": OpenAI's 5xx text. Bounded.
+_MESSAGE_REQUEST_ID_RE: Final = re.compile(
+    r"\brequest[ _-]?id:?\s{1,4}([A-Za-z0-9][A-Za-z0-9_.:-]{3,127})", re.IGNORECASE
+)
 _MAX_REQUEST_ID: Final = 256
 
 # ASCII digits only: float() also reads other scripts' digits (Arabic-Indic "120"), which
@@ -271,6 +301,7 @@ _EMPTY_CONTAINERS: Final[Containers] = []
 _BODY_DELAY_KEYSET: Final = frozenset(key for key, _ in _BODY_DELAY_KEYS)
 _BODY_RESET_KEYSET: Final = frozenset(_BODY_RESET_KEYS)
 _BODY_REQUEST_ID_KEYSET: Final = frozenset(_BODY_REQUEST_ID_KEYS)
+_BODY_VERDICT_KEYSET: Final = frozenset(key for key, _ in _BODY_VERDICT_KEYS)
 _REMAINING_NAMES: Final = frozenset((*_REMAINING_HEADERS, *(name for _, name in _PER_LIMIT_RESETS)))
 _REQUEST_ID_RANK: Final = {name: rank for rank, name in enumerate(_REQUEST_ID_HEADERS)}
 
@@ -281,25 +312,52 @@ def body_containers(view: ResponseView) -> Containers:
 
 
 def _containers(doc: Any) -> Containers:
-    """The objects of a document where hints may be: itself, `error`, and their details/meta."""
+    """The objects of a document where hints may be: itself, `error`, and their details/meta.
+
+    A run result, stream event or batch line carries its error one level down: an OpenAI
+    Batch line in `response` (its `request_id`) and `response.body`, a Responses event in
+    `response.error`, an Anthropic batch result in `result.error`, an Assistants run in
+    `last_error`. Those are looked at after the document's own objects.
+    """
+    found = _own_containers(doc, "")
+    if not found:
+        return found
+    response = doc.get("response")
+    if isinstance(response, dict):
+        found.append(("response.", response))
+        body = response.get("body")
+        if isinstance(body, dict):
+            found += _own_containers(body, "response.body.")
+        elif isinstance(response.get("error"), dict):
+            found.append(("response.error.", response["error"]))
+    result = doc.get("result")
+    if isinstance(result, dict) and isinstance(result.get("error"), dict):
+        found += _own_containers(result["error"], "result.error.")
+    last_error = doc.get("last_error")
+    if isinstance(last_error, dict):
+        found.append(("last_error.", last_error))
+    return found
+
+
+def _own_containers(doc: Any, prefix: str) -> Containers:
     if not isinstance(doc, dict):
         return []
-    found: list[tuple[str, Mapping[str, Any]]] = [("", doc)]
+    found: list[tuple[str, Mapping[str, Any]]] = [(prefix, doc)]
     err = doc.get("error")
     if isinstance(err, dict):
-        found.append(("error.", err))
+        found.append((f"{prefix}error.", err))
         details = err.get("details")
         if isinstance(details, dict):
-            found.append(("error.details.", details))
+            found.append((f"{prefix}error.details.", details))
         # Microsoft Graph and Azure carry the request id in `error.innerError["request-id"]`.
         for key in ("innerError", "innererror"):
             inner = err.get(key)
             if isinstance(inner, dict):
-                found.append((f"error.{key}.", inner))
+                found.append((f"{prefix}error.{key}.", inner))
     for key in ("details", "meta", "metadata"):
         inner = doc.get(key)
         if isinstance(inner, dict):
-            found.append((key + ".", inner))
+            found.append((f"{prefix}{key}.", inner))
     return found
 
 
@@ -442,6 +500,21 @@ def _clean_id(value: object) -> str | None:
     return text
 
 
+def message_request_id(message: str) -> str | None:
+    """Return the request id a message names ("include the request ID req_123 in your message").
+
+    The last source of a request id: only the first 4 KiB of the message are searched.
+    """
+    if not message or "request" not in message.lower()[:4096]:
+        return None
+    for match in _MESSAGE_REQUEST_ID_RE.finditer(message[:4096]):
+        candidate = match.group(1).rstrip(".:-")
+        # An id has a digit; "request ID when contacting support" names none.
+        if any(char.isdigit() for char in candidate):
+            return _clean_id(candidate)
+    return None
+
+
 def request_id_hint(
     view: ResponseView, *, containers: Containers | None = None
 ) -> tuple[str | None, str | None]:
@@ -472,14 +545,39 @@ def request_id_hint(
     return None, None
 
 
-def should_retry_hint(view: ResponseView) -> bool | None:
-    """Return the server's `x-should-retry` verdict (True/False), or None when it gave none."""
+def should_retry_hint(view: ResponseView, *, containers: Containers | None = None) -> bool | None:
+    """Return the server's retry verdict (True/False), or None when it gave none.
+
+    The `x-should-retry` header first; then an explicit verdict in the body (`should_retry`,
+    `retryable`, `isRetryable`, `is_transient`, …, or a negated `nonRetryable`), in the
+    document, its error object or their details. Only a JSON boolean (or the text "true" /
+    "false") counts.
+    """
     value = view.headers.lowered.get("x-should-retry")
-    if value is None:
-        return None
-    text = value.strip().lower()
-    if text == "true":
-        return True
-    if text == "false":
-        return False
+    if value is not None:
+        verdict = _verdict(value)
+        if verdict is not None:
+            return verdict
+    if containers is None:
+        containers = _containers(view.json)
+    for _, container in containers:
+        if _BODY_VERDICT_KEYSET.isdisjoint(container):
+            continue
+        for key, negated in _BODY_VERDICT_KEYS:
+            if key in container:
+                verdict = _verdict(container[key])
+                if verdict is not None:
+                    return verdict is not negated
+    return None
+
+
+def _verdict(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "true":
+            return True
+        if text == "false":
+            return False
     return None

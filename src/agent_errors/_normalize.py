@@ -185,9 +185,10 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
     if not view.body:
         if status is None or status < 400:
             return None
-    elif "event-stream" in view.headers.lowered.get("content-type", "") and (
-        view.content_type == "text/event-stream"
-    ):
+    elif (
+        "event-stream" in view.headers.lowered.get("content-type", "")
+        and view.content_type == "text/event-stream"
+    ) or (view.json is None and _sse.looks_like_event_stream(view.body)):
         # An event stream (even one that began with a 200) may carry its error as an event.
         found = _sse.error_in_view(view, provider)
         if found is not None:
@@ -196,9 +197,10 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
     try:
         error = adapter.parse(view)
         if error is None:
-            if status is None or status < 400:
-                return None
-            if adapter.name != "generic":
+            failed = status is not None and status >= 400
+            # A third-party adapter's None for a success is final; a built-in one only says
+            # the body is in no shape it knows (another API's stream event in its envelope).
+            if adapter.name != "generic" and (failed or _is_builtin(adapter)):
                 # The body is in no shape the adapter knows (a proxy's page, an unknown JSON
                 # shape): read it the generic way, but the error stays the provider's, so that
                 # its retry profile and renderer still apply.
@@ -207,6 +209,8 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
                     error = attrs.evolve(error, provider=adapter.name)
                     view.finished = error  # finished by the generic adapter
             if error is None:
+                if not failed:
+                    return None
                 error = fallback_error(view, adapter.name)
             return _complete(error, view, trusted=True)
         return _complete(error, view, trusted=_is_builtin(adapter))
@@ -242,6 +246,7 @@ def _complete(error: CanonicalError, view: ResponseView, *, trusted: bool) -> Ca
         param=error.param,
         code=error.code,
         trusted=trusted,
+        retryable=error.retryable,
     )
     return attrs.evolve(
         error,

@@ -150,7 +150,20 @@ def decode_events(body: bytes | str) -> list[SSEEvent]:
     return SSEDecoder().feed(body)
 
 
-_ERROR_MARKERS: Final = ('"error', "'error")
+_ERROR_MARKERS: Final = ('"error', "'error", '_error"', '.failed"', '.incomplete"')
+# Event types that end a run or a response in failure (OpenAI Responses and Assistants).
+_FAILURE_EVENT_SUFFIXES: Final = (".failed", ".incomplete")
+_SSE_FIELDS: Final = (b"event:", b"data:", b"id:", b"retry:", b":")
+
+
+def looks_like_event_stream(body: bytes) -> bool:
+    """Return whether a body with no event-stream content type is an event stream all the same.
+
+    Its first non-blank line (after a byte order mark) starts with an SSE field name: a stream
+    read into a file or a log, then handed to `normalize_parts` with no headers.
+    """
+    head = body[:256].lstrip(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    return head.startswith(_SSE_FIELDS) and not head.startswith(b"::")
 
 
 def error_from_event(
@@ -165,10 +178,11 @@ def error_from_event(
 
     `event` is an `SSEEvent` or anything with `.event` and `.data` (httpx-sse's events too).
     An event counts as an error when its type is `error`, or when its data is a JSON error
-    document (a Qoder/Anthropic envelope, `{"error": {...}}`, ...). `status` is the stream's
-    HTTP status (the error's status is None when it is not given), `headers` the stream's
-    response headers (for the request id). The error's `details` record the stream: `source`
-    is `"stream"`, `event` the event type, `event_id` the last event id.
+    document (a Qoder/Anthropic envelope, `{"error": {...}}`, ...) or a failed run or response
+    (`response.failed`, `response.incomplete`, `thread.run.failed` and their `last_error`).
+    `status` is the stream's HTTP status (the error's status is None when it is not given),
+    `headers` the stream's response headers (for the request id). The error's `details` record
+    the stream: `source` is `"stream"`, `event` the event type, `event_id` the last event id.
 
     Raises:
         ValueError: `provider` names no registered adapter.
@@ -178,7 +192,12 @@ def error_from_event(
     if not isinstance(data, str):
         data = str(data)
     is_error_event = kind_of_event == "error"
-    if not is_error_event and not any(marker in data for marker in _ERROR_MARKERS):
+    failure_event = kind_of_event.endswith(_FAILURE_EVENT_SUFFIXES)
+    if (
+        not is_error_event
+        and not failure_event
+        and not any(marker in data for marker in _ERROR_MARKERS)
+    ):
         return None  # the cheap test that keeps ordinary frames from being decoded twice
     view = ResponseView(status, headers, data, url=url)
     error = _normalize.normalize_view(view, provider=provider)

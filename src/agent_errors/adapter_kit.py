@@ -261,6 +261,7 @@ def build_error(
         param=param,
         code=code,
         trusted=True,
+        retryable=retryable,
     )
     error = CanonicalError(
         kind=kind,
