@@ -73,7 +73,7 @@ def test_azure_cosmos_throttle_waits_the_milliseconds_it_names() -> None:
     error = err(
         429,
         {"x-ms-retry-after-ms": "4960", "x-ms-activity-id": "a1b2", "x-ms-substatus": "3200"},
-        {"code": "TooManyRequests", "message": "Message: {\"Errors\":[\"Request rate is large.\"]}"},
+        {"code": "TooManyRequests", "message": 'Message: {"Errors":["Request rate is large."]}'},
     )
     assert error.kind is ae.Kind.RATE_LIMITED
     decision = exact().decide(error, attempt=1)
@@ -125,7 +125,9 @@ def test_envoy_ratelimited_is_a_rate_limit(status: int) -> None:
 
 
 def test_envoy_503_without_the_header_stays_an_outage() -> None:
-    error = err(503, {"server": "envoy"}, "upstream connect error or disconnect/reset before headers")
+    error = err(
+        503, {"server": "envoy"}, "upstream connect error or disconnect/reset before headers"
+    )
     assert error.kind is ae.Kind.UNAVAILABLE
 
 

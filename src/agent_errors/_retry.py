@@ -527,10 +527,16 @@ def _stainless() -> RetryPolicy:
     )
 
 
-def _azure_openai() -> RetryPolicy:
-    # Azure OpenAI's quota guidance: wait the retry-after-ms / Retry-After it sends (a token
-    # quota's window can be a minute or more); the SDK's backoff otherwise.
+def _openai() -> RetryPolicy:
+    # openai-python: a server delay is honoured up to two minutes (MAX_RETRY_AFTER_DELAY), and
+    # above it the SDK does not retry at all, as `server_delay_too_long` here.
     return attrs.evolve(_stainless(), max_server_delay=120.0)
+
+
+def _azure_openai() -> RetryPolicy:
+    # Azure OpenAI: the openai SDK's AzureOpenAI client; its 429s name the wait in
+    # retry-after-ms / Retry-After (a token quota's window is a minute).
+    return _openai()
 
 
 def _google() -> RetryPolicy:
@@ -587,7 +593,7 @@ _PROVIDER_POLICIES: Final[Mapping[str, Callable[[], RetryPolicy]]] = MappingProx
         "agentgate": _agentgate,
         "agents_sdk": _agents_sdk,
         "google_rpc": _google,
-        "openai": _stainless,
+        "openai": _openai,
         "azure_openai": _azure_openai,
         "anthropic": _stainless,
         "aws": _aws,
