@@ -271,7 +271,8 @@ def test_gemini_per_day_quota_is_payment_required() -> None:
     body = {
         "error": {
             "code": 429,
-            "message": "You exceeded your current quota, please check your plan and billing details.",
+            "message": "You exceeded your current quota, please check your plan and billing "
+            "details.",
             "status": "RESOURCE_EXHAUSTED",
             "details": [
                 {
