@@ -247,7 +247,8 @@ def build_error(
         kind=kind,
         message=message,
         param=param,
-        retryable=kind.retryable if retryable is None else retryable,
+        # 505 (HTTP Version Not Supported) answers every attempt the same: no wait clears it.
+        retryable=(kind.retryable and actual_status != 505) if retryable is None else retryable,
         retry_after=retry_after,
         request_id=request_id,
         status=actual_status,
