@@ -1186,7 +1186,7 @@ def test_rfc9457_about_blank_title_is_the_status_phrase(kind: str, status: int, 
 
 
 # =============================================================================================
-# botocore — botocore/retries/standard.py (ThrottledRetryableChecker._THROTTLED_ERROR_CODES,
+# botocore @ 0e6e2404 — botocore/retries/standard.py (ThrottledRetryableChecker._THROTTLED_ERROR_CODES,
 # TransientRetryableChecker: RequestTimeout, RequestTimeoutException, PriorRequestNotComplete,
 # statuses 500/502/503/504; ExponentialBackoff: rand() * min(2 ** (attempt - 1), 20),
 # x-amz-retry-after in ms; DEFAULT_MAX_ATTEMPTS = 3; RetryQuotaChecker prices throttles below
@@ -1272,7 +1272,7 @@ def test_botocore_x_amz_retry_after() -> None:
 
 
 # =============================================================================================
-# azure-core — azure/core/pipeline/policies/_retry.py (RetryPolicyBase: _SAFE_CODES =
+# azure-core @ 019edeff — azure/core/pipeline/policies/_retry.py (RetryPolicyBase: _SAFE_CODES =
 # range(506) - {408, 429, 500, 502, 503, 504}, so 501 and 505 are not retried; retry_total 10,
 # backoff_factor 0.8, BACKOFF_MAX 120; _method_whitelist HEAD/GET/PUT/DELETE/OPTIONS/TRACE) and
 # policies/_utils.py get_retry_after (Retry-After, retry-after-ms, x-ms-retry-after-ms).
@@ -1328,7 +1328,7 @@ def test_azure_core_retry_after_on_a_400_does_not_make_it_retryable() -> None:
 
 
 # =============================================================================================
-# stripe-python — stripe/_http_client.py (HTTPClient._should_retry: Stripe-Should-Retry
+# stripe-python @ 6c6e3736 — stripe/_http_client.py (HTTPClient._should_retry: Stripe-Should-Retry
 # "false"/"true" first, then 409 and every status >= 500; nothing else, 429 included;
 # _sleep_time_seconds: 0.5 * 2 ** (n - 1) capped at 5, jittered into [d/2, d], never < 0.5).
 # =============================================================================================
@@ -1427,7 +1427,7 @@ def test_envoy_reset_and_connect_failure(method: str, sent: bool, retry: bool) -
 
 
 # =============================================================================================
-# httpx-retries — httpx_retries/retry.py (Retry: total=10, backoff_factor=0, status_forcelist
+# httpx-retries @ 67c97253 — httpx_retries/retry.py (Retry: total=10, backoff_factor=0, status_forcelist
 # 429/502/503/504, RETRYABLE_METHODS HEAD/GET/PUT/DELETE/OPTIONS/TRACE, max_backoff_wait=120,
 # Retry-After respected but cut to max_backoff_wait).
 # =============================================================================================
@@ -1470,7 +1470,7 @@ def test_httpx_retries_long_retry_after() -> None:
 
 
 # =============================================================================================
-# stamina — src/stamina/_core.py (retry_context defaults: attempts=10, timeout=45, wait_initial
+# stamina @ 87ccfa48 — src/stamina/_core.py (retry_context defaults: attempts=10, timeout=45, wait_initial
 # 0.1, wait_max 5, wait_jitter 1, wait_exp_base 2; _compute_backoff clamps after jitter:
 # min(wait_max, initial * base ** (n - 1) + uniform(0, jitter))).
 # =============================================================================================

@@ -38,7 +38,14 @@ from ._normalize import anormalize, normalize, normalize_parts, normalize_view
 from ._otel import otel_attributes
 from ._raising import araise_for_error, raise_for_error
 from ._redis_store import RedisStore
-from ._registry import detect, get_adapter, register_adapter, register_host, registered_adapters
+from ._registry import (
+    detect,
+    get_adapter,
+    provider_for_host,
+    register_adapter,
+    register_host,
+    registered_adapters,
+)
 from ._render import render, render_response_text
 from ._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
 from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
@@ -117,6 +124,7 @@ __all__ = [
     "normalize_parts",
     "normalize_view",
     "otel_attributes",
+    "provider_for_host",
     "raise_for_error",
     "raise_for_error_events",
     "register_adapter",

@@ -376,11 +376,19 @@ def generic_adapter() -> Adapter:
 
 
 def provider_for_host(host: str | None) -> str | None:
-    """Return the provider the host map names for `host` (an adapter or a profile), or None."""
+    """Return the provider the host map names for `host`, or None when it names none.
+
+    The answer is an adapter name (`qoder`, `google_rpc`) or a provider with a retry profile
+    and no adapter of its own (`openai`, `anthropic`, `bedrock`); pass it to
+    `RetryPolicy.for_provider` for the profile the transports would apply. Host names are
+    compared case-insensitively, without a trailing dot. Never raises.
+    """
     registry = _REGISTRY
     if not registry.loaded:
         registry.ensure_loaded()
-    return registry.provider_for_host(host.lower().rstrip(".") if host else None)
+    if not isinstance(host, str) or not host:
+        return None
+    return registry.provider_for_host(host.lower().rstrip("."))
 
 
 def detect(view: ResponseView, provider: str | None = None) -> Adapter:
