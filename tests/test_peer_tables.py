@@ -1186,7 +1186,8 @@ def test_rfc9457_about_blank_title_is_the_status_phrase(kind: str, status: int, 
 
 
 # =============================================================================================
-# botocore @ 0e6e2404 — botocore/retries/standard.py (ThrottledRetryableChecker._THROTTLED_ERROR_CODES,
+# botocore @ 0e6e2404 — botocore/retries/standard.py
+# (ThrottledRetryableChecker._THROTTLED_ERROR_CODES,
 # TransientRetryableChecker: RequestTimeout, RequestTimeoutException, PriorRequestNotComplete,
 # statuses 500/502/503/504; ExponentialBackoff: rand() * min(2 ** (attempt - 1), 20),
 # x-amz-retry-after in ms; DEFAULT_MAX_ATTEMPTS = 3; RetryQuotaChecker prices throttles below
@@ -1427,7 +1428,8 @@ def test_envoy_reset_and_connect_failure(method: str, sent: bool, retry: bool) -
 
 
 # =============================================================================================
-# httpx-retries @ 67c97253 — httpx_retries/retry.py (Retry: total=10, backoff_factor=0, status_forcelist
+# httpx-retries @ 67c97253 — httpx_retries/retry.py
+# (Retry: total=10, backoff_factor=0, status_forcelist
 # 429/502/503/504, RETRYABLE_METHODS HEAD/GET/PUT/DELETE/OPTIONS/TRACE, max_backoff_wait=120,
 # Retry-After respected but cut to max_backoff_wait).
 # =============================================================================================
@@ -1470,7 +1472,8 @@ def test_httpx_retries_long_retry_after() -> None:
 
 
 # =============================================================================================
-# stamina @ 87ccfa48 — src/stamina/_core.py (retry_context defaults: attempts=10, timeout=45, wait_initial
+# stamina @ 87ccfa48 — src/stamina/_core.py
+# (retry_context defaults: attempts=10, timeout=45, wait_initial
 # 0.1, wait_max 5, wait_jitter 1, wait_exp_base 2; _compute_backoff clamps after jitter:
 # min(wait_max, initial * base ** (n - 1) + uniform(0, jitter))).
 # =============================================================================================
