@@ -7,7 +7,10 @@ cited in docs/providers.md.
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -431,3 +434,84 @@ def test_gemini_unavailable_and_retry_info() -> None:
 def test_documented_statuses(provider: str, status: int, body: object, retry: bool) -> None:
     _, decision = _decide(provider, status, {}, body)
     assert decision.retry is retry
+
+
+def test_hostile_hosts_are_bounded() -> None:
+    # Each pattern lookup copies a suffix of the host: a host of n labels would cost O(n^2).
+    # Past the longest DNS name (253 characters) no lookup is made at all.
+    longest = ("a." * 110) + "openai.azure.com"  # 236 characters, 112 labels
+    assert len(longest) <= 253
+    assert provider_for_host(longest) == "azure_openai"
+    hostile = ("a." * 50_000) + "openai.azure.com"  # 100 KB
+    assert provider_for_host(hostile) is None
+    error = ae.normalize_parts(503, {}, b"", url=f"https://{hostile}/v1")
+    assert error is not None
+    assert error.kind is ae.Kind.UNAVAILABLE
+    assert provider_for_host(None) is None
+    assert provider_for_host(42) is None  # type: ignore[arg-type]
+
+
+class _Overloaded(http.server.BaseHTTPRequestHandler):
+    """Answers 529 overloaded_error until `left` runs out, then 200."""
+
+    left = 0
+    seen = 0
+
+    def do_GET(self) -> None:
+        cls = type(self)
+        cls.seen += 1
+        if cls.left > 0:
+            cls.left -= 1
+            body = _anthropic_body("overloaded_error", "Overloaded")
+            self.send_response(529)
+            self.send_header("request-id", f"req_{cls.seen}")
+        else:
+            body = b'{"ok": true}'
+            self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def loopback() -> Iterator[http.server.ThreadingHTTPServer]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Overloaded)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.parametrize(("left", "attempts", "status"), [(2, 3, 200), (5, 3, 529)])
+def test_loopback_host_mapped_to_a_profile(
+    loopback: http.server.ThreadingHTTPServer, left: int, attempts: int, status: int
+) -> None:
+    # A real server, its host mapped to Anthropic's profile: 2 retries, then the last answer.
+    _Overloaded.left, _Overloaded.seen = left, 0
+    port = loopback.server_address[1]
+    slept: list[float] = []
+    try:
+        ae.register_host("127.0.0.1", "anthropic")
+        transport = ae.RetryTransport(sleep=slept.append)
+        with httpx.Client(transport=transport) as client:
+            response = client.get(f"http://127.0.0.1:{port}/v1/models")
+    finally:
+        registry.reload()
+    record = response.extensions[EXTENSION]
+    assert (response.status_code, record.attempts, record.provider) == (
+        status,
+        attempts,
+        "anthropic",
+    )
+    assert _Overloaded.seen == attempts
+    assert len(slept) == 2
+    assert all(0.375 <= s <= 0.625 for s in slept[:1])
+    assert all(0.75 <= s <= 1.25 for s in slept[1:])

@@ -188,8 +188,8 @@ class _Registry:
 
     def provider_for_host(self, host: str | None) -> str | None:
         """The provider a host belongs to: an exact name, then the most specific pattern."""
-        if not host:
-            return None
+        if not host or len(host) > _MAX_HOST:
+            return None  # not a DNS name; and each pattern lookup copies a suffix of it
         hosts = self.hosts
         name = hosts.get(host)
         if name is not None:
@@ -248,6 +248,8 @@ def _host_key(host: object) -> tuple[bool, str]:
         raise ValueError(msg)
     return wildcard, (text[1:] if wildcard else name)
 
+
+_MAX_HOST: Final = 253  # the longest DNS name (RFC 1035), without the trailing dot
 
 # Letters, digits, hyphens, underscores and dots; IPv6 literals are matched without brackets,
 # as `ResponseView.host` gives them.
