@@ -5,10 +5,11 @@ The rules, checked in this order (the first that says no wins; its word is the d
 
 | reason                   | no retry when ...                                                    |
 |--------------------------|----------------------------------------------------------------------|
-| `server_says_no`         | the response carried `x-should-retry: false`                        |
+| `server_says_no`         | the response carried `x-should-retry` / `Stripe-Should-Retry: false` |
 | `never_retried`          | the status is one the provider never wants retried (Qoder: 409)     |
 | `feature_not_available`  | a feature needs activation; `fix_headers` names the header to send   |
-| `not_retryable`          | the kind is not retryable here (`x-should-retry: true` overrides)  |
+| `not_retryable`          | the kind is not retryable here (`x-should-retry: true` overrides), |
+|                          | or the status is 505, which no wait clears                          |
 | `stream_established`     | a stream already delivered its response; resume, do not re-send      |
 | `unsafe_method`          | a write without an idempotency key may already have been processed  |
 | `max_retries`            | the attempts are used up                                            |
