@@ -82,7 +82,8 @@ class Jitter(str, enum.Enum):
     """How a backoff delay `d` is randomized (`u` is uniform in [0, 1)).
 
     none: `d`. full: `u·d`. equal: `d/2 + u·d/2`. proportional: `d·(1 + f·(2u - 1))`, `f` being
-    the policy's `jitter_fraction`. A server-given delay is never shortened by any of them.
+    the policy's `jitter_fraction`, clamped to `max_delay` (as stamina clamps after jitter): no
+    mode ever gives more than the cap. A server-given delay is never shortened by any of them.
     """
 
     NONE = "none"
