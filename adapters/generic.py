@@ -154,6 +154,31 @@ CODES: Final = code_table(
     ErrorCode("Throttling", Kind.RATE_LIMITED, 400, "Request rate too high"),
     ErrorCode("RequestLimitExceeded", Kind.RATE_LIMITED, 503, "Request rate too high"),
     ErrorCode("SlowDown", Kind.RATE_LIMITED, 503, "Reduce the request rate"),
+    # The rest of botocore's throttling codes (retries/standard.py, data/_retry.json): rate
+    # limits whatever status they come with (a 400, SQS's 403, EC2's 503, CloudSearch's 509).
+    ErrorCode("ThrottledException", Kind.RATE_LIMITED, 400, "Request rate too high"),
+    ErrorCode("RequestThrottledException", Kind.RATE_LIMITED, 400, "Request rate too high"),
+    ErrorCode("RequestThrottled", Kind.RATE_LIMITED, 403, "Request rate too high"),
+    ErrorCode("EC2ThrottledException", Kind.RATE_LIMITED, 503, "Request rate too high"),
+    ErrorCode("BandwidthLimitExceeded", Kind.RATE_LIMITED, 509, "Bandwidth limit reached"),
+    ErrorCode("LimitExceededException", Kind.RATE_LIMITED, 400, "Request rate too high"),
+    ErrorCode(
+        "ProvisionedThroughputExceededException",
+        Kind.RATE_LIMITED,
+        400,
+        "Provisioned throughput exceeded",
+    ),
+    # Still working on an earlier request (DynamoDB transactions, Route 53 changes): botocore
+    # retries them as throttles; waiting is what helps.
+    ErrorCode(
+        "TransactionInProgressException", Kind.RATE_LIMITED, 400, "Earlier request in progress"
+    ),
+    ErrorCode("PriorRequestNotComplete", Kind.RATE_LIMITED, 400, "Earlier request in progress"),
+    # botocore's transient codes: the request timed out, or STS could not reach the identity
+    # provider.
+    ErrorCode("RequestTimeout", Kind.TIMEOUT, 400, "The request timed out"),
+    ErrorCode("RequestTimeoutException", Kind.TIMEOUT, 408, "The request timed out"),
+    ErrorCode("IDPCommunicationError", Kind.UNAVAILABLE, 400, "Identity provider unreachable"),
     ErrorCode("InvalidAccessKeyId", Kind.AUTHENTICATION, 403, "Unknown access key"),
     ErrorCode("SignatureDoesNotMatch", Kind.AUTHENTICATION, 403, "The signature is wrong"),
     ErrorCode("ExpiredToken", Kind.AUTHENTICATION, 400, "The token has expired"),

@@ -33,13 +33,19 @@ from agent_errors.adapter_kit import (
 )
 
 NAME: Final = "google_rpc"
-HOSTS: Final = ("generativelanguage.googleapis.com", "aiplatform.googleapis.com")
+# Gemini API and Vertex AI (global and regional endpoints, `us-central1-aiplatform…`).
+HOSTS: Final = (
+    "generativelanguage.googleapis.com",
+    "aiplatform.googleapis.com",
+    "*-aiplatform.googleapis.com",
+)
 TYPE_PREFIX: Final = "type.googleapis.com/google.rpc."
 
 # The sixteen canonical codes (google/rpc/code.proto), with their HTTP mapping.
 STATUSES: Final = code_table(
     ErrorCode("CANCELLED", Kind.CANCELLED, 499, "The operation was cancelled by the caller"),
-    ErrorCode("UNKNOWN", Kind.INTERNAL, 500, "Unknown error"),
+    # AIP-194: UNKNOWN and DATA_LOSS are not retried (neither clears by sending again).
+    ErrorCode("UNKNOWN", Kind.INTERNAL, 500, "Unknown error", retryable=False),
     ErrorCode("INVALID_ARGUMENT", Kind.INVALID_REQUEST, 400, "The client gave an invalid argument"),
     ErrorCode("DEADLINE_EXCEEDED", Kind.TIMEOUT, 504, "The deadline expired"),
     ErrorCode("NOT_FOUND", Kind.NOT_FOUND, 404, "A requested entity was not found"),
@@ -54,7 +60,9 @@ STATUSES: Final = code_table(
     ErrorCode("UNIMPLEMENTED", Kind.FEATURE_NOT_AVAILABLE, 501, "Not implemented or not enabled"),
     ErrorCode("INTERNAL", Kind.INTERNAL, 500, "Internal error"),
     ErrorCode("UNAVAILABLE", Kind.UNAVAILABLE, 503, "The service is currently unavailable"),
-    ErrorCode("DATA_LOSS", Kind.INTERNAL, 500, "Unrecoverable data loss or corruption"),
+    ErrorCode(
+        "DATA_LOSS", Kind.INTERNAL, 500, "Unrecoverable data loss or corruption", retryable=False
+    ),
     ErrorCode("UNAUTHENTICATED", Kind.AUTHENTICATION, 401, "No valid credentials"),
 )
 
@@ -168,6 +176,22 @@ def _typed(details: object) -> dict[str, Any]:
     return found
 
 
+def _per_day(quota: object) -> bool:
+    """Whether a QuotaFailure names a daily quota (Gemini: `…PerDayPerProjectPerModel…`)."""
+    violations = quota.get("violations") if isinstance(quota, Mapping) else None
+    if not isinstance(violations, list):
+        return False
+    for item in violations[:16]:
+        if isinstance(item, Mapping):
+            for key in ("quotaId", "quotaMetric", "description"):
+                text = item.get(key)
+                if isinstance(text, str) and len(text) < 512:
+                    low = text.lower()
+                    if "perday" in low or "per day" in low or "per_day" in low:
+                        return True
+    return False
+
+
 def _first(entries: object, key: str) -> Mapping[str, Any] | None:
     if isinstance(entries, Mapping):
         items = entries.get(key)
@@ -248,6 +272,8 @@ class GoogleRpcAdapter:
         kind = row.kind if row is not None else kind_for_status(status)
         if kind_for_status(status) is Kind.PAYMENT_REQUIRED and (reason not in REASONS):
             kind = Kind.PAYMENT_REQUIRED  # a 402 says more than RESOURCE_EXHAUSTED does
+        if kind is Kind.RATE_LIMITED and _per_day(typed.get("QuotaFailure")):
+            kind = Kind.PAYMENT_REQUIRED  # a daily quota: the next minute brings nothing back
         code = reason or name
 
         violation = _first(typed.get("BadRequest"), "fieldViolations")

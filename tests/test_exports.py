@@ -69,6 +69,7 @@ EXPECTED = [
     "normalize_parts",
     "normalize_view",
     "otel_attributes",
+    "provider_for_host",
     "raise_for_error",
     "raise_for_error_events",
     "register_adapter",

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from email.utils import formatdate
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
@@ -1182,3 +1183,313 @@ def test_rfc9457_about_blank_title_is_the_status_phrase(kind: str, status: int, 
     assert rendered.status == doc["status"] == status
     assert (doc["type"], doc["title"], doc["detail"]) == ("about:blank", title, "m")
     assert rendered.content_type == "application/problem+json"
+
+
+# =============================================================================================
+# botocore @ 0e6e2404 — botocore/retries/standard.py
+# (ThrottledRetryableChecker._THROTTLED_ERROR_CODES,
+# TransientRetryableChecker: RequestTimeout, RequestTimeoutException, PriorRequestNotComplete,
+# statuses 500/502/503/504; ExponentialBackoff: rand() * min(2 ** (attempt - 1), 20),
+# x-amz-retry-after in ms; DEFAULT_MAX_ATTEMPTS = 3; RetryQuotaChecker prices throttles below
+# other failures) and botocore/data/_retry.json (legacy mode: 509, IDPCommunicationError,
+# TooManyRequestsException). The adaptive mode adds client-side rate limiting on top of the
+# same checkers: the same codes retry.
+# =============================================================================================
+
+BOTOCORE_RETRIED = [
+    # (service code, the status the service sends it with, kind)
+    ("Throttling", 400, ae.Kind.RATE_LIMITED),
+    ("ThrottlingException", 400, ae.Kind.RATE_LIMITED),
+    ("ThrottledException", 400, ae.Kind.RATE_LIMITED),
+    ("RequestThrottledException", 400, ae.Kind.RATE_LIMITED),
+    ("TooManyRequestsException", 400, ae.Kind.RATE_LIMITED),
+    ("ProvisionedThroughputExceededException", 400, ae.Kind.RATE_LIMITED),
+    ("TransactionInProgressException", 400, ae.Kind.RATE_LIMITED),
+    ("RequestLimitExceeded", 503, ae.Kind.RATE_LIMITED),
+    ("BandwidthLimitExceeded", 509, ae.Kind.RATE_LIMITED),
+    ("LimitExceededException", 400, ae.Kind.RATE_LIMITED),
+    ("RequestThrottled", 403, ae.Kind.RATE_LIMITED),
+    ("SlowDown", 503, ae.Kind.RATE_LIMITED),
+    ("PriorRequestNotComplete", 400, ae.Kind.RATE_LIMITED),
+    ("EC2ThrottledException", 503, ae.Kind.RATE_LIMITED),
+    ("RequestTimeout", 400, ae.Kind.TIMEOUT),
+    ("RequestTimeoutException", 408, ae.Kind.TIMEOUT),
+    ("IDPCommunicationError", 400, ae.Kind.UNAVAILABLE),
+]
+
+
+@pytest.mark.parametrize(("code", "status", "kind"), BOTOCORE_RETRIED)
+def test_botocore_retried_codes(code: str, status: int, kind: ae.Kind) -> None:
+    error = err(status, {"x-amzn-ErrorType": code}, {"message": "m"})
+    assert (error.kind, error.code) == (kind, code)
+    assert exact().decide(error, attempt=1).retry
+    budget = ae.RetryBudget()
+    throttle = kind is ae.Kind.RATE_LIMITED
+    assert budget.cost(error) == (budget.throttle_cost if throttle else budget.failure_cost)
+
+
+@pytest.mark.parametrize(
+    ("status", "retry"),
+    [(500, True), (502, True), (503, True), (504, True), (501, False), (505, False)],
+)
+def test_botocore_transient_statuses(status: int, retry: bool) -> None:
+    # 501 is feature_not_available and 505 never clears: botocore retries neither.
+    assert exact().decide(err(status, {}, b""), attempt=1).retry is retry
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("ValidationException", 400),
+        ("AccessDeniedException", 403),
+        ("ResourceNotFoundException", 404),
+    ],
+)
+def test_botocore_not_retried(code: str, status: int) -> None:
+    error = err(status, {"x-amzn-ErrorType": code}, {"message": "m"})
+    assert exact().decide(error, attempt=1).reason == "not_retryable"
+
+
+def test_botocore_standard_backoff_and_attempts() -> None:
+    aws = ae.RetryPolicy.for_provider("aws")
+    # rand() * min(2 ** (attempt - 1), 20): with rand() at its top, the cap shows.
+    top = attrs.evolve(aws, random=lambda: 0.999_999, budget=None)
+    delays = [round(top.backoff(n), 3) for n in (1, 2, 3, 5, 6, 9)]
+    assert delays == [1.0, 2.0, 4.0, 16.0, 20.0, 20.0]
+    throttle = err(400, {"x-amzn-ErrorType": "ThrottlingException"}, {"message": "m"})
+    # DEFAULT_MAX_ATTEMPTS = 3: two retries.
+    assert [aws.decide(throttle, attempt=n).reason for n in (1, 2, 3)][-1] == "max_retries"
+
+
+def test_botocore_x_amz_retry_after() -> None:
+    # ExponentialBackoff._get_retry_after_delay: int(value) / 1000; negative or junk ignored.
+    assert err(503, {"x-amz-retry-after": "1500"}).retry_after == 1.5
+    assert err(503, {"x-amz-retry-after": "-1"}).retry_after is None
+    assert err(503, {"x-amz-retry-after": "abc"}).retry_after is None
+    # Deliberate difference: botocore waits at most 5 s past its own backoff; the server's full
+    # wait is kept here (never retry earlier than the server asked).
+    decision = exact().decide(err(503, {"x-amz-retry-after": "9000"}), attempt=1)
+    assert (decision.delay, decision.reason) == (9.0, "server_delay")
+
+
+# =============================================================================================
+# azure-core @ 019edeff — azure/core/pipeline/policies/_retry.py (RetryPolicyBase: _SAFE_CODES =
+# range(506) - {408, 429, 500, 502, 503, 504}, so 501 and 505 are not retried; retry_total 10,
+# backoff_factor 0.8, BACKOFF_MAX 120; _method_whitelist HEAD/GET/PUT/DELETE/OPTIONS/TRACE) and
+# policies/_utils.py get_retry_after (Retry-After, retry-after-ms, x-ms-retry-after-ms).
+# =============================================================================================
+
+
+@pytest.mark.parametrize(
+    ("status", "retry"),
+    [
+        (408, True),
+        (429, True),
+        (500, True),
+        (502, True),
+        (503, True),
+        (504, True),
+        (501, False),
+        (505, False),
+        (400, False),
+        (404, False),
+        (409, False),
+    ],
+)
+def test_azure_core_retry_statuses(status: int, retry: bool) -> None:
+    assert exact().decide(err(status, {}, b""), attempt=1).retry is retry
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"retry-after": "3"}, 3.0),
+        ({"retry-after-ms": "3500"}, 3.5),
+        ({"x-ms-retry-after-ms": "3500"}, 3.5),
+        # Deliberate difference: azure-core reads Retry-After first; DESIGN puts the millisecond
+        # headers first (they are the finer of two values the same server sent).
+        ({"retry-after": "4", "x-ms-retry-after-ms": "3500"}, 3.5),
+    ],
+)
+def test_azure_core_retry_after_headers(headers: dict[str, str], seconds: float) -> None:
+    assert err(429, headers).retry_after == seconds
+
+
+@pytest.mark.parametrize(("method", "retry"), [("GET", True), ("PUT", True), ("POST", False)])
+def test_azure_core_methods(method: str, retry: bool) -> None:
+    # Deliberate difference: azure-core re-sends POST/PATCH on 500/503/504; without an
+    # idempotency key a write may already have been processed, so it is not re-sent here.
+    assert exact().decide(err(503, {}, b""), attempt=1, method=method).retry is retry
+
+
+def test_azure_core_retry_after_on_a_400_does_not_make_it_retryable() -> None:
+    # Deliberate difference: azure-core retries any status >= 400 that carries Retry-After; a
+    # 400 is wrong whenever it is sent again, so it is not.
+    assert exact().decide(err(400, {"retry-after": "1"}, b""), attempt=1).reason == "not_retryable"
+
+
+# =============================================================================================
+# stripe-python @ 6c6e3736 — stripe/_http_client.py (HTTPClient._should_retry: Stripe-Should-Retry
+# "false"/"true" first, then 409 and every status >= 500; nothing else, 429 included;
+# _sleep_time_seconds: 0.5 * 2 ** (n - 1) capped at 5, jittered into [d/2, d], never < 0.5).
+# =============================================================================================
+
+
+@pytest.mark.parametrize(
+    ("status", "header", "retry"),
+    [
+        (500, None, True),
+        (503, None, True),
+        (500, "false", False),
+        (400, "true", True),
+        (402, "true", True),  # Stripe's own word wins over the kind
+        # Deliberate difference: Stripe retries a bare 409; a conflict is a state, not a moment.
+        (409, None, False),
+        # Deliberate difference: Stripe does not retry 429 without its header; a rate limit clears.
+        (429, None, True),
+    ],
+)
+def test_stripe_should_retry(status: int, header: str | None, retry: bool) -> None:
+    headers = {} if header is None else {"Stripe-Should-Retry": header}
+    body = {"error": {"type": "api_error", "message": "m"}}
+    assert exact().decide(err(status, headers, body), attempt=1).retry is retry
+
+
+# =============================================================================================
+# AIP-194 (google.aip.dev/194) — retry UNAVAILABLE; never CANCELLED, DEADLINE_EXCEEDED,
+# INVALID_ARGUMENT, DATA_LOSS; generally not RESOURCE_EXHAUSTED (quota), INTERNAL, UNKNOWN.
+# =============================================================================================
+
+
+@pytest.mark.parametrize(
+    ("name", "http", "retry"),
+    [
+        ("UNAVAILABLE", 503, True),
+        ("CANCELLED", 499, False),
+        ("INVALID_ARGUMENT", 400, False),
+        ("DATA_LOSS", 500, False),
+        ("UNKNOWN", 500, False),
+        ("NOT_FOUND", 404, False),
+        ("PERMISSION_DENIED", 403, False),
+        # Deliberate difference: the deadline AIP-194 means is the caller's own; a gateway's
+        # 504 DEADLINE_EXCEEDED is a server-side timeout and clears like one.
+        ("DEADLINE_EXCEEDED", 504, True),
+        # Deliberate difference: INTERNAL is a 500, transient by DESIGN's kinds table.
+        ("INTERNAL", 500, True),
+        # RESOURCE_EXHAUSTED is a rate limit unless its quota is daily (payment_required).
+        ("RESOURCE_EXHAUSTED", 429, True),
+    ],
+)
+def test_aip_194(name: str, http: int, retry: bool) -> None:
+    body = {"error": {"code": http, "message": "m", "status": name}}
+    error = err(http, {"content-type": "application/json"}, body)
+    assert exact().decide(error, attempt=1).retry is retry
+
+
+# =============================================================================================
+# Envoy — router filter docs, x-envoy-retry-on: 5xx (any 5xx, or no response: reset, connect
+# failure), gateway-error (502/503/504), reset, connect-failure, retriable-4xx (409 only),
+# envoy-ratelimited (retry when x-envoy-ratelimited is present; without it Envoy never retries
+# a response that carries the header).
+# =============================================================================================
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "retry", "why"),
+    [
+        (502, {}, True, "gateway-error"),
+        (503, {}, True, "gateway-error"),
+        (504, {}, True, "gateway-error"),
+        (500, {}, True, "5xx"),
+        # Deliberate differences from 5xx: 501 needs a changed request, 505 never clears.
+        (501, {}, False, "5xx"),
+        (505, {}, False, "5xx"),
+        # Deliberate difference: retriable-4xx re-sends 409; a conflict is a state.
+        (409, {}, False, "retriable-4xx"),
+        # envoy-ratelimited: a throttle, retried (after its wait) at the throttle price.
+        (503, {"x-envoy-ratelimited": "true"}, True, "envoy-ratelimited"),
+        (429, {"x-envoy-ratelimited": "true"}, True, "envoy-ratelimited"),
+    ],
+)
+def test_envoy_retry_on(status: int, headers: dict[str, str], retry: bool, why: str) -> None:
+    error = err(status, headers, b"")
+    assert exact().decide(error, attempt=1).retry is retry, why
+    if "x-envoy-ratelimited" in headers:
+        assert error.kind is ae.Kind.RATE_LIMITED
+
+
+@pytest.mark.parametrize(
+    ("method", "sent", "retry"), [("POST", False, True), ("POST", True, False)]
+)
+def test_envoy_reset_and_connect_failure(method: str, sent: bool, retry: bool) -> None:
+    # connect-failure (never sent) is safe for any method; a reset after sending a write is not.
+    error = ae.CanonicalError(ae.Kind.NETWORK, "reset", details={"request_sent": sent})
+    assert exact().decide(error, attempt=1, method=method).retry is retry
+
+
+# =============================================================================================
+# httpx-retries @ 67c97253 — httpx_retries/retry.py
+# (Retry: total=10, backoff_factor=0, status_forcelist
+# 429/502/503/504, RETRYABLE_METHODS HEAD/GET/PUT/DELETE/OPTIONS/TRACE, max_backoff_wait=120,
+# Retry-After respected but cut to max_backoff_wait).
+# =============================================================================================
+
+
+@pytest.mark.parametrize(
+    ("status", "retry"), [(429, True), (502, True), (503, True), (504, True), (500, True)]
+)
+def test_httpx_retries_status_forcelist(status: int, retry: bool) -> None:
+    # 500 is retried here too (DESIGN: internal is transient); httpx-retries leaves it out.
+    assert exact().decide(err(status, {}, b""), attempt=1).retry is retry
+
+
+@pytest.mark.parametrize(
+    ("method", "retry"),
+    [
+        ("HEAD", True),
+        ("GET", True),
+        ("PUT", True),
+        ("DELETE", True),
+        ("OPTIONS", True),
+        ("TRACE", True),
+        ("POST", False),
+        ("PATCH", False),
+    ],
+)
+def test_httpx_retries_methods(method: str, retry: bool) -> None:
+    assert exact().decide(err(503, {}, b""), attempt=1, method=method).retry is retry
+
+
+def test_httpx_retries_long_retry_after() -> None:
+    # Deliberate difference: httpx-retries sleeps min(Retry-After, 120); a shorter wait than the
+    # server asked is never taken here: above the ceiling the answer is "not now".
+    decision = exact(max_server_delay=120.0).decide(err(429, {"retry-after": "300"}), attempt=1)
+    assert (decision.retry, decision.reason, decision.retry_after) == (
+        False,
+        "server_delay_too_long",
+        300.0,
+    )
+
+
+# =============================================================================================
+# stamina @ 87ccfa48 — src/stamina/_core.py
+# (retry_context defaults: attempts=10, timeout=45, wait_initial
+# 0.1, wait_max 5, wait_jitter 1, wait_exp_base 2; _compute_backoff clamps after jitter:
+# min(wait_max, initial * base ** (n - 1) + uniform(0, jitter))).
+# =============================================================================================
+
+
+def test_stamina_backoff_is_clamped_after_jitter() -> None:
+    # stamina's schedule, expressed as a policy: the clamp holds after jitter for every mode.
+    for jitter in ae.Jitter:
+        policy = ae.RetryPolicy(
+            initial_delay=0.1, max_delay=5.0, jitter=jitter, random=lambda: 0.999_999
+        )
+        assert all(policy.backoff(n) <= 5.0 for n in range(1, 12))
+
+
+def test_stamina_timeout_is_a_deadline() -> None:
+    policy = exact(deadline=45.0, max_retries=10)
+    error = err(503, {}, b"")
+    assert policy.decide(error, attempt=3, elapsed=44.0).reason == "deadline"
+    assert policy.decide(error, attempt=3, elapsed=10.0).retry

@@ -64,7 +64,7 @@ DOCUMENTED = [
     ("agents_sdk", "rate_limit_exceeded", 429, "rate_limited", True),
     ("agents_sdk", "sandbox_error", 500, "internal", True),
     ("google_rpc", "CANCELLED", 499, "cancelled", False),
-    ("google_rpc", "UNKNOWN", 500, "internal", True),
+    ("google_rpc", "UNKNOWN", 500, "internal", False),  # AIP-194: never retried
     ("google_rpc", "INVALID_ARGUMENT", 400, "invalid_request", False),
     ("google_rpc", "DEADLINE_EXCEEDED", 504, "timeout", True),
     ("google_rpc", "NOT_FOUND", 404, "not_found", False),
@@ -77,7 +77,7 @@ DOCUMENTED = [
     ("google_rpc", "UNIMPLEMENTED", 501, "feature_not_available", False),
     ("google_rpc", "INTERNAL", 500, "internal", True),
     ("google_rpc", "UNAVAILABLE", 503, "unavailable", True),
-    ("google_rpc", "DATA_LOSS", 500, "internal", True),
+    ("google_rpc", "DATA_LOSS", 500, "internal", False),  # AIP-194: never retried
     ("google_rpc", "UNAUTHENTICATED", 401, "authentication", False),
 ]
 

@@ -42,7 +42,14 @@ if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__ge
     from ._otel import otel_attributes
     from ._raising import araise_for_error, raise_for_error
     from ._redis_store import RedisStore
-    from ._registry import detect, get_adapter, register_adapter, register_host, registered_adapters
+    from ._registry import (
+        detect,
+        get_adapter,
+        provider_for_host,
+        register_adapter,
+        register_host,
+        registered_adapters,
+    )
     from ._render import render, render_response_text
     from ._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
     from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
@@ -124,6 +131,7 @@ _EXPORTS: dict[str, str] = {
     "normalize_parts": "_normalize",
     "normalize_view": "_normalize",
     "otel_attributes": "_otel",
+    "provider_for_host": "_registry",
     "raise_for_error": "_raising",
     "raise_for_error_events": "_sse",
     "register_adapter": "_registry",
@@ -225,6 +233,7 @@ __all__ = [
     "normalize_parts",
     "normalize_view",
     "otel_attributes",
+    "provider_for_host",
     "raise_for_error",
     "raise_for_error_events",
     "register_adapter",

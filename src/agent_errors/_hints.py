@@ -2,7 +2,8 @@
 
 retry_after, first usable source wins:
 
-1. `retry-after-ms` header (milliseconds);
+1. millisecond headers: `retry-after-ms` (OpenAI, Azure OpenAI), `x-ms-retry-after-ms` (Azure,
+   azure-core), `x-amz-retry-after` (AWS, botocore's standard mode);
 2. `Retry-After` header, as delta-seconds or an HTTP-date (any of the three RFC 9110 forms);
 3. body fields: `retryAfter`, `retry_after`, `retry_after_seconds`, `retryAfterMs`/`retry_after_ms`
    (milliseconds), `resets_in_seconds`, `reset_after`, in the document, its `error` object, their
@@ -10,7 +11,9 @@ retry_after, first usable source wins:
 4. rate-limit reset headers (`X-RateLimit-Reset`, `RateLimit-Reset`, `RateLimit: …;t=N`, and the
    per-limit `x-ratelimit-reset-*` forms), as epoch seconds, epoch milliseconds or a delta;
 5. an ISO 8601 time in the body (`resetAt`, `reset_at`);
-6. a duration in the message ("retry after 21 seconds", "try again in 5.3s", "in 6m0s").
+6. a duration in the message ("retry after 21 seconds", "try again in 5.3s", "in 6m0s");
+7. a GitHub-style secondary rate limit ("You have exceeded a secondary rate limit") with none
+   of the above: 60 s, the minute GitHub asks for (`SECONDARY_RATE_LIMIT_WAIT`).
 
 request_id: the usual headers, then the body (`request_id`, `requestId`, … in the document, its
 error object, and the objects a run result or batch line nests: `response.request_id`), then
@@ -25,6 +28,11 @@ Dates are measured against the response's own `Date` header when it has one, so 
 clock does not shorten or lengthen the wait. A time in the past is a wait of 0 for `Retry-After`
 and no hint for resets. Invalid, negative, NaN or infinite values, and waits above
 `MAX_RETRY_AFTER`, are no hint (the next source is tried); nothing here raises.
+
+Verdicts: `x-should-retry: true|false` (OpenAI, Anthropic) and `Stripe-Should-Retry: true|false`
+are the server's own word on retrying (`should_retry_hint`); `x-envoy-ratelimited` marks a 503
+(or any 5xx) that Envoy's rate-limit filter sent: a rate limit, not an outage
+(`envoy_rate_limited`).
 """
 
 from __future__ import annotations
@@ -42,7 +50,9 @@ from ._view import ResponseView
 
 __all__ = [
     "MAX_RETRY_AFTER",
+    "SECONDARY_RATE_LIMIT_WAIT",
     "RetryAfterHint",
+    "envoy_rate_limited",
     "message_request_id",
     "parse_duration",
     "parse_http_date",
@@ -55,6 +65,9 @@ __all__ = [
 
 MAX_RETRY_AFTER: Final = 366 * 24 * 3600.0
 """The longest wait taken as a hint (a year); a longer one is a unit or epoch mix-up, not advice."""
+
+SECONDARY_RATE_LIMIT_WAIT: Final = 60.0
+"""Seconds to wait on a secondary rate limit that names no wait (GitHub asks for a minute)."""
 
 RetryAfterHint = tuple[float | None, str | None]
 """(seconds, source) — both None when no source gave a usable hint."""
@@ -77,6 +90,7 @@ _BODY_DELAY_KEYS: Final = (
     ("resetAfter", 1.0),
 )
 _BODY_RESET_KEYS: Final = ("resetAt", "reset_at", "resetsAt", "resets_at")
+_MS_HEADERS: Final = ("retry-after-ms", "x-ms-retry-after-ms", "x-amz-retry-after")
 _RESET_HEADERS: Final = ("x-ratelimit-reset", "ratelimit-reset", "x-rate-limit-reset")
 _PER_LIMIT_RESETS: Final = (
     ("x-ratelimit-reset-requests", "x-ratelimit-remaining-requests"),
@@ -413,11 +427,12 @@ def _retry_after_candidates(
     headers = view.headers.lowered  # names are lower-case here: plain dict lookups
     base: float | None = None
 
-    value = headers.get("retry-after-ms")
-    if value is not None:
-        # A bare number of milliseconds: "3s" here would otherwise be read as 3 ms.
-        ms = parse_duration(value) if _NUMBER_RE.match(value) else None
-        yield (None if ms is None else ms / 1000.0), "header:retry-after-ms"
+    for name in _MS_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            # A bare number of milliseconds: "3s" here would otherwise be read as 3 ms.
+            ms = parse_duration(value) if _NUMBER_RE.match(value) else None
+            yield (None if ms is None else ms / 1000.0), f"header:{name}"
 
     value = headers.get("retry-after")
     if value is not None:
@@ -485,6 +500,8 @@ def _retry_after_candidates(
             for number, unit in _DURATION_PART_RE.findall(match.group(1)):
                 total += float(number) * _UNIT_SECONDS[unit.lower()]
             yield total, "message"
+    if low and "secondary rate limit" in low:
+        yield SECONDARY_RATE_LIMIT_WAIT, "message:secondary-rate-limit"
 
 
 def _clean_id(value: object) -> str | None:
@@ -545,19 +562,24 @@ def request_id_hint(
     return None, None
 
 
+_VERDICT_HEADERS: Final = ("x-should-retry", "stripe-should-retry")
+
+
 def should_retry_hint(view: ResponseView, *, containers: Containers | None = None) -> bool | None:
     """Return the server's retry verdict (True/False), or None when it gave none.
 
-    The `x-should-retry` header first; then an explicit verdict in the body (`should_retry`,
-    `retryable`, `isRetryable`, `is_transient`, …, or a negated `nonRetryable`), in the
-    document, its error object or their details. Only a JSON boolean (or the text "true" /
-    "false") counts.
+    The headers first: `x-should-retry` (OpenAI, Anthropic), then `Stripe-Should-Retry`; then an
+    explicit verdict in the body (`should_retry`, `retryable`, `isRetryable`, `is_transient`, …,
+    or a negated `nonRetryable`), in the document, its error object or their details. Only a
+    JSON boolean (or the text "true" / "false") counts.
     """
-    value = view.headers.lowered.get("x-should-retry")
-    if value is not None:
-        verdict = _verdict(value)
-        if verdict is not None:
-            return verdict
+    headers = view.headers.lowered
+    for name in _VERDICT_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            verdict = _verdict(value)
+            if verdict is not None:
+                return verdict
     if containers is None:
         containers = _containers(view.json)
     for _, container in containers:
@@ -581,3 +603,12 @@ def _verdict(value: object) -> bool | None:
         if text == "false":
             return False
     return None
+
+
+def envoy_rate_limited(view: ResponseView) -> bool:
+    """Return whether Envoy's rate-limit filter marked the response (`x-envoy-ratelimited`).
+
+    Envoy sends the header with its own 429 and, for gRPC (`UNAVAILABLE` unless configured
+    otherwise), with a 503: either way the request was throttled, not failed.
+    """
+    return "x-envoy-ratelimited" in view.headers.lowered

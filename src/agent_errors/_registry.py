@@ -5,6 +5,14 @@ hosts users register); then the highest `sniff()` score at or above `SNIFF_THRES
 score at or above `SNIFF_CERTAIN` ends the search); then
 `generic`, which always answers.
 
+The host map says who the provider is; the body's shape says only which format it is in. A host
+maps to an adapter (its format and its retry profile) or to a provider that has a retry profile
+but shares a format with others (`api.anthropic.com` -> `anthropic`, `api.openai.com` ->
+`openai`): its bodies are then read by whichever adapter their shape calls for, and the
+transports still apply that provider's profile (`provider_for_host`). A host pattern is a name,
+`*.example.com` (any subdomain), `*-aiplatform.googleapis.com` (any first label ending so) or
+`bedrock-runtime.*.amazonaws.com` (any one label in the middle).
+
 Built-in adapters live in `agent_errors.adapters`; third-party adapters are found through the
 `agent_errors.adapters` entry-point group, loaded once, on first use.
 """
@@ -18,18 +26,21 @@ import threading
 import warnings
 from collections.abc import Mapping
 from importlib.metadata import entry_points
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import Any, Final
 
+from ._retry import PROFILE_NAMES
 from ._view import ResponseView
 from .adapter_kit import Adapter, ErrorCode
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "PROVIDER_HOSTS",
     "SNIFF_CERTAIN",
     "SNIFF_THRESHOLD",
     "detect",
     "get_adapter",
+    "provider_for_host",
     "register_adapter",
     "register_host",
     "registered_adapters",
@@ -59,6 +70,31 @@ BUILTIN_ADAPTERS: Final = (
     "canonical",
     "generic",
 )
+
+PROVIDER_HOSTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        # Hosts of providers whose errors come in a shared format (OpenAI's, Anthropic's): the
+        # host names the retry profile (`RetryPolicy.for_provider`), sniffing finds the format.
+        "api.openai.com": "openai",
+        "*.openai.azure.com": "azure_openai",
+        "api.anthropic.com": "anthropic",
+        "bedrock-runtime.*.amazonaws.com": "bedrock",
+        "bedrock-runtime-fips.*.amazonaws.com": "bedrock",
+        "*.amazonaws.com": "aws",
+        "api.mistral.ai": "mistral",
+        "api.groq.com": "groq",
+        "openrouter.ai": "openrouter",
+        "api.together.xyz": "together",
+        "api.together.ai": "together",
+        "api.deepseek.com": "deepseek",
+        "api.x.ai": "xai",
+    }
+)
+"""Built-in hosts of providers that have a retry profile but no adapter of their own.
+
+Google's hosts (Gemini, Vertex AI) belong to the `google_rpc` adapter, which is both their
+format and their profile.
+"""
 
 _logger = logging.getLogger("agent_errors")
 
@@ -93,6 +129,8 @@ class _Registry:
             for name in BUILTIN_ADAPTERS:
                 module = importlib.import_module(f"agent_errors.adapters.{name}")
                 self._add(_adapter_from(module, name), replace=True, builtin=True)
+            for host, provider in PROVIDER_HOSTS.items():
+                self._add_host(host, provider, builtin=True)
             self._load_entry_points()
             self.loaded = True
 
@@ -148,19 +186,42 @@ class _Registry:
             return  # a user's mapping made before the built-ins loaded stays
         table[key] = provider
 
-    def for_host(self, host: str | None) -> Adapter | None:
-        if not host:
+    def provider_for_host(self, host: str | None) -> str | None:
+        """The provider a host belongs to: an exact name, then the most specific pattern."""
+        if not host or len(host) > _MAX_HOST:
+            return None  # not a DNS name; and each pattern lookup copies a suffix of it
+        hosts = self.hosts
+        name = hosts.get(host)
+        if name is not None:
+            return name
+        dot = host.find(".")
+        if dot <= 0:
             return None
-        name = self.hosts.get(host)
-        if name is None and self.wildcards:
-            dot = host.find(".")
-            while dot != -1:
-                name = self.wildcards.get(host[dot:])
-                if name is not None:
-                    break
-                dot = host.find(".", dot + 1)
+        second = host.find(".", dot + 1)
+        if second != -1:  # `label.*.domain`: any one label in the middle
+            name = hosts.get(f"{host[:dot]}.*{host[second:]}")
+            if name is not None:
+                return name
+        wildcards = self.wildcards
+        if not wildcards:
+            return None
+        dash = host.rfind("-", 0, dot)
+        if dash > 0:  # `*-suffix.domain`: a first label that ends so (a region prefix)
+            name = wildcards.get(host[dash:])
+            if name is not None:
+                return name
+        while dot != -1:  # `*.domain`, the longest domain first
+            name = wildcards.get(host[dot:])
+            if name is not None:
+                return name
+            dot = host.find(".", dot + 1)
+        return None
+
+    def for_host(self, host: str | None) -> Adapter | None:
+        name = self.provider_for_host(host)
         if name is None:
             return None
+        # A provider without an adapter of its own: its format is found by sniffing.
         return self.adapters.get(name)
 
 
@@ -173,16 +234,22 @@ def _host_key(host: object) -> tuple[bool, str]:
         msg = f"host must be a string, not {type(host).__name__}"
         raise TypeError(msg)
     text = host.strip().lower().rstrip(".")
-    wildcard = text.startswith("*.")
+    wildcard = text.startswith(("*.", "*-"))
     name = text[2:] if wildcard else text
-    if not name or not _HOST_RE.fullmatch(name):
+    # `label.*.domain` keeps its star in the exact table; the rest is a host name.
+    first, star, rest = name.partition(".*.")
+    plain = f"{first}.{rest}" if star and not wildcard else name
+    if not name or not _HOST_RE.fullmatch(plain) or (star and wildcard):
         msg = (
-            f"{host!r} is not a host name: give it bare (api.example.com) or as a wildcard "
-            "(*.example.com), without a scheme, port or path"
+            f"{host!r} is not a host name: give it bare (api.example.com) or as a pattern "
+            "(*.example.com, *-aiplatform.googleapis.com, bedrock-runtime.*.amazonaws.com), "
+            "without a scheme, port or path"
         )
         raise ValueError(msg)
-    return wildcard, ("." + name if wildcard else name)
+    return wildcard, (text[1:] if wildcard else name)
 
+
+_MAX_HOST: Final = 253  # the longest DNS name (RFC 1035), without the trailing dot
 
 # Letters, digits, hyphens, underscores and dots; IPv6 literals are matched without brackets,
 # as `ResponseView.host` gives them.
@@ -273,12 +340,17 @@ def register_adapter(adapter: object, *, replace: bool = False) -> Adapter:
 
 
 def register_host(host: str, provider: str) -> None:
-    """Map an API host (or `*.example.com` for every subdomain) to a registered provider.
+    """Map an API host (or a pattern: `*.example.com` for every subdomain) to a provider.
+
+    `provider` is a registered adapter, or a provider with a retry profile but no adapter of its
+    own (`openai`, `anthropic`, … from `RetryPolicy.for_provider`): then its bodies are read by
+    the adapter their shape calls for, and the transports apply that provider's profile.
 
     Raises:
-        ValueError: `provider` is not registered, or `host` is empty.
+        ValueError: `provider` is neither registered nor a known profile, or `host` is empty.
     """
-    get_adapter(provider)
+    if not (isinstance(provider, str) and provider in PROFILE_NAMES):
+        get_adapter(provider)
     with _REGISTRY.lock:
         _REGISTRY._add_host(host, provider, builtin=False)
 
@@ -303,6 +375,22 @@ def generic_adapter() -> Adapter:
     _REGISTRY.ensure_loaded()
     assert _REGISTRY.generic is not None
     return _REGISTRY.generic
+
+
+def provider_for_host(host: str | None) -> str | None:
+    """Return the provider the host map names for `host`, or None when it names none.
+
+    The answer is an adapter name (`qoder`, `google_rpc`) or a provider with a retry profile
+    and no adapter of its own (`openai`, `anthropic`, `bedrock`); pass it to
+    `RetryPolicy.for_provider` for the profile the transports would apply. Host names are
+    compared case-insensitively, without a trailing dot. Never raises.
+    """
+    registry = _REGISTRY
+    if not registry.loaded:
+        registry.ensure_loaded()
+    if not isinstance(host, str) or not host:
+        return None
+    return registry.provider_for_host(host.lower().rstrip("."))
 
 
 def detect(view: ResponseView, provider: str | None = None) -> Adapter:

@@ -44,8 +44,8 @@ from ._model import CanonicalError
 from ._network import error_from_exception
 from ._normalize import _headers_only, normalize_view
 from ._reading import DEFAULT_READ_DEADLINE, check_deadline
-from ._registry import _REGISTRY
-from ._retry import IDEMPOTENCY_HEADERS, Decision, RetryPolicy
+from ._registry import _REGISTRY, BUILTIN_ADAPTERS
+from ._retry import IDEMPOTENCY_HEADERS, PROFILE_NAMES, Decision, RetryPolicy
 from ._store import MemoryStore, Store, credential_fingerprint, route_of, shared_cooldown
 from ._testing_mode import is_testing
 from ._view import ResponseView
@@ -93,6 +93,8 @@ class RetryRecord:
 SEND: Final = 0  # (SEND, request) -> httpx.Response | httpx.TransportError
 COOLDOWN: Final = 1  # (COOLDOWN, scope) -> float
 DEPOSIT: Final = 2  # (DEPOSIT, scope, amount, capacity) -> None
+_PROFILE_ONLY: Final = PROFILE_NAMES - frozenset(BUILTIN_ADAPTERS)
+
 INSPECT: Final = 3  # (INSPECT, response, provider) -> CanonicalError | None
 CLOSE: Final = 4  # (CLOSE, response) -> None
 SLEEP: Final = 5  # (SLEEP, seconds) -> None
@@ -225,6 +227,8 @@ class _Flow:
         self.scope_by_credential = scope_by_credential
         self.by_route = cooldown_scope == "route"
         self.provider = provider
+        # A provider with a profile but no adapter (`openai`) leaves the format to detection.
+        self.adapter = None if provider in _PROFILE_ONLY else provider
         self.clock = clock
         self.on_retry = on_retry
         self.routes: dict[str, _Route] = {}
@@ -239,8 +243,8 @@ class _Flow:
             if provider is None:
                 if not _REGISTRY.loaded:
                     _REGISTRY.ensure_loaded()
-                adapter = _REGISTRY.for_host(host)
-                provider = None if adapter is None else adapter.name
+                # The host says who the provider is, and so whose profile applies.
+                provider = _REGISTRY.provider_for_host(host)
             policy = self.policy or RetryPolicy.for_provider(provider)
             if len(self.routes) >= _MAX_ROUTES:  # a proxy to endless hosts must not grow forever
                 self.routes.clear()
@@ -312,15 +316,12 @@ class _Flow:
                     if route.deposit is not None:
                         yield route.deposit
                     return self._finish(response, attempt, decisions, key, provider)
-                error: CanonicalError | None = yield (INSPECT, response, self.provider)
+                error: CanonicalError | None = yield (INSPECT, response, self.adapter)
                 if error is None:
                     return self._finish(response, attempt, decisions, key, provider)
             else:
                 exc = result
                 error = error_from_exception(result, provider=provider or "generic", method=method)
-            if self.policy is None and provider is None:
-                policy = RetryPolicy.for_provider(error.provider)
-                budget = policy.budget
             decision = policy.decide(
                 error,
                 attempt=attempt,

@@ -36,6 +36,7 @@ import attrs
 
 from . import _json
 from ._finish import PARSE_KEYS, STREAM_KEYS, finish_fields, provider_details
+from ._hints import envoy_rate_limited
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind, status_phrase
 from ._view import ResponseView
 
@@ -249,6 +250,8 @@ def build_error(
     are used only when no header or standard body field gives one. Secrets are redacted.
     """
     actual_status: int | None = view.status if status is _FROM_VIEW else status
+    if kind is Kind.UNAVAILABLE and envoy_rate_limited(view):
+        kind = Kind.RATE_LIMITED  # Envoy's rate-limit filter, not an outage
     if not message:
         message = synthesize_message(kind, actual_status, code)
     message, details, retry_after, request_id, param, code = finish_fields(
@@ -267,7 +270,8 @@ def build_error(
         kind=kind,
         message=message,
         param=param,
-        retryable=kind.retryable if retryable is None else retryable,
+        # 505 (HTTP Version Not Supported) answers every attempt the same: no wait clears it.
+        retryable=(kind.retryable and actual_status != 505) if retryable is None else retryable,
         retry_after=retry_after,
         request_id=request_id,
         status=actual_status,

@@ -58,9 +58,13 @@ def documented_code(codes: Mapping[str, ErrorCode], kind: Kind) -> ErrorCode | N
     """Return the row of a code table a provider would most likely send for `kind`.
 
     A row whose status is the kind's usual status wins over other rows of that kind; among
-    equals, the table's order decides. Returns None when the table has no row of that kind.
+    equals, the table's order decides. A row that overrides the kind's retryability (gRPC's
+    `UNKNOWN`, an internal error never retried) is an exception, chosen only when no row
+    behaves like the kind. Returns None when the table has no row of that kind.
     """
     rows = [row for row in codes.values() if row.kind is kind]
+    typical = [row for row in rows if row.is_retryable is kind.retryable]
+    rows = typical or rows
     for row in rows:
         if row.status is not None and row.status == kind.default_status:
             return row
