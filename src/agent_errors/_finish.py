@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from . import _redact
 from ._hints import (
+    VERDICT_HEADERS,
     body_containers,
     message_request_id,
     request_id_hint,
@@ -96,7 +97,7 @@ def finish_fields(
     if (
         should_retry is not None
         and should_retry is (kind.retryable if retryable is None else retryable)
-        and "x-should-retry" not in view.headers.lowered
+        and not any(name in view.headers.lowered for name in VERDICT_HEADERS)
     ):
         # A verdict in the body that repeats what the error already says adds nothing (a
         # problem+json `retryable` member is the error's own field).

@@ -51,6 +51,7 @@ from ._view import ResponseView
 __all__ = [
     "MAX_RETRY_AFTER",
     "SECONDARY_RATE_LIMIT_WAIT",
+    "VERDICT_HEADERS",
     "RetryAfterHint",
     "envoy_rate_limited",
     "message_request_id",
@@ -562,7 +563,8 @@ def request_id_hint(
     return None, None
 
 
-_VERDICT_HEADERS: Final = ("x-should-retry", "stripe-should-retry")
+VERDICT_HEADERS: Final = ("x-should-retry", "stripe-should-retry")
+"""Headers that carry the server's retry verdict, in the order they are read."""
 
 
 def should_retry_hint(view: ResponseView, *, containers: Containers | None = None) -> bool | None:
@@ -574,7 +576,7 @@ def should_retry_hint(view: ResponseView, *, containers: Containers | None = Non
     JSON boolean (or the text "true" / "false") counts.
     """
     headers = view.headers.lowered
-    for name in _VERDICT_HEADERS:
+    for name in VERDICT_HEADERS:
         value = headers.get(name)
         if value is not None:
             verdict = _verdict(value)

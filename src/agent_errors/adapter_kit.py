@@ -180,12 +180,14 @@ def kind_for_code(
 ) -> tuple[Kind, bool | None]:
     """Return (kind, retryable override) for a code: the table first, then the status.
 
-    An unrecognized code falls back to its status's kind, and so does a class code whose status
-    says more (`status_says_more`); with neither, the kind is `unknown`.
+    An unrecognized code falls back to its status's kind; with neither, the kind is `unknown`.
+    A format whose class codes may stand behind any status checks `status_says_more` itself: in
+    a format that renders its own class codes, a status that overrode them would make a render
+    and a read disagree.
     """
     if code is not None:
         row = table.get(code)
-        if row is not None and not status_says_more(code, row.kind, status):
+        if row is not None:
             return row.kind, row.retryable
     return kind_for_status(status), None
 
