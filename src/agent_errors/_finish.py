@@ -12,6 +12,7 @@ from typing import Any, Final
 from . import _redact
 from ._hints import (
     body_containers,
+    clean_request_id,
     request_id_hint,
     retry_after_hint,
     should_retry_hint,
@@ -83,7 +84,8 @@ def finish_fields(
         extra["retry_after_source"] = source
     rid, id_source = request_id_hint(view, containers=containers)
     if rid is None and request_id is not None:
-        rid, id_source = request_id, "adapter"
+        rid = clean_request_id(request_id)  # an adapter's id is held to the same rule
+        id_source = None if rid is None else "adapter"
     if id_source is not None:
         extra["request_id_source"] = id_source
     should_retry = should_retry_hint(view)

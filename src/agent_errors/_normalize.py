@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from . import _sse
+from ._error_document import is_error_document
 from ._finish import finish_fields
 from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
@@ -135,7 +136,7 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
     """
     status = view.status
     if not view.body:
-        if status is None or status < 400:
+        if view.raw_status is None and (status is None or status < 400):
             return None
     elif "event-stream" in view.headers.lowered.get("content-type", "") and (
         view.content_type == "text/event-stream"
@@ -148,7 +149,7 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
     try:
         error = adapter.parse(view)
         if error is None:
-            if status is None or status < 400:
+            if not _is_error(view):
                 return None
             if adapter.name != "generic":
                 # The body is in no shape the adapter knows (a proxy's page, an unknown JSON
@@ -167,6 +168,19 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
             "adapter %r failed on a response; using its status", adapter.name, exc_info=True
         )
         return _last_resort(view, adapter.name)
+
+
+def _is_error(view: ResponseView) -> bool:
+    """Whether a response no adapter recognized is still an error: the one rule.
+
+    An error status is; so is a status that is no HTTP status at all (1000, 0, -1: an error of
+    kind unknown, the raw value kept in `details["raw_status"]`), and, when there is no status
+    (a run result, a stream event), a body that is plainly an error document.
+    """
+    status = view.status
+    if status is None:
+        return view.raw_status is not None or is_error_document(view.json)
+    return status >= 400
 
 
 def _is_builtin(adapter: object) -> bool:
