@@ -106,7 +106,7 @@ def test_escape_json_text_keeps_json_meaning(name: str) -> None:
 class _Handler(http.server.BaseHTTPRequestHandler):
     message = ""
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         body = json.dumps({"error": {"message": self.message, "type": "overloaded_error"}})
         data = body.encode()
         self.send_response(503)
@@ -213,10 +213,13 @@ def test_middleware_warnings_cannot_be_forged(name: str, caplog: pytest.LogCaptu
     value = HOSTILE[name]
     app = ae.ErrorMiddleware(_upstream(value), provider_header="x-upstream")
     path = "/p/" + quote(value[:4000], safe="")
-    with serve(app) as base, caplog.at_level(logging.INFO, logger="agent_errors"):
-        with httpx.Client(base_url=base) as client:
-            first = client.get(path)
-            second = client.get(path + "/raise")
+    with (
+        serve(app) as base,
+        caplog.at_level(logging.INFO, logger="agent_errors"),
+        httpx.Client(base_url=base) as client,
+    ):
+        first = client.get(path)
+        second = client.get(path + "/raise")
     assert (first.status_code, second.status_code) == (500, 500)
     records = [r for r in caplog.records if r.name == "agent_errors"]
     events = {getattr(r, "event", None) for r in records}
@@ -305,7 +308,11 @@ def test_a_request_id_is_printable_and_bounded(name: str) -> None:
             500,
             {},
             json.dumps(
-                {"type": "error", "error": {"type": "api_error", "message": "m"}, "request_id": value}
+                {
+                    "type": "error",
+                    "error": {"type": "api_error", "message": "m"},
+                    "request_id": value,
+                }
             ),
         ),
         (500, {}, json.dumps({"status": "INTERNAL", "message": "m", "requestId": value})),
@@ -396,7 +403,7 @@ def test_cli_bad_input_messages_are_clean(
     path = tmp_path / "bad.http"
     path.write_bytes(b"HTTP/1.1 400 Bad\r\nbad header \x1b[2J\x9b: x\r\n\r\n{}")
     assert _cli.main(["normalize", str(path)]) == _cli.EXIT_BAD_INPUT
-    out, err = capsys.readouterr()
+    err = capsys.readouterr().err
     assert "malformed header line" in err
     assert bad_characters(err, newlines=True) == []
     assert _cli.main(["normalize", str(tmp_path / "no\x1b[2Jfile")]) == _cli.EXIT_BAD_INPUT
