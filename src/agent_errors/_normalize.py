@@ -14,6 +14,7 @@ import attrs
 
 from . import _sse
 from ._error_document import is_error_document
+from ._escape import LOG_FIELD_LIMIT, escape_text
 from ._finish import finish_fields
 from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
@@ -165,7 +166,14 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
         return _complete(error, view, trusted=_is_builtin(adapter))
     except Exception:
         _logger.warning(
-            "adapter %r failed on a response; using its status", adapter.name, exc_info=True
+            "adapter %r failed on a response; using its status",
+            adapter.name,
+            exc_info=True,
+            extra={
+                "event": "agent_errors.adapter_failed",
+                "provider": escape_text(adapter.name, limit=LOG_FIELD_LIMIT),
+                "status": status,
+            },
         )
         return _last_resort(view, adapter.name)
 
