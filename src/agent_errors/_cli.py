@@ -191,9 +191,10 @@ def format_text(error: CanonicalError) -> str:
             value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         )
         rows.append((f"details.{key}", shown))
-    width = max(len(name) for name, _ in rows)
-    # One line per field: a CR, LF or ESC in a value is shown escaped, never acted on.
-    lines = [f"{name + ':':<{width + 1}} {escape_text(value)}" for name, value in rows]
+    # One line per field: a CR, LF or ESC in a value (or a details key) is shown escaped.
+    shown = [(escape_text(name), escape_text(value)) for name, value in rows]
+    width = max(len(name) for name, _ in shown)
+    lines = [f"{name + ':':<{width + 1}} {value}" for name, value in shown]
     lines.extend(_decision_lines(error))
     return "\n".join(lines) + "\n"
 

@@ -364,7 +364,8 @@ def test_rendered_headers_never_carry_a_breaker(name: str) -> None:
 
 
 def _capture(value: str) -> bytes:
-    body = json.dumps({"error": {"message": value, "type": "invalid_request_error", "code": value}})
+    error = {"message": value, "type": "invalid_request_error", "code": value, value[:30]: value}
+    body = json.dumps({"error": error})
     safe_value = value.encode("utf-8", "surrogatepass").replace(b"\r", b"").replace(b"\n", b"")
     return (
         b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
