@@ -260,3 +260,22 @@ def test_a_stdlib_json_formatter_gets_fields(
         "unsafe_method",
         "POST",
     )
+
+
+def test_the_async_transport_makes_the_same_records(caplog: pytest.LogCaptureFixture) -> None:
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    transport = ae.AsyncRetryTransport(_answers(502, 200), sleep=no_sleep)
+
+    async def go() -> None:
+        await transport.handle_async_request(httpx.Request("GET", "https://x.io/a%1Bb"))
+
+    with caplog.at_level(logging.INFO, logger="agent_errors"):
+        asyncio.run(go())
+    (record,) = _records(caplog)
+    assert (record.event, record.path, record.kind) == (  # type: ignore[attr-defined]
+        "agent_errors.retry",
+        "/a%1Bb",
+        "unavailable",
+    )
