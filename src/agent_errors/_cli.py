@@ -192,9 +192,9 @@ def format_text(error: CanonicalError) -> str:
         )
         rows.append((f"details.{key}", shown))
     # One line per field: a CR, LF or ESC in a value (or a details key) is shown escaped.
-    shown = [(escape_text(name), escape_text(value)) for name, value in rows]
-    width = max(len(name) for name, _ in shown)
-    lines = [f"{name + ':':<{width + 1}} {value}" for name, value in shown]
+    cells = [(escape_text(name), escape_text(value)) for name, value in rows]
+    width = max(len(name) for name, _ in cells)
+    lines = [f"{name + ':':<{width + 1}} {value}" for name, value in cells]
     lines.extend(_decision_lines(error))
     return "\n".join(lines) + "\n"
 
