@@ -35,6 +35,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from agent_errors._error_document import is_error_document
 from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
@@ -267,6 +268,11 @@ def _code_row(*candidates: object) -> tuple[str | None, ErrorCode | None]:
         if found is None:
             found = _CODES_FOLDED.get(text.lower())
     return verbatim or number, found
+
+
+def _status_free_error(view: ResponseView, doc: object) -> bool:
+    """Without a status (a run result, an event), a plain error document is an error."""
+    return view.status is None and is_error_document(doc)
 
 
 def _aws_type(value: object) -> str | None:
@@ -669,7 +675,7 @@ class GenericAdapter:
                 if listed is not None:
                     details.setdefault("errors", listed)
 
-        if not found_document and not is_error_status:
+        if not found_document and not is_error_status and not _status_free_error(view, doc):
             return None
         message = message or first_str(doc.get("message"), doc.get("title"), doc.get("msg"))
         param = param or first_str(doc.get("param"), doc.get("field"))

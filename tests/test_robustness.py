@@ -310,8 +310,10 @@ def test_status_oddities():
     error = ae.normalize_parts("503", {}, b"")
     assert error is not None
     assert error.status == 503
-    # An invalid status is no status: the body alone decides, as for a stream event.
-    assert ae.normalize_parts(-1, {}, b"oops") is None
+    # A status that is no HTTP status is an error of kind unknown (DESIGN), never "no error".
+    oops = ae.normalize_parts(-1, {}, b"oops")
+    assert oops is not None
+    assert (oops.kind, oops.status, oops.details["raw_status"]) == (Kind.UNKNOWN, None, -1)
     weird = ae.normalize_parts(-1, {}, b'{"error": {"message": "m", "type": "server_error"}}')
     assert weird is not None
     assert weird.status is None

@@ -25,17 +25,17 @@ import contextlib
 import io
 import json
 import os
-import re
 import sys
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Final
 
 import attrs
 
+from ._escape import escape_json_text, escape_text
 from ._model import CanonicalError, status_phrase
 from ._normalize import normalize_view
+from ._raw_http import BadInputError, RawResponse, parse_http, read_http
 from ._registry import get_adapter, registered_adapters
 from ._render import format_rendered, formats, render
 from ._retry import Decision, RetryPolicy
@@ -55,131 +55,6 @@ EXIT_INTERNAL: Final = 3
 
 PROG: Final = "agent-errors"
 
-# How much of the input is read: the header blocks may take up to this much, and the body is
-# looked at only up to the normalizer's cap anyway (the rest is never buffered).
-_MAX_HEAD: Final = 1024 * 1024
-_READ_LIMIT: Final = _MAX_HEAD + DEFAULT_BODY_CAP + 1
-
-_STATUS_LINE_RE: Final = re.compile(rb"HTTP/\d(?:\.\d)?[ \t]+(\d{3})(?:[ \t]+([^\r\n]*))?\Z")
-_STATUS_START_RE: Final = re.compile(rb"HTTP/\d")  # then the whole line must be a status line
-_BLANK_LINE_RE: Final = re.compile(rb"\r?\n\r?\n")
-_LEADING: Final = b"\xef\xbb\xbf \t\r\n"  # a UTF-8 byte order mark and blank lines
-_GZIP_MAGIC: Final = b"\x1f\x8b"
-
-
-class BadInputError(Exception):
-    """The input cannot be read as an HTTP response (the message says why, in one line)."""
-
-
-@attrs.frozen
-class RawResponse:
-    """One HTTP response read from `curl -i` output.
-
-    Attributes:
-        status: The status of the last header block, or None for a bare body without one.
-        headers: The last header block's (name, value) pairs, in order.
-        body: The body bytes (decompressed when they were gzip).
-        truncated: Whether the input went on past what was read.
-    """
-
-    status: int | None
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    truncated: bool = False
-
-
-def parse_http(data: bytes, *, truncated: bool = False) -> RawResponse | None:
-    """Return the response in `curl -i` output, or None when `data` has no status line.
-
-    Leading blank lines and a byte order mark are skipped. When a header block is followed by
-    another status line (`100 Continue`, a proxy's `CONNECT` reply, redirects followed with
-    `-L`), the last block is the response. A gzip body (saved without `--compressed`) is
-    decompressed up to the normalizer's cap.
-
-    Raises:
-        BadInputError: The status line or the header section is malformed.
-    """
-    text = data.lstrip(_LEADING)
-    if not _STATUS_START_RE.match(text):
-        return None
-    pos = 0
-    while True:
-        blank = _BLANK_LINE_RE.search(text, pos)
-        end, body_start = (blank.start(), blank.end()) if blank else (len(text), len(text))
-        if end - pos > _MAX_HEAD:
-            msg = f"the header section is larger than {_MAX_HEAD} bytes"
-            raise BadInputError(msg)
-        status, headers = _parse_head(text[pos:end])
-        following = body_start
-        while text[following : following + 1] in (b"\r", b"\n"):
-            following += 1
-        if following < len(text) and _STATUS_START_RE.match(text, following):
-            pos = following  # an interim response: the real one follows
-            continue
-        body = text[body_start:]
-        break
-    body, was_cut = _decoded_body(body, headers)
-    return RawResponse(status, tuple(headers), body, truncated=truncated or was_cut)
-
-
-def _parse_head(block: bytes) -> tuple[int, list[tuple[str, str]]]:
-    lines = block.split(b"\n")
-    first = lines[0].rstrip(b"\r \t")
-    match = _STATUS_LINE_RE.match(first)
-    if match is None:
-        msg = f"malformed status line {_show(first)}"
-        raise BadInputError(msg)
-    status = int(match.group(1))
-    if status < 100:
-        msg = f"status {status} in {_show(first)} is not an HTTP status"
-        raise BadInputError(msg)
-    headers: list[tuple[str, str]] = []
-    for raw in lines[1:]:
-        line = raw.rstrip(b"\r")
-        if not line.strip():
-            continue
-        if line[:1] in (b" ", b"\t") and headers:
-            # Obsolete line folding: a continuation of the previous header's value.
-            prev_name, prev_value = headers[-1]
-            headers[-1] = (prev_name, f"{prev_value} {_header_text(line.strip())}")
-            continue
-        name, colon, value = line.partition(b":")
-        if not colon or not name.strip() or b" " in name.strip():
-            msg = f"malformed header line: {_show(line)}"
-            raise BadInputError(msg)
-        headers.append((_header_text(name.strip()), _header_text(value.strip())))
-    return status, headers
-
-
-def _header_text(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def _show(raw: bytes, limit: int = 60) -> str:
-    text = raw[:limit].decode("utf-8", "replace")
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return repr(text + ("..." if len(raw) > limit else ""))
-
-
-def _decoded_body(body: bytes, headers: list[tuple[str, str]]) -> tuple[bytes, bool]:
-    """Gunzip a gzip body (by its magic bytes), reading at most the cap; else return it as is."""
-    if not body.startswith(_GZIP_MAGIC):
-        return body, False
-    encodings = {
-        value.strip().lower() for name, value in headers if name.lower() == "content-encoding"
-    }
-    if encodings and not encodings & {"gzip", "x-gzip"}:
-        return body, False
-    try:
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        data = inflater.decompress(body, DEFAULT_BODY_CAP + 1)
-    except zlib.error:
-        return body, False  # not gzip after all: the status alone will decide
-    return data, len(data) > DEFAULT_BODY_CAP or bool(inflater.unconsumed_tail)
-
 
 def _looks_binary(body: bytes) -> bool:
     sample = body[:8192]
@@ -190,10 +65,15 @@ def _looks_binary(body: bytes) -> bool:
 
 
 def read_input(path: str | None, stdin: IO[bytes] | None = None) -> tuple[bytes, bool]:
-    """Return the first bytes of the file at `path` (`-` or None: stdin) and whether it goes on.
+    """Return the response in the file at `path` (`-` or None: stdin) and whether it goes on.
+
+    The input is streamed (`read_http`): interim header blocks (`100 Continue`, ...) are
+    skipped however much of the input they take, and only the final response's head and the
+    first bytes of its body are kept.
 
     Raises:
-        BadInputError: The file cannot be read, or stdin is a terminal.
+        BadInputError: The file cannot be read, stdin is a terminal, or a header block is
+            malformed.
     """
     if path is None or path == "-":
         if stdin is None:
@@ -201,16 +81,14 @@ def read_input(path: str | None, stdin: IO[bytes] | None = None) -> tuple[bytes,
                 msg = "no input: pass a FILE, or pipe a response into stdin"
                 raise BadInputError(msg)
             stdin = sys.stdin.buffer
-        data = stdin.read(_READ_LIMIT + 1)
-    else:
-        try:
-            with Path(path).open("rb") as file:
-                data = file.read(_READ_LIMIT + 1)
-        except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            msg = f"cannot read {path!r}: {reason}"
-            raise BadInputError(msg) from None
-    return data[:_READ_LIMIT], len(data) > _READ_LIMIT
+        return read_http(stdin)
+    try:
+        with Path(path).open("rb") as file:
+            return read_http(file)
+    except OSError as exc:
+        reason = escape_text(exc.strerror or type(exc).__name__)
+        msg = f"cannot read {path!r}: {reason}"
+        raise BadInputError(msg) from None
 
 
 def _status_arg(value: str) -> int | None:
@@ -313,8 +191,10 @@ def format_text(error: CanonicalError) -> str:
             value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         )
         rows.append((f"details.{key}", shown))
-    width = max(len(name) for name, _ in rows)
-    lines = [f"{name + ':':<{width + 1}} {value}" for name, value in rows]
+    # One line per field: a CR, LF or ESC in a value (or a details key) is shown escaped.
+    cells = [(escape_text(name), escape_text(value)) for name, value in rows]
+    width = max(len(name) for name, _ in cells)
+    lines = [f"{name + ':':<{width + 1}} {value}" for name, value in cells]
     lines.extend(_decision_lines(error))
     return "\n".join(lines) + "\n"
 
@@ -555,6 +435,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _write(stream: IO[str], text: str) -> None:
+    # Every character a terminal could act on (C0 and C1 controls, DEL, bidi and other format
+    # characters) is written as a JSON-style escape; only our own line feeds stay.
+    text = escape_json_text(text)
     try:
         stream.write(text)
     except UnicodeEncodeError:
@@ -578,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = handler(args, out, err)
         out.flush()
     except BadInputError as exc:
-        _write(err, f"{PROG}: {exc}\n")
+        _write(err, f"{PROG}: {escape_text(exc)}\n")
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader went away (`| head`): it has what it wanted. Point stdout at devnull so
@@ -588,6 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - a command-line tool reports, it does not crash
-        _write(err, f"{PROG}: internal error ({type(exc).__name__}: {exc}); please report it\n")
+        reason = escape_text(f"{type(exc).__name__}: {exc}", limit=500)
+        _write(err, f"{PROG}: internal error ({reason}); please report it\n")
         return EXIT_INTERNAL
     return status

@@ -22,12 +22,16 @@ AgentAPIError                      .error (CanonicalError), .response (httpx.Res
 
 `ConcurrencyLimitedError` derives from `RateLimitedError`, so `except RateLimitedError` catches
 both 429 kinds. Misuse of the library's API raises `TypeError`/`ValueError`, never these.
+
+`str()` of an exception is one line: control and format characters from the upstream's message
+(CR, LF, ESC, bidi overrides) are written as visible escapes. `.error` keeps the text as it came.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
+from ._escape import escape_text
 from ._model import CanonicalError, Kind
 
 if TYPE_CHECKING:
@@ -72,7 +76,8 @@ class AgentAPIError(Exception):
         if not isinstance(error, CanonicalError):  # checked at run time: callers may be untyped
             msg = f"error must be a CanonicalError, not {type(error).__name__}"  # type: ignore[unreachable]
             raise TypeError(msg)
-        super().__init__(str(error))
+        # The message comes from upstream: no CR, LF or ESC of it may reach a log or terminal.
+        super().__init__(escape_text(str(error)))
         self.error = error
         self.response = response
 

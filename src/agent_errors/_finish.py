@@ -13,6 +13,7 @@ from . import _redact
 from ._hints import (
     VERDICT_HEADERS,
     body_containers,
+    clean_request_id,
     message_request_id,
     request_id_hint,
     retry_after_hint,
@@ -87,7 +88,8 @@ def finish_fields(
         extra["retry_after_source"] = source
     rid, id_source = request_id_hint(view, containers=containers)
     if rid is None and request_id is not None:
-        rid, id_source = request_id, "adapter"
+        rid = clean_request_id(request_id)  # an adapter's id is held to the same rule
+        id_source = None if rid is None else "adapter"
     if rid is None:
         rid = message_request_id(message)
         id_source = None if rid is None else "message"

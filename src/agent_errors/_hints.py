@@ -505,6 +505,15 @@ def _retry_after_candidates(
         yield SECONDARY_RATE_LIMIT_WAIT, "message:secondary-rate-limit"
 
 
+def clean_request_id(value: object) -> str | None:
+    """Return `value` as a request id, or None when it cannot be one.
+
+    A request id is printable text (no CR, LF, ESC, bidi or other control or format character:
+    it reaches headers, logs and terminals) of at most 256 characters, or an integer.
+    """
+    return _clean_id(value)
+
+
 def _clean_id(value: object) -> str | None:
     if isinstance(value, bool):
         return None

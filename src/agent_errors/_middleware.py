@@ -18,6 +18,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from ._escape import LOG_FIELD_LIMIT, escape_text
 from ._exceptions import AgentAPIError
 from ._model import CanonicalError, Kind
 from ._network import error_from_exception
@@ -46,6 +47,9 @@ OnError: TypeAlias = Callable[
 _logger = logging.getLogger("agent_errors")
 
 _INTERNAL_MESSAGE: Final = "The server failed unexpectedly."
+_EVENT: Final = "agent_errors.middleware."
+# Bytes no header value may carry: they would end the header or the whole head.
+_HEADER_BREAKERS: Final = (b"\r", b"\n", b"\x00")
 
 # Headers that describe the body we replace; they must not outlive it.
 _BODY_HEADERS: Final = frozenset(
@@ -208,10 +212,14 @@ class ErrorMiddleware:
                 raise  # a response has begun: only the server can end it now
             if isinstance(state, _Exchange):
                 if state.mode == _DONE:
-                    _logger.exception("the app raised after its error response was replaced")
+                    _logger.exception(
+                        "the app raised after its error response was replaced (%s %s)",
+                        *_where(scope),
+                        extra=_fields("app_raised_after_answer", scope),
+                    )
                     return
                 state.mode = _DONE
-            await self._answer(_error_from_exception(exc), scope, send, exc, ())
+            await self._answer(_error_from_exception(exc, scope), scope, send, exc, ())
 
     async def _capture(self, state: _Exchange, message: Message, scope: Scope, send: Send) -> None:
         if state.mode == _DONE:
@@ -254,7 +262,13 @@ class ErrorMiddleware:
         try:
             error = normalize_view(view, provider=provider)
         except ValueError:
-            _logger.warning("unknown provider %r named for %s", provider, scope.get("path"))
+            shown = escape_text(provider, limit=LOG_FIELD_LIMIT)
+            _logger.warning(
+                "unknown provider '%s' named for %s %s",
+                shown,
+                *_where(scope),
+                extra=_fields("unknown_provider", scope, provider=shown),
+            )
             error = normalize_view(view)
         assert error is not None  # a status >= 400 always gives an error
         return error
@@ -271,7 +285,11 @@ class ErrorMiddleware:
             try:
                 replaced = self._on_error(error, scope, exc)
             except Exception:
-                _logger.exception("on_error raised; answering with the original error")
+                _logger.exception(
+                    "on_error raised; answering %s %s with the original error",
+                    *_where(scope),
+                    extra=_fields("on_error_failed", scope, kind=error.kind.value),
+                )
             else:
                 if isinstance(replaced, CanonicalError):
                     error = replaced
@@ -285,7 +303,11 @@ class ErrorMiddleware:
         try:
             return render(error, to=self._render_as(scope) or PROBLEM_JSON)
         except Exception:
-            _logger.exception("could not render in the chosen format; using problem+json")
+            _logger.exception(
+                "could not render in the chosen format for %s %s; using problem+json",
+                *_where(scope),
+                extra=_fields("render_failed", scope, kind=error.kind.value),
+            )
             return render(error, to=PROBLEM_JSON)
 
     def _merge_headers(
@@ -306,6 +328,7 @@ class ErrorMiddleware:
             (name, value)
             for name, value in original
             if (lowered := name.lower()) not in _BODY_HEADERS
+            and not any(bad in value or bad in name for bad in _HEADER_BREAKERS)
             and lowered not in replaced
             and lowered != self._provider_header
         ]
@@ -320,7 +343,21 @@ async def _done() -> None:
 _UPSTREAM_STATUS: Final = {Kind.NETWORK: 502, Kind.TIMEOUT: 504}
 
 
-def _error_from_exception(exc: Exception) -> CanonicalError:
+def _where(scope: Scope) -> tuple[str, str]:
+    """The request's method and path, escaped: the path is the client's, and decoded."""
+    return (
+        escape_text(scope.get("method") or "-", limit=32),
+        escape_text(scope.get("path") or "/", limit=LOG_FIELD_LIMIT),
+    )
+
+
+def _fields(event: str, scope: Scope, **more: object) -> dict[str, object]:
+    """The structured `extra` of a log record: a stable event name, then escaped values."""
+    method, path = _where(scope)
+    return {"event": _EVENT + event, "method": method, "path": path, **more}
+
+
+def _error_from_exception(exc: Exception, scope: Scope) -> CanonicalError:
     if isinstance(exc, AgentAPIError):
         return exc.error
     try:
@@ -329,7 +366,17 @@ def _error_from_exception(exc: Exception) -> CanonicalError:
         pass  # not a transport failure: a bug in the app
     else:
         status = _UPSTREAM_STATUS[upstream.kind]
-        _logger.warning("the upstream failed (%s); answering %d", upstream.message, status)
+        _logger.warning(
+            "the upstream failed; answering %s %s with %d",
+            *_where(scope),
+            status,
+            extra=_fields("upstream_failed", scope, kind=upstream.kind.value, status=status),
+        )
         return attrs.evolve(upstream, status=status)
-    _logger.error("unhandled exception in the app; answering 500", exc_info=exc)
+    _logger.error(
+        "unhandled exception in the app; answering %s %s with 500",
+        *_where(scope),
+        exc_info=exc,
+        extra=_fields("app_error", scope, kind=Kind.INTERNAL.value),
+    )
     return CanonicalError(kind=Kind.INTERNAL, message=_INTERNAL_MESSAGE, status=500)

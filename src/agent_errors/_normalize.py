@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from . import _inputs, _sse
+from ._error_document import is_error_document
+from ._escape import LOG_FIELD_LIMIT, escape_text
 from ._finish import finish_fields
 from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
@@ -183,7 +185,7 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
     """
     status = view.status
     if not view.body:
-        if status is None or status < 400:
+        if view.raw_status is None and (status is None or status < 400):
             return None
     elif (
         "event-stream" in view.headers.lowered.get("content-type", "")
@@ -197,7 +199,7 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
     try:
         error = adapter.parse(view)
         if error is None:
-            failed = status is not None and status >= 400
+            failed = _is_error(view)
             # A third-party adapter's None for a success is final; a built-in one only says
             # the body is in no shape it knows (another API's stream event in its envelope).
             if adapter.name != "generic" and (failed or _is_builtin(adapter)):
@@ -216,9 +218,29 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
         return _complete(error, view, trusted=_is_builtin(adapter))
     except Exception:
         _logger.warning(
-            "adapter %r failed on a response; using its status", adapter.name, exc_info=True
+            "adapter %r failed on a response; using its status",
+            adapter.name,
+            exc_info=True,
+            extra={
+                "event": "agent_errors.adapter_failed",
+                "provider": escape_text(adapter.name, limit=LOG_FIELD_LIMIT),
+                "status": status,
+            },
         )
         return _last_resort(view, adapter.name)
+
+
+def _is_error(view: ResponseView) -> bool:
+    """Whether a response no adapter recognized is still an error: the one rule.
+
+    An error status is; so is a status that is no HTTP status at all (1000, 0, -1: an error of
+    kind unknown, the raw value kept in `details["raw_status"]`), and, when there is no status
+    (a run result, a stream event), a body that is plainly an error document.
+    """
+    status = view.status
+    if status is None:
+        return view.raw_status is not None or is_error_document(view.json)
+    return status >= 400
 
 
 def _is_builtin(adapter: object) -> bool:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import http
 import re
-from collections.abc import Iterable
 from typing import Final
 
 from ._dialects import DIALECTS
 from ._model import CanonicalError
 from ._normalize import normalize_parts
+from ._raw_http import parse_http
 from ._registry import get_adapter, registered_adapters
 from .adapter_kit import Rendered, default_status, hint_headers
 
@@ -115,17 +115,20 @@ def render_response_text(
 ) -> str:
     """Rewrite a captured response (as `curl -i` prints it, or a bare body) in format `to`.
 
-    `status` is used when `text` is a bare body. Returns the rendered response as HTTP text:
-    a status line, headers, a blank line and the body.
+    `status` is used when `text` is a bare body. Interim blocks (`100 Continue`, ...) before the
+    response are skipped, in time linear in the text however many there are. Returns the
+    rendered response as HTTP text: a status line, headers, a blank line and the body.
 
     Raises:
-        ValueError: `to` or `provider` names no format, or `text` holds no error.
+        ValueError: `to` or `provider` names no format, `text` holds no error, or a header
+            block in `text` is malformed.
     """
-    raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    found_status, headers, body = split_raw_response(raw)
-    if found_status is None:
-        found_status = status
-    error = normalize_parts(found_status, headers, body, provider=provider)
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    raw = parse_http(data)
+    if raw is None:
+        error = normalize_parts(status, (), data, provider=provider)
+    else:
+        error = normalize_parts(raw.status, raw.headers, raw.body, provider=provider)
     if error is None:
         msg = "the response carries no error"
         raise ValueError(msg)
@@ -143,37 +146,16 @@ def format_rendered(rendered: Rendered) -> str:
     return "\n".join(lines) + "\n\n" + rendered.body.decode("utf-8", "replace")
 
 
-_STATUS_LINE_RE: Final = re.compile(r"^HTTP/\S+\s+(\d{3})\b")
-_BLANK_LINE_RE: Final = re.compile(r"\r?\n\r?\n")
-
-
 def split_raw_response(text: str) -> tuple[int | None, list[tuple[str, str]], str]:
     """Split `curl -i` output into (status, headers, body); a bare body gives (None, [], text).
 
     Interim responses (`100 Continue`) and proxy `CONNECT` answers before the final response are
-    skipped.
+    skipped; text whose header blocks are malformed is taken as a bare body.
     """
-    rest = text.lstrip("\ufeff \t\r\n")
-    status: int | None = None
-    headers: list[tuple[str, str]] = []
-    while _STATUS_LINE_RE.match(rest):
-        parts = _BLANK_LINE_RE.split(rest, maxsplit=1)
-        head, rest = parts[0], parts[1] if len(parts) > 1 else ""
-        lines = head.splitlines()
-        match = _STATUS_LINE_RE.match(lines[0])
-        assert match is not None
-        status = int(match.group(1))
-        headers = list(_header_lines(lines[1:]))
-        if not _STATUS_LINE_RE.match(rest.lstrip("\r\n")):
-            break
-        rest = rest.lstrip("\r\n")
-    if status is None:
+    try:
+        raw = parse_http(text.encode("utf-8", "surrogatepass"))
+    except ValueError:
+        raw = None
+    if raw is None:
         return None, [], text
-    return status, headers, rest
-
-
-def _header_lines(lines: Iterable[str]) -> Iterable[tuple[str, str]]:
-    for line in lines:
-        name, sep, value = line.partition(":")
-        if sep and name.strip():
-            yield name.strip(), value.strip()
+    return raw.status, list(raw.headers), raw.body.decode("utf-8", "replace")

@@ -39,6 +39,7 @@ from typing import Any, Final, Literal
 import attrs
 import httpx
 
+from ._escape import LOG_FIELD_LIMIT, escape_text
 from ._json import dumps
 from ._model import CanonicalError
 from ._network import error_from_exception
@@ -148,25 +149,42 @@ def _cooldown_response(request: httpx.Request, left: float) -> httpx.Response:
     )
 
 
+RETRY_EVENT: Final = "agent_errors.retry"
+"""The event name of the log record for a decision to retry."""
+GIVE_UP_EVENT: Final = "agent_errors.give_up"
+"""The event name of the log record for a decision not to retry."""
+
+
 def _log(decision: Decision, request: httpx.Request, provider: str | None) -> None:
     if not _logger.isEnabledFor(logging.INFO):
         return
     url = request.url
-    # Scheme, host, port and path only: credentials hide in user-info and query strings.
+    # Scheme, host, port and path only: credentials hide in user-info and query strings. The
+    # path stays percent-encoded (a decoded `%0D%0A` would end the line), and every value from
+    # the request or the response is escaped.
     port = f":{url.port}" if url.port is not None else ""
-    where = f"{url.scheme}://{url.host}{port}{url.path}"
+    path = url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
+    host = escape_text(url.host, limit=LOG_FIELD_LIMIT)
+    path = escape_text(path, limit=LOG_FIELD_LIMIT)
+    method = escape_text(request.method, limit=32)
+    where = f"{escape_text(url.scheme, limit=32)}://{host}{port}{path}"
+    request_id = decision.request_id
     extra = {
+        "event": RETRY_EVENT if decision.retry else GIVE_UP_EVENT,
+        "method": method,
+        "host": host,
+        "path": path,
         "attempt": decision.attempt,
         "delay": decision.delay,
         "reason": decision.reason,
         "kind": decision.kind.value,
-        "request_id": decision.request_id,
-        "provider": provider,
+        "request_id": None if request_id is None else escape_text(request_id, limit=256),
+        "provider": None if provider is None else escape_text(provider, limit=LOG_FIELD_LIMIT),
     }
     if decision.retry:
         _logger.info(
             "retrying %s %s in %.2fs after attempt %d (%s, %s)",
-            request.method,
+            method,
             where,
             decision.delay,
             decision.attempt,
@@ -177,7 +195,7 @@ def _log(decision: Decision, request: httpx.Request, provider: str | None) -> No
     else:
         _logger.info(
             "not retrying %s %s after attempt %d (%s, %s)",
-            request.method,
+            method,
             where,
             decision.attempt,
             decision.kind.value,
