@@ -95,42 +95,54 @@ _QUERY_NAME: Final = (
     r"|x-goog-credential)"
 )
 
-_TOKEN: Final = r"[A-Za-z0-9_\-]"
+_KEY_CHAR: Final = r"[A-Za-z0-9_\-]"
 _BARE: Final = r"[^\s\"',;&()<>\[\]{}]"  # a value's characters when it is not quoted
 _B64: Final = r"[A-Za-z0-9+/]"
-_NOT_TOKEN_BEFORE: Final = r"(?<![A-Za-z0-9_\-.])"
+_PEM_BODY: Final = r"[A-Za-z0-9+/=\s\\:,.]"  # base64 lines (with `\n` escapes), headers
+_PEM_END: Final = r"(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY[ A-Z]{0,10}-----)?"
+_NO_KEY_CHAR_BEFORE: Final = r"(?<![A-Za-z0-9_\-.])"
 
 # name: (head, value). The head is matched; the value is only looked at (a lookahead), so a
 # rejected candidate does not hide what follows its head.
 _RULES: Final[dict[str, tuple[str, str]]] = {
     "pem": (
         r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY[ A-Z]{0,10}-----",
-        r"[A-Za-z0-9+/=\s\\:,.]{0,16384}(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY[ A-Z]{0,10}-----)?",
+        _PEM_BODY + r"{0,16384}" + _PEM_END,
     ),
     "prefix": (
         r"(?<![A-Za-z0-9_\-])(?:" + "|".join(_STRONG_PREFIXES) + r")",
-        _TOKEN + r"{6,256}",
+        _KEY_CHAR + r"{6,256}",
     ),
-    "weak": (_NOT_TOKEN_BEFORE + r"(?:" + "|".join(_WEAK_PREFIXES) + r")", _TOKEN + r"{6,256}"),
-    "npm": (_NOT_TOKEN_BEFORE + r"npm_", r"[A-Za-z0-9]{30,256}"),
-    "pypi": (_NOT_TOKEN_BEFORE + r"pypi-(?=AgE)", _TOKEN + r"{16,1024}"),
-    "sendgrid": (_NOT_TOKEN_BEFORE + r"SG\.", _TOKEN + r"{16,64}\." + _TOKEN + r"{16,128}"),
-    "google": (_NOT_TOKEN_BEFORE + r"(?:ya29\.|1//0)", r"[A-Za-z0-9_\-.]{10,2048}"),
+    "weak": (
+        _NO_KEY_CHAR_BEFORE + r"(?:" + "|".join(_WEAK_PREFIXES) + r")",
+        _KEY_CHAR + r"{6,256}",
+    ),
+    "npm": (_NO_KEY_CHAR_BEFORE + r"npm_", r"[A-Za-z0-9]{30,256}"),
+    "pypi": (_NO_KEY_CHAR_BEFORE + r"pypi-(?=AgE)", _KEY_CHAR + r"{16,1024}"),
+    "sendgrid": (_NO_KEY_CHAR_BEFORE + r"SG\.", _KEY_CHAR + r"{16,64}\." + _KEY_CHAR + r"{16,128}"),
+    "google": (_NO_KEY_CHAR_BEFORE + r"(?:ya29\.|1//0)", r"[A-Za-z0-9_\-.]{10,2048}"),
     "scheme": (r"\b(?:Bearer|Token|Bot)[ \t]{1,8}", _BARE + r"{8,512}"),
     "basic": (r"\bBasic[ \t]{1,8}", _B64 + r"{8,1024}={0,2}"),
     "aws": (r"\b(?-i:AKIA|ASIA)", r"(?-i:[A-Z0-9]{16})(?![A-Za-z0-9])"),
     "jwt": (
         r"(?<![A-Za-z0-9_\-])(?-i:eyJ)",
-        _TOKEN + r"{8,4096}(?:\." + _TOKEN + r"{0,4096}){0,2}",
+        _KEY_CHAR + r"{8,4096}(?:\." + _KEY_CHAR + r"{0,4096}){0,2}",
     ),
     "discord": (
-        _NOT_TOKEN_BEFORE + r"(?-i:[MNO])(?=" + _TOKEN + r"{23,27}\.)",
-        _TOKEN + r"{23,27}\." + _TOKEN + r"{6,7}\." + _TOKEN + r"{27,40}(?![A-Za-z0-9_\-])",
+        _NO_KEY_CHAR_BEFORE + r"(?-i:[MNO])(?=" + _KEY_CHAR + r"{23,27}\.)",
+        _KEY_CHAR
+        + r"{23,27}\."
+        + _KEY_CHAR
+        + r"{6,7}\."
+        + _KEY_CHAR
+        + r"{27,40}(?![A-Za-z0-9_\-])",
     ),
     "twilio": (r"(?<![A-Za-z0-9])(?-i:SK|AC)", r"[0-9a-fA-F]{32}(?![A-Za-z0-9])"),
     "hook": (
-        r"(?:hooks\.slack\.com/(?:services|workflows|triggers)"
-        r"|discord(?:app)?\.com/api/webhooks)/",
+        (
+            r"(?:hooks\.slack\.com/(?:services|workflows|triggers)"
+            r"|discord(?:app)?\.com/api/webhooks)/"
+        ),
         r"[A-Za-z0-9_\-/]{8,256}",
     ),
     "userinfo": (r"(?<=[A-Za-z0-9])://[^\s/:@\"'<>]{0,256}:", r"[^\s/@\"'<>]{1,256}@"),
@@ -151,10 +163,10 @@ _SECRET_RE: Final = re.compile(
 )
 # A value that filled its bounded lookahead is read on to its real end before it is replaced.
 _MORE: Final[dict[str, re.Pattern[str]]] = {
-    "prefix": re.compile(_TOKEN + "*"),
-    "weak": re.compile(_TOKEN + "*"),
+    "prefix": re.compile(_KEY_CHAR + "*"),
+    "weak": re.compile(_KEY_CHAR + "*"),
     "npm": re.compile("[A-Za-z0-9]*"),
-    "pypi": re.compile(_TOKEN + "*"),
+    "pypi": re.compile(_KEY_CHAR + "*"),
     "google": re.compile(r"[A-Za-z0-9_\-.]*"),
     "scheme": re.compile(_BARE + "*"),
     "basic": re.compile(_B64 + "*={0,2}"),
@@ -162,9 +174,9 @@ _MORE: Final[dict[str, re.Pattern[str]]] = {
     "hook": re.compile(r"[A-Za-z0-9_\-/]*"),
     "query": re.compile(r"[^\s&#\"'<>]*"),
     "kv": re.compile(_BARE + "*"),
-    "pem": re.compile(r"[A-Za-z0-9+/=\s\\:,.]*(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY[ A-Z]{0,10}-----)?"),
+    "pem": re.compile(_PEM_BODY + "*" + _PEM_END),
 }
-_QUOTED_MORE: Final = {"\"": re.compile(r"[^\"\r\n]*"), "'": re.compile(r"[^'\r\n]*")}
+_QUOTED_MORE: Final = {'"': re.compile(r"[^\"\r\n]*"), "'": re.compile(r"[^'\r\n]*")}
 _LIMIT: Final = {"pem": 16384, "prefix": 256, "weak": 256, "npm": 256, "pypi": 1024}
 _LIMIT.update({"google": 2048, "scheme": 512, "basic": 1026, "hook": 256, "query": 2048})
 _LIMIT.update({"kv": 512})
@@ -322,24 +334,22 @@ _REACHING_ANCHORS: Final = frozenset(
 
 
 def _kv_value(head: str, value: str) -> bool:
-    """`name=value` takes any value of 6+ characters or with a digit; `name: value` a key-like one."""
+    """`name=value`: any value of 6+ characters or with a digit; `name: value`: a key-like one."""
     if "=" in head:
         return len(value) >= 6 or any(ch.isdigit() for ch in value)
     return _credential_like(value)
 
 
 # Zero-width and other invisible format characters that can hide a key from every rule.
-_INVISIBLE: Final = "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_INVISIBLE: Final = (
+    "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+)
 _INVISIBLE_RE: Final = re.compile("[" + _INVISIBLE + "]")
 
 # Pre-check: words that every head of `_SECRET_RE` contains, lower-cased. JSON escapes (\\u)
 # and UTF-16/32 text (NULs between the letters) hide words, so they count too.
 _WORDS: Final = (
-    *(
-        p.lower().replace("\\", "")
-        for p in (*_STRONG_PREFIXES, *_WEAK_PREFIXES)
-        if "[" not in p
-    ),
+    *(p.lower().replace("\\", "") for p in (*_STRONG_PREFIXES, *_WEAK_PREFIXES) if "[" not in p),
     "xox",
     "npm_",
     "pypi-",
@@ -406,9 +416,8 @@ _ANCHOR_RE: Final = re.compile(_ANCHOR_TEXT)
 _ANCHOR_BYTES_RE: Final = re.compile(_ANCHOR_TEXT.encode("latin-1"))
 # Heads that are shapes rather than words: Twilio keys (SK/AC + 32 hex) and the middle part of
 # a Discord token, on lower-cased text.
-_SHAPES: Final = (
-    r"(?=(?:sk|ac)[0-9a-f]{32})[sa]|(?=\.[a-z0-9_\-]{6,7}\.[a-z0-9_\-]{27})\."
-)  # one character each: a shape must not hide an anchor inside it
+# One character each (the rest is a lookahead): a shape must not hide an anchor inside it.
+_SHAPES: Final = r"(?=(?:sk|ac)[0-9a-f]{32})[sa]|(?=\.[a-z0-9_\-]{6,7}\.[a-z0-9_\-]{27})\."
 _PRECHECK_RE: Final = re.compile(_ANCHOR_TEXT + "|" + _SHAPES + "|[" + _INVISIBLE + "]")
 
 # Which rules may start at an anchor word (`_AT`), or before it (`_REACHING`).
@@ -429,7 +438,7 @@ _RULE_WORDS: Final[dict[str, frozenset[str]]] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rules_re(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(
         "|".join(
