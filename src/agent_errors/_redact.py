@@ -5,14 +5,15 @@ API key: sk-...") more often than one would hope. Each rule keeps what names the
 prefix, the `Bearer ` scheme, the `password=` field, the URL around it), so a log still says
 *which kind* of key was wrong, and replaces the secret part with `[REDACTED]`.
 
-How it works: one expression finds *candidates*. Each alternative matches a short head (a
-prefix, a scheme, a field name) and looks ahead, with bounded repetition, at the value after it;
+How it works: each rule in `_RULES` matches a short head (a prefix, a scheme, a field name)
+and looks ahead, with bounded repetition, at the value after it;
 a small Python check per rule then decides whether that value is a credential ("Bearer
 abcd1234efgh" is, "Bearer authentication" is not; `sk-abcdef123456` is, `sk-learning-v2` is
-not). A rejected candidate consumes only its head, so whatever follows is still examined. Every
-alternative is linear: literal heads, single character classes with bounded counts, no nested
-or overlapping quantifiers. A cheap pre-check (`_PRECHECK_RE`, one scan of the lower-cased text)
-skips all of this when no head can occur, which is the common case.
+not). Rules are tried only where a head can start: every head contains an anchor word, and one
+scan of the lower-cased text (`_PRECHECK_RE`) finds them; without one (the common case) the text
+is returned as it is. A rejected candidate consumes nothing, so whatever follows it is still
+examined. Every rule is linear: literal heads, single character classes with bounded counts, no
+nested or overlapping quantifiers.
 
 Invisible format characters (U+200B ZERO WIDTH SPACE and its kin) can split a key so that no
 rule sees it: text that holds one is examined with them removed, and when that finds a secret
@@ -67,7 +68,7 @@ _STRONG_PREFIXES: Final = (
 )
 # Short prefixes that ordinary words share (`sk-learning-v2`, `pt-online-schema-change`,
 # `hf_transfer`): the part after them must look random (see `_random_part`).
-_WEAK_PREFIXES: Final = (r"sk-", r"pt-", r"oc_", r"hf_", r"r8_")
+_WEAK_PREFIXES: Final = (r"sk-", r"pt-", r"oc_", r"hf_", r"r8_", r"key-")
 
 # Field names whose value is a secret. `_PREFIX_WORD`s may precede a name (`client_secret`,
 # `x-api-key`, `aws_secret_access_key`, `AccountKey`); a bare `key`, `sig` or `signature` counts
@@ -80,7 +81,7 @@ _PREFIX_WORD: Final = (
 )
 _STANDALONE_NAME: Final = (
     r"(?:api[_\-]?key|token|secret|password|passwd|pwd|passphrase|credentials?|authorization"
-    r"|auth[_\-]?token|private[_\-]?key)"
+    r"|auth[_\-]?token|private[_\-]?key|signature)"
 )
 _TAIL_NAME: Final = r"(?:key|sig|signature|token|secret|password|credentials?)"
 _FIELD_NAME: Final = (
@@ -98,6 +99,7 @@ _QUERY_NAME: Final = (
 _KEY_CHAR: Final = r"[A-Za-z0-9_\-]"
 _BARE: Final = r"[^\s\"',;&()<>\[\]{}]"  # a value's characters when it is not quoted
 _B64: Final = r"[A-Za-z0-9+/]"
+_QUERY_VALUE: Final = r"[^\s&#\"'<>()\[\]{}]"
 _PEM_BODY: Final = r"[A-Za-z0-9+/=\s\\:,.]"  # base64 lines (with `\n` escapes), headers
 _PEM_END: Final = r"(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY[ A-Z]{0,10}-----)?"
 _NO_KEY_CHAR_BEFORE: Final = r"(?<![A-Za-z0-9_\-.])"
@@ -146,21 +148,13 @@ _RULES: Final[dict[str, tuple[str, str]]] = {
         r"[A-Za-z0-9_\-/]{8,256}",
     ),
     "userinfo": (r"(?<=[A-Za-z0-9])://[^\s/:@\"'<>]{0,256}:", r"[^\s/@\"'<>]{1,256}@"),
-    "query": (r"[?&;]" + _QUERY_NAME + r"=", r"[^\s&#\"'<>]{1,2048}"),
+    "query": (r"[?&;]" + _QUERY_NAME + r"=", _QUERY_VALUE + r"{1,2048}"),
     "kv": (
         r"(?<![A-Za-z0-9_\-.])" + _FIELD_NAME + r"[\"']?[ \t]{0,4}[=:][ \t]{0,4}",
         r"(?:\"[^\"\r\n]{1,512}|'[^'\r\n]{1,512}|" + _BARE + r"{1,512})",
     ),
 }
 
-_SECRET_RE: Final = re.compile(
-    "|".join(
-        rf"(?P<{name}>{head})(?=(?P<{name}_v>{value}))" for name, (head, value) in _RULES.items()
-    ),
-    # ASCII: credentials are ASCII, and Unicode case folding would let "\u017fecret" (long s)
-    # match "secret" where the lower-cased pre-check cannot see it.
-    re.IGNORECASE | re.ASCII,
-)
 # A value that filled its bounded lookahead is read on to its real end before it is replaced.
 _MORE: Final[dict[str, re.Pattern[str]]] = {
     "prefix": re.compile(_KEY_CHAR + "*"),
@@ -172,7 +166,7 @@ _MORE: Final[dict[str, re.Pattern[str]]] = {
     "basic": re.compile(_B64 + "*={0,2}"),
     "jwt": re.compile(r"[A-Za-z0-9_\-.]*"),
     "hook": re.compile(r"[A-Za-z0-9_\-/]*"),
-    "query": re.compile(r"[^\s&#\"'<>]*"),
+    "query": re.compile(_QUERY_VALUE + "*"),
     "kv": re.compile(_BARE + "*"),
     "pem": re.compile(_PEM_BODY + "*" + _PEM_END),
 }
@@ -241,16 +235,19 @@ def _redact_all(text: str, lowered: str) -> str:
         word = anchor.group()
         # Heads that start with their anchor (a query parameter one character before it).
         at = _AT.get(word)
-        candidates = [(where - 1, at), (where, at)] if at is not None else []
+        candidates = []
+        if at is not None:
+            if where > pos and text[where - 1] in "?&;":
+                candidates.append((where - 1, at))
+            candidates.append((where, at))
         reaching = _REACHING.get(word)
         after = lowered[anchor.end() : anchor.end() + 1]
         # A field name ends at its anchor (`client_secret`, `AccountKey`) unless it goes on to
         # a later anchor (`SecretAccessKey`), or is `signature`/`credentials`.
         if reaching is not None and not (after.isascii() and after.isalnum() and word in _ENDS):
             first = max(pos, tried, where - _HEAD_REACH)
-            candidates.extend((m.start(), reaching) for m in _START_RE.finditer(text, first, where))
+            candidates[:0] = [(m.start(), reaching) for m in _START_RE.finditer(text, first, where)]
             tried = where
-        candidates.sort(key=lambda item: item[0])
         for start, pattern in candidates:
             if start < pos or start < 0:
                 continue
@@ -280,13 +277,17 @@ def _replacement(text: str, match: re.Match[str]) -> tuple[str, int] | None:
     head = match.group(rule)
     value = match.group(group)
     value_start = match.end()
-    if value.startswith(REDACTED) or value[1:].startswith(REDACTED):
-        return None
+    if text.startswith(REDACTED, value_start) or text.startswith(REDACTED, value_start + 1):
+        return None  # redacted already
     if rule == "kv" and value[0] in "\"'":
+        if _JSON_KEY_RE.match(text, value_start + len(value)):
+            return None  # `credentials: "password": "..."`: a key, whose value comes next
         head, value, value_start = head + value[0], value[1:], value_start + 1
     elif rule == "kv":
         trimmed = value.rstrip(".")
-        if not trimmed or not _kv_value(head, trimmed):
+        if not trimmed or trimmed[-1] == ":" or trimmed.startswith("-----"):
+            return None  # a field name (`x-api-key:`) or a PEM block: their own rules apply
+        if not _kv_value(head, trimmed):
             return None
     elif rule == "userinfo":
         value = value[:-1]  # the `@` stays
@@ -313,7 +314,8 @@ def _replacement(text: str, match: re.Match[str]) -> tuple[str, int] | None:
     return head, end
 
 
-_KEEPS_DOTS: Final = frozenset({"pem", "hook", "query", "discord", "userinfo", "jwt"})
+_KEEPS_DOTS: Final = frozenset({"pem", "hook", "discord", "userinfo", "jwt"})
+_JSON_KEY_RE: Final = re.compile(r"[\"'][ \t]{0,4}:")
 # How far before its anchor word a head may start (`x-ocp-apim-subscription-key`, a PEM line).
 _HEAD_REACH: Final = 72
 # Where a head that starts before its anchor may start: a field name, a PEM line, a Discord token.
@@ -346,7 +348,7 @@ _INVISIBLE: Final = (
 )
 _INVISIBLE_RE: Final = re.compile("[" + _INVISIBLE + "]")
 
-# Pre-check: words that every head of `_SECRET_RE` contains, lower-cased. JSON escapes (\\u)
+# Pre-check: words that every head in `_RULES` contains, lower-cased. JSON escapes (\\u)
 # and UTF-16/32 text (NULs between the letters) hide words, so they count too.
 _WORDS: Final = (
     *(p.lower().replace("\\", "") for p in (*_STRONG_PREFIXES, *_WEAK_PREFIXES) if "[" not in p),

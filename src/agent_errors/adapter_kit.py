@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -198,7 +199,10 @@ def text_message(view: ResponseView) -> str | None:
                 if found:
                     return found
         return _squash(html.unescape(_TAG_RE.sub(" ", text))) or None
-    printable = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in text[:4096])
+    printable = "".join(
+        ch if ch.isprintable() or ch in "\t\n" else "" if unicodedata.category(ch) == "Cf" else " "
+        for ch in text[:4096]
+    )  # format characters (U+200B...) vanish: one inside a key must not split it for redaction
     return _squash(printable) or None
 
 
