@@ -499,12 +499,35 @@ def might_contain_secret(raw: bytes) -> bool:
     )
 
 
+_WORD_ANCHORS: Final = tuple(token.decode("latin-1") for token in _ANCHORS)
+_TWILIO_RE: Final = re.compile(r"(?:sk|ac)[0-9a-f]{32}")
+_DISCORD_MIDDLE_RE: Final = re.compile(r"\.(?=[a-z0-9_\-]{6,7}\.[a-z0-9_\-]{27})")
+
+
+def _maybe_secret(lowered: str) -> bool:
+    """True whenever `_PRECHECK_RE` would find an anchor in `lowered` (and a little more often).
+
+    Cheaper than that expression: plain substring searches for the words on long text, and the
+    shapes and invisible characters looked for on their own, each with a literal or a class first.
+    """
+    if len(lowered) < _SHORT_BODY:
+        if _ANCHOR_RE.search(lowered) is not None:
+            return True
+    elif any(word in lowered for word in _WORD_ANCHORS):
+        return True
+    return (
+        _TWILIO_RE.search(lowered) is not None
+        or _DISCORD_MIDDLE_RE.search(lowered) is not None
+        or (not lowered.isascii() and _INVISIBLE_RE.search(lowered) is not None)
+    )
+
+
 def redact(text: str) -> str:
     """Return `text` with every credential replaced by its prefix and `[REDACTED]`."""
     if not text:
         return text
     lowered = text.lower()
-    if _PRECHECK_RE.search(lowered) is None:
+    if not _maybe_secret(lowered):
         return text
     if _INVISIBLE_RE.search(text) is not None:
         visible = _INVISIBLE_RE.sub("", text)
@@ -534,7 +557,7 @@ def needs_redaction(*texts: str | None, details: Any = None) -> bool:
         return True
     if not strings:
         return False
-    return _PRECHECK_RE.search("\n".join(strings).lower()) is not None
+    return _maybe_secret("\n".join(strings).lower())
 
 
 _SCALARS: Final = frozenset({int, float, bool, type(None)})
