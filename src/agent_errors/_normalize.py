@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from . import _sse
+from . import _redact, _sse
 from ._finish import finish_fields
 from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
@@ -222,7 +222,7 @@ def _sanitize(error: object, view: ResponseView) -> CanonicalError:
         request_id=_str_or_none(error.request_id),
         status=coerce_status(error.status),
         code=_str_or_none(error.code),
-        provider=error.provider
+        provider=_redact.redact(error.provider)
         if isinstance(error.provider, str) and error.provider
         else "unknown",
         details=error.details if isinstance(error.details, Mapping) else {},

@@ -24,8 +24,9 @@ from typing import Any, NamedTuple
 import pytest
 
 import agent_errors as ae
-from agent_errors import _cli, _redact, _render
+from agent_errors import _cli, _normalize, _redact, _render
 from agent_errors._redact import REDACTED, redact, redact_value
+from agent_errors._view import ResponseView
 
 
 class Secret(NamedTuple):
@@ -651,3 +652,42 @@ def test_a_64_kib_adversarial_message_is_redacted_quickly_compared_with_plain_te
     baseline = max(_best(lambda: redact(plain + " key")), 1e-4)
     for name, text in large.items():
         assert _best(lambda t=text: redact(t), 3) < 400 * baseline, name
+
+
+def test_otel_attributes_are_redacted_for_an_error_built_by_hand() -> None:
+    error = ae.CanonicalError(
+        kind=ae.Kind.AUTHENTICATION,
+        message="m",
+        code="sk-proj-Xy9kLm2Qp8Rt4Vw6Zb1Nc3Df5Gh7Jk0",
+        request_id="Bearer 7f3a9c2e1b8d4f6a0c5e",
+        provider="openai",
+    )
+    attributes = ae.otel_attributes(error)
+    assert attributes["agent_errors.code"] == "sk-proj-" + REDACTED
+    assert attributes["agent_errors.request_id"] == "Bearer " + REDACTED
+    assert attributes["agent_errors.provider"] == "openai"
+
+
+def test_a_third_party_adapters_fields_are_redacted_whatever_it_puts_where() -> None:
+    class Leaky:
+        name = "leaky-test-adapter"
+
+        def sniff(self, view: Any) -> bool:
+            return True
+
+        def parse(self, view: Any) -> ae.CanonicalError:
+            return ae.CanonicalError(
+                kind=ae.Kind.AUTHENTICATION,
+                message="bad key 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",
+                code="xoxb-2637488231-5193782365-Zq8Xw7Vu6Ts5Rq4Po3Nm2Lk1",
+                param="password=Tr0ub4dor3x",
+                details={"nested": [{"token": "c2VjcmV0LXNwbGl0LXRva2Vu"}]},
+                provider="oc_Zx81kPq2Lm9vTt4Rabcd",
+            )
+
+    view = ResponseView(401, {}, b"{}")
+    error = _normalize._complete(Leaky().parse(view), view, trusted=False)
+    text = repr(error) + json.dumps(ae.to_dict(error))
+    for core in ("wWPw5k4aXcaT4fNP0Ucn", "Zq8Xw7Vu6Ts5Rq4Po3", "Tr0ub4dor3x", "c2VjcmV0LXNw"):
+        assert core not in text
+    assert "Zx81kPq2Lm9vTt4R" not in error.provider
