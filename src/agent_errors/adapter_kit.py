@@ -12,8 +12,8 @@ An adapter turns one family of error formats into `CanonicalError`. It is an obj
 
 Retry-after and request-id hints, secret redaction and the `details` entries that record hint
 sources are added by `build_error` (or by the core after `parse`, for an adapter that builds
-`CanonicalError` itself); an adapter need not look for them. `details` should hold values from
-the response body: redaction walks them only when the body holds something secret-looking.
+`CanonicalError` itself); an adapter need not look for them. Redaction looks at every value the
+error carries (from the body, a header or synthesized), so `details` may hold any of them.
 
 The `details` entries the core adds (`PARSE_KEYS`: `retry_after_source`, `request_id_source`,
 `should_retry`, `body_truncated`, `raw_status`; and the stream marker `source`/`event`/`event_id`
