@@ -237,14 +237,18 @@ def _redact_all(text: str, lowered: str) -> str:
         at = _AT.get(word)
         candidates = []
         if at is not None:
-            if where > pos and text[where - 1] in "?&;":
+            before = lowered[where - 1] if where else ""
+            if before in "?&;":
                 candidates.append((where - 1, at))
-            candidates.append((where, at))
+            # Only `://` and a hook URL may be glued to a word before them.
+            if before not in _GLUE or word in _GLUED_HEADS:
+                candidates.append((where, at))
         reaching = _REACHING.get(word)
-        after = lowered[anchor.end() : anchor.end() + 1]
-        # A field name ends at its anchor (`client_secret`, `AccountKey`) unless it goes on to
-        # a later anchor (`SecretAccessKey`), or is `signature`/`credentials`.
-        if reaching is not None and not (after.isascii() and after.isalnum() and word in _ENDS):
+        # A field name ends at its anchor (`client_secret`, `AccountKey`, `private key-----`)
+        # unless it goes on to a later anchor (`SecretAccessKey`), or is `signature`.
+        if reaching is not None and (
+            word not in _ENDS or lowered[anchor.end() : anchor.end() + 1] in _NAME_ENDS
+        ):
             first = max(pos, tried, where - _HEAD_REACH)
             candidates[:0] = [(m.start(), reaching) for m in _START_RE.finditer(text, first, where)]
             tried = where
@@ -328,6 +332,10 @@ _FIELD_WORDS: Final = frozenset(
     | {"authorization"}
 )
 _ENDS: Final = _FIELD_WORDS - {"sig", "credential"}
+# What may follow a name that ends at its anchor (the empty string: the end of the text).
+_NAME_ENDS: Final = frozenset({"", '"', "'", " ", "\t", "=", ":", "-"})
+_GLUE: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+_GLUED_HEADS: Final = frozenset({"://", "hooks.slack"})
 # The anchors such heads contain (and the `.` of a Discord token's middle part).
 _REACHING_ANCHORS: Final = frozenset(
     {"token", "key", "sig", "secret", "password", "passwd", "pwd", "passphrase", "credential"}
