@@ -72,12 +72,9 @@ def finish_fields(
     `details` records the winning sources and the server's retry verdict (the `x-should-retry`
     header, or a body verdict that differs from `retryable`, the error's own).
 
-    Secrets are redacted from every text field and from the keys and strings of `details`. A
-    `trusted` (built-in) adapter builds message, param, code and details only from the body or
-    from fixed text, so when it has details and its body holds nothing secret-looking
-    (`might_contain_secret`, which also catches JSON escapes and UTF-16/32 text) they are left as
-    they are: one look at the body costs less than walking the details. Otherwise one search over
-    all of the fields' text decides. The request id may come from a header: always checked.
+    Secrets are redacted from every text field and from the keys and strings of `details`,
+    whoever built them (`trusted` adapters included): one search over all of the fields' text
+    decides whether anything is redacted at all. The request id is always checked.
     """
     containers = body_containers(view)
     extra: dict[str, Any] = {}
@@ -109,13 +106,12 @@ def finish_fields(
     if view.truncated:
         extra["body_truncated"] = True
     if view.raw_status is not None:
-        extra["raw_status"] = _safe_raw(view.raw_status)
+        raw = _safe_raw(view.raw_status)
+        extra["raw_status"] = _redact.redact(raw) if isinstance(raw, str) else raw
 
-    if trusted and details and view.body:
-        suspect = _redact.might_contain_secret(view.body)
-    else:  # no details (the short fields are cheaper to search than the body), or third-party
-        suspect = _redact.needs_redaction(message, param, code, details=details)
-    if suspect:
+    # The values themselves, wherever they came from (body, headers, synthesized), never a proxy
+    # such as the body: a code taken from `x-amzn-errortype` is not in the body.
+    if _redact.needs_redaction(message, param, code, details=details):
         message = _redact.redact(message)
         details = _redact.redact_value(details) if details else details
         param = _redact.redact(param) if param else param

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from . import _inputs, _sse
+from . import _inputs, _redact, _sse
 from ._error_document import is_error_document
 from ._escape import LOG_FIELD_LIMIT, escape_text
 from ._finish import finish_fields
@@ -297,7 +297,7 @@ def _sanitize(error: object, view: ResponseView) -> CanonicalError:
         request_id=_str_or_none(error.request_id),
         status=coerce_status(error.status),
         code=_str_or_none(error.code),
-        provider=error.provider
+        provider=_redact.redact(error.provider)
         if isinstance(error.provider, str) and error.provider
         else "unknown",
         details=error.details if isinstance(error.details, Mapping) else {},

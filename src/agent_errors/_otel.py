@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from ._model import CanonicalError
+from ._redact import redact
 
 __all__ = ["otel_attributes"]
 
@@ -29,18 +30,19 @@ def otel_attributes(error: CanonicalError) -> dict[str, str | int | float | bool
     `agent_errors.retryable`. When known: `http.response.status_code`, `agent_errors.code` (the
     provider's code, verbatim), `agent_errors.retry_after` (seconds) and
     `agent_errors.request_id`. Attribute values are never None, as OpenTelemetry requires.
+    String values are redacted (`[REDACTED]` for a credential), also for an error built by hand.
     """
     attributes: dict[str, str | int | float | bool] = {
         ERROR_TYPE: error.kind.value,
-        PROVIDER: error.provider,
+        PROVIDER: redact(error.provider),
         RETRYABLE: error.retryable,
     }
     if error.status is not None:
         attributes[HTTP_STATUS] = error.status
     if error.code is not None:
-        attributes[CODE] = error.code
+        attributes[CODE] = redact(error.code)
     if error.retry_after is not None:
         attributes[RETRY_AFTER] = error.retry_after
     if error.request_id is not None:
-        attributes[REQUEST_ID] = error.request_id
+        attributes[REQUEST_ID] = redact(error.request_id)
     return attributes

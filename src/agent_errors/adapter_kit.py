@@ -12,8 +12,8 @@ An adapter turns one family of error formats into `CanonicalError`. It is an obj
 
 Retry-after and request-id hints, secret redaction and the `details` entries that record hint
 sources are added by `build_error` (or by the core after `parse`, for an adapter that builds
-`CanonicalError` itself); an adapter need not look for them. `details` should hold values from
-the response body: redaction walks them only when the body holds something secret-looking.
+`CanonicalError` itself); an adapter need not look for them. Redaction looks at every value the
+error carries (from the body, a header or synthesized), so `details` may hold any of them.
 
 The `details` entries the core adds (`PARSE_KEYS`: `retry_after_source`, `request_id_source`,
 `should_retry`, `body_truncated`, `raw_status`; and the stream marker `source`/`event`/`event_id`
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -223,7 +224,10 @@ def text_message(view: ResponseView) -> str | None:
                 if found:
                     return found
         return _squash(html.unescape(_TAG_RE.sub(" ", text))) or None
-    printable = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in text[:4096])
+    printable = "".join(
+        ch if ch.isprintable() or ch in "\t\n" else "" if unicodedata.category(ch) == "Cf" else " "
+        for ch in text[:4096]
+    )  # format characters (U+200B...) vanish: one inside a key must not split it for redaction
     return _squash(printable) or None
 
 
