@@ -18,6 +18,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from . import _telemetry
 from ._escape import LOG_FIELD_LIMIT, escape_text
 from ._exceptions import AgentAPIError
 from ._model import CanonicalError, Kind
@@ -293,6 +294,7 @@ class ErrorMiddleware:
             else:
                 if isinstance(replaced, CanonicalError):
                     error = replaced
+        _telemetry.record_error(error)
         rendered = self._render(error, scope)
         headers = self._merge_headers(rendered, original)
         body = b"" if scope.get("method") == "HEAD" else rendered.body

@@ -39,6 +39,7 @@ from typing import Any, Final, Literal
 import attrs
 import httpx
 
+from . import _telemetry
 from ._escape import LOG_FIELD_LIMIT, escape_text
 from ._json import dumps
 from ._model import CanonicalError
@@ -321,6 +322,7 @@ class _Flow:
                 # ceiling a server's own delay gets. Beyond that, answer at once without
                 # sending: the upstream would only refuse, and each refusal adds to its load.
                 if late or (ceiling is not None and wait > ceiling):
+                    _telemetry.record_cooldown("refused", provider)
                     refused = _cooldown_response(request, wait)
                     return self._finish(refused, attempt, decisions, key, provider)
                 yield (SLEEP, wait)
@@ -340,6 +342,7 @@ class _Flow:
             else:
                 exc = result
                 error = error_from_exception(result, provider=provider or "generic", method=method)
+            _telemetry.record_error(error)
             decision = policy.decide(
                 error,
                 attempt=attempt,
@@ -355,9 +358,11 @@ class _Flow:
                     decision = decision.refuse("budget_exhausted")
             decisions.append(decision)
             _log(decision, request, provider)
+            _telemetry.record_decision(decision)
             shared = shared_cooldown(error)
             if shared:
                 # Everyone sharing this scope waits too, not only this request.
+                _telemetry.record_cooldown("set", provider)
                 yield (EXTEND, route.cooldown_scope, shared)
             if not decision.retry:
                 if response is not None:

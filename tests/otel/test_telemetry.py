@@ -80,3 +80,40 @@ def test_no_span_no_event_but_still_counted() -> None:
     before = sum(counts("agent_errors.errors").values())
     _telemetry.record_error(_error(500))
     assert sum(counts("agent_errors.errors").values()) == before + 1
+
+
+def test_the_transport_reports_each_error_decision_and_cooldown(spans) -> None:
+    from bridges._scripted import scripted
+
+    tracer, exporter = spans
+    script = [
+        (429, {"retry-after": "1"}, {"error": {"message": "slow down", "type": "rate_limit"}}),
+        (200, {}, {"ok": True}),
+    ]
+    before = counts("agent_errors.cooldowns")
+    with ae.set_testing(True), scripted(script) as server:
+        transport = ae.RetryTransport(policy=ae.RetryPolicy(jitter=ae.Jitter.NONE))
+        with httpx.Client(transport=transport) as client, tracer.start_as_current_span("call"):
+            assert client.get(server.url).status_code == 200
+    (span,) = exporter.get_finished_spans()
+    names = [event.name for event in span.events]
+    assert names == ["agent_errors.error", "agent_errors.retry_decision"]
+    assert span.events[1].attributes["agent_errors.reason"] == "server_delay"
+    key = (("agent_errors.cooldown.action", "set"), ("agent_errors.provider", "generic"))
+    assert counts("agent_errors.cooldowns").get(key, 0) == before.get(key, 0) + 1
+
+
+def test_the_middleware_reports_the_errors_it_answers(spans) -> None:
+    from _asgi import serve
+
+    tracer, exporter = spans
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 503, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    before = counts("agent_errors.errors")
+    with serve(ae.ErrorMiddleware(app)) as url:
+        assert httpx.get(url).status_code == 503
+    after = counts("agent_errors.errors")
+    assert sum(after.values()) == sum(before.values()) + 1
