@@ -198,7 +198,7 @@ def test_normal_stream_unchanged_by_the_cap() -> None:
     """Ordinary frames (CRLF, comments, ids, retry, BOM, split chunks) decode as before."""
     stream = (
         "\ufeff: hello\r\nevent: delta\r\nid: 1\r\nretry: 500\r\ndata: a\r\ndata:b\r\n\r\n"
-        "data: {\"x\": 1}\n\n"
+        'data: {"x": 1}\n\n'
     ).encode()
     whole = ae.SSEDecoder().feed(stream)
     pieces: list[ae.SSEEvent] = []

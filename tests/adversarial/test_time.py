@@ -1,13 +1,13 @@
 """Time under adversarial input: every regex and `normalize_parts` stay linear in the input.
 
 The patterns are *discovered*, not listed: every module of `agent_errors` and
-`agent_errors.adapters` is imported and every compiled `re.Pattern` it holds (module level, inside
-tuples, lists, dicts, frozen attrs instances and class attributes) is timed, so a pattern added later
-is covered without touching this file. The adversarial inputs are derived from each pattern's own
-parse tree (its literal runs, a representative of every character class, the pattern's literals in
-order) plus a fixed set of classics, because quadratic behaviour comes from an input that lets the
-engine start a long partial match at many positions, and those inputs are made of the pattern's own
-pieces.
+`agent_errors.adapters` is imported and every compiled `re.Pattern` it holds (module level,
+inside tuples, lists, dicts, frozen attrs instances and class attributes) is timed, so a pattern
+added later is covered without touching this file. The adversarial inputs are derived from each
+pattern's own parse tree (its literal runs, a representative of every character class, the
+pattern's literals in order) plus a fixed set of classics, because quadratic behaviour comes from
+an input that lets the engine start a long partial match at many positions, and those inputs are
+made of the pattern's own pieces.
 
 Timing rule (DESIGN, "Guarantees under hostile input"): the best of several runs at 64 KiB over the
 best at 8 KiB must stay under 24 (linear is 8, quadratic 64). A run that takes under 2 ms at 64 KiB
@@ -29,12 +29,14 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
+import agent_errors.adapters
 import attrs
+import httpx
 import pytest
 
 import agent_errors
-import agent_errors.adapters
 from agent_errors import normalize_parts
+from agent_errors._view import Headers
 
 try:  # Python 3.11+: the parser behind `re`; only its tree shape is used.
     from re import _constants as sre_constants
@@ -196,7 +198,9 @@ def families(pattern: re.Pattern[Any]) -> dict[str, Callable[[int], str]]:
     """Return named input builders (size -> text) made of the pattern's own pieces."""
     source = pattern.pattern
     text_source = source if isinstance(source, str) else source.decode("latin-1")
-    tree = sre_parse.parse(text_source, pattern.flags & ~re.UNICODE if isinstance(source, bytes) else pattern.flags)
+    tree = sre_parse.parse(
+        text_source, pattern.flags & ~re.UNICODE if isinstance(source, bytes) else pattern.flags
+    )
     runs: list[str] = []
     chars: set[str] = set()
     order: list[str] = []
@@ -220,8 +224,8 @@ def families(pattern: re.Pattern[Any]) -> dict[str, Callable[[int], str]]:
     # A literal prefix once, then a long filler: one long partial match (must be linear too).
     for run in dict.fromkeys(runs):
         for filler in ("a", " ", "0", "<"):
-            builders[f"run {run[:24]!r} then {filler!r}*n"] = (
-                lambda size, run=run, filler=filler: run + _fill(filler, size - len(run)) + "\x00"
+            builders[f"run {run[:24]!r} then {filler!r}*n"] = lambda size, run=run, filler=filler: (
+                run + _fill(filler, size - len(run)) + "\x00"
             )
     return builders
 
@@ -299,7 +303,9 @@ def test_pattern_is_linear_on_adversarial_input(key: str) -> None:
         bad = _ratio_failures(build, lambda text: _scan(pattern, text))
         if bad is not None:
             small, large = bad
-            failures.append(f"{name}: {small * 1e3:.2f} ms at 8 KiB, {large * 1e3:.2f} ms at 64 KiB")
+            failures.append(
+                f"{name}: {small * 1e3:.2f} ms at 8 KiB, {large * 1e3:.2f} ms at 64 KiB"
+            )
     assert not failures, f"{pattern.pattern!r} is super-linear on:\n" + "\n".join(failures)
 
 
@@ -431,9 +437,6 @@ def test_normalize_parts_is_linear(name: str, status: int) -> None:
 )
 def test_repeated_headers_join_linearly(shape: str) -> None:
     """10,000 repeated `x-request-id` lines cost ~10x 1,000 (joining as they came was quadratic)."""
-    import httpx
-
-    from agent_errors._view import Headers
 
     def make(count: int) -> object:
         pairs = [("x-request-id", f"req-{i:08d}") for i in range(count)]
