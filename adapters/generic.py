@@ -153,6 +153,8 @@ _PAYMENT_RE: Final = re.compile(
     r"credit balance)\b",
     re.IGNORECASE,
 )
+# How much of a message the phrase patterns read (as the retry-hint search in _hints.py).
+_MESSAGE_SCAN: Final = 4096
 # A quota measured over a short window is a rate limit: the next window brings it back.
 _WINDOW_RE: Final = re.compile(
     r"(?:\b|_)per[ _-]?(?:second|minute|min|hour)(?:\b|_)|\b(?:rpm|tpm|rps)\b", re.IGNORECASE
@@ -474,12 +476,13 @@ class GenericAdapter:
         else:
             kind, retryable = kind_for_status(status), None
             if message and status in _AMBIGUOUS_STATUSES:
-                if _PAYMENT_RE.search(message):
-                    windowed = _WINDOW_RE.search(message)
+                scan = message[:_MESSAGE_SCAN]  # a bounded slice: the phrases open a message
+                if _PAYMENT_RE.search(scan):
+                    windowed = _WINDOW_RE.search(scan)
                     kind = Kind.RATE_LIMITED if windowed else Kind.PAYMENT_REQUIRED
-                elif status == 429 and _CONCURRENCY_RE.search(message):
+                elif status == 429 and _CONCURRENCY_RE.search(scan):
                     kind = Kind.CONCURRENCY_LIMITED
-                elif status != 429 and _RATE_LIMIT_RE.search(message):
+                elif status != 429 and _RATE_LIMIT_RE.search(scan):
                     kind = Kind.RATE_LIMITED
             if (
                 status == 403

@@ -56,8 +56,8 @@ class SSEEvent:
         data: The data lines joined with LF.
         id: The last event id seen so far in the stream ("" when none).
         retry: The reconnection time in milliseconds, when this event set one.
-        truncated: Whether the event's data (or one of its lines) was longer than the decoder's
-            cap and was cut there: `data` holds the first `max_event_size` characters.
+        truncated: Whether the event's data (or one of its data lines) was longer than the
+            decoder's cap and was cut there: `data` holds its first `max_event_size` characters.
     """
 
     event: str = "message"
