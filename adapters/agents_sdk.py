@@ -90,7 +90,7 @@ _RENDER_CODES: Final[Mapping[Kind, str]] = {
     Kind.UNAVAILABLE: "service_unavailable",
 }
 # The documented example names its field in the message ("sandboxId is required").
-_REQUIRED_RE: Final = re.compile(r"\s*([A-Za-z_][\w.]*) is required\.?\s*\Z")
+_REQUIRED_RE: Final = re.compile(r"\A\s*([A-Za-z_][\w.]*) is required\.?\s*\Z")
 _ENVELOPE_KEYS: Final = frozenset({"code", "message", "status", "retryAfter", "details"})
 
 

@@ -205,6 +205,8 @@ _PAYMENT_RE: Final = re.compile(
     r"credit balance)\b",
     re.IGNORECASE,
 )
+# How much of a message the phrase patterns read (as the retry-hint search in _hints.py).
+_MESSAGE_SCAN: Final = 4096
 # A quota measured over a short window is a rate limit: the next window brings it back.
 _WINDOW_RE: Final = re.compile(
     r"(?:\b|_)per[ _-]?(?:second|minute|min|hour)(?:\b|_)|\b(?:rpm|tpm|rps)\b", re.IGNORECASE
@@ -227,13 +229,17 @@ _NO_PARAM: Final = frozenset({"None", "null", "undefined"})
 # XML error documents: AWS `<Error><Code>…</Code><Message>…</Message>`, Azure Storage, Twilio's
 # `<RestException>`. Bounded, tag-only patterns: no XML parser runs on untrusted bytes.
 _XML_MARKERS: Final = ("<error>", "<errorresponse", "<restexception>")
-_XML_CODE_RE: Final = re.compile(r"<Code>\s*([^<]{1,200}?)\s*</Code>")
-_XML_MESSAGE_RE: Final = re.compile(r"<Message>\s*([^<]{1,4000}?)\s*</Message>")
-_XML_REQUEST_ID_RE: Final = re.compile(r"<RequestI[dD]>\s*([^<]{1,256}?)\s*</RequestI[dD]>")
+# The value starts and ends with a non-blank, so the blanks around it have one owner each: no
+# two quantifiers compete for the same run of spaces (that was cubic in the run's length).
+_XML_CODE_RE: Final = re.compile(r"<Code>\s*([^<\s](?:[^<]{0,198}[^<\s])?)\s*</Code>")
+_XML_MESSAGE_RE: Final = re.compile(r"<Message>\s*([^<\s](?:[^<]{0,3998}[^<\s])?)\s*</Message>")
+_XML_REQUEST_ID_RE: Final = re.compile(
+    r"<RequestI[dD]>\s*([^<\s](?:[^<]{0,254}[^<\s])?)\s*</RequestI[dD]>"
+)
 # A Slack-style `error` value is a code, not a sentence (one word, with an underscore when it
 # stands alone as a plain-text body).
-_TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9_.]*\Z")
-_TEXT_TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+\Z")
+_TOKEN_RE: Final = re.compile(r"\A[a-z][a-z0-9_.]*\Z")
+_TEXT_TOKEN_RE: Final = re.compile(r"\A[a-z][a-z0-9]*(?:_[a-z0-9]+)+\Z")
 # Top-level members worth keeping in `details`: links to documentation, PostgREST's hint, what a
 # Slack token lacked.
 _DOC_EXTRAS: Final = ("documentation_url", "more_info", "doc_url", "hint", "needed", "provided")
@@ -721,12 +727,13 @@ class GenericAdapter:
         else:
             kind, retryable = kind_for_status(status), None
             if message and status in _AMBIGUOUS_STATUSES:
-                if _PAYMENT_RE.search(message):
-                    windowed = _WINDOW_RE.search(message)
+                scan = message[:_MESSAGE_SCAN]  # a bounded slice: the phrases open a message
+                if _PAYMENT_RE.search(scan):
+                    windowed = _WINDOW_RE.search(scan)
                     kind = Kind.RATE_LIMITED if windowed else Kind.PAYMENT_REQUIRED
-                elif status == 429 and _CONCURRENCY_RE.search(message):
+                elif status == 429 and _CONCURRENCY_RE.search(scan):
                     kind = Kind.CONCURRENCY_LIMITED
-                elif status != 429 and _RATE_LIMIT_RE.search(message):
+                elif status != 429 and _RATE_LIMIT_RE.search(scan):
                     kind = Kind.RATE_LIMITED
             if (
                 status == 403

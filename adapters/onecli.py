@@ -63,7 +63,9 @@ class Message:
 
 
 def _msg(pattern: str, status: int, param: str | None = None, *, template: bool = False) -> Message:
-    return Message(re.compile(pattern + r"\Z", re.IGNORECASE | re.DOTALL), status, param, template)
+    # Anchored at both ends: whatever a caller does with it (search included), it is linear.
+    full = rf"\A(?:{pattern})\Z"
+    return Message(re.compile(full, re.IGNORECASE | re.DOTALL), status, param, template)
 
 
 # OneCLI's "Common error messages", in its own order. The first pattern that matches wins, so the

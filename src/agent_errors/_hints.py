@@ -146,7 +146,7 @@ _MAX_REQUEST_ID: Final = 256
 
 # ASCII digits only: float() also reads other scripts' digits (Arabic-Indic "120"), which
 # HTTP's DIGIT is not.
-_NUMBER_RE: Final = re.compile(r"\s*\+?(?:\d+(?:\.\d*)?|\.\d+)\s*\Z", re.ASCII)
+_NUMBER_RE: Final = re.compile(r"\A\s*\+?(?:\d+(?:\.\d*)?|\.\d+)\s*\Z", re.ASCII)
 _UNIT_SECONDS: Final = {
     "ms": 0.001,
     "millisecond": 0.001,
@@ -167,10 +167,15 @@ _UNIT_SECONDS: Final = {
     "hour": 3600.0,
     "hours": 3600.0,
 }
+# Every pattern here is linear on any input (tests/adversarial/test_time.py times them all): a
+# number starts only where a run of digits starts (the lookbehind), so a long run is scanned
+# once, not once per digit; repeats over untrusted text are bounded (a number of more than 20
+# digits is no usable duration); whole-value patterns are anchored at both ends.
 _DURATION_PART: Final = (
-    r"(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)(?![a-z])"
+    r"(?<![\d.])(\d{1,20}(?:\.\d{1,20})?)\s{0,16}"
+    r"(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)(?![a-z])"
 )
-_DURATION_RE: Final = re.compile(rf"\s*(?:{_DURATION_PART}\s*)+\Z", re.IGNORECASE)
+_DURATION_RE: Final = re.compile(rf"\A\s*(?:{_DURATION_PART}\s*)+\Z", re.IGNORECASE)
 _DURATION_PART_RE: Final = re.compile(_DURATION_PART, re.IGNORECASE)
 # Searched in the lower-cased message: a case-sensitive search is several times faster.
 _MESSAGE_RE: Final = re.compile(

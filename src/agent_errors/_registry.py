@@ -253,7 +253,9 @@ _MAX_HOST: Final = 253  # the longest DNS name (RFC 1035), without the trailing 
 
 # Letters, digits, hyphens, underscores and dots; IPv6 literals are matched without brackets,
 # as `ResponseView.host` gives them.
-_HOST_RE: Final = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*|[0-9a-f:]*:[0-9a-f:.]*")
+# (Up to its first colon an IPv6 literal is hex digits only: the same set as "[0-9a-f:]*:", without
+# two quantifiers competing for the colons.)
+_HOST_RE: Final = re.compile(r"\A(?:[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*|[0-9a-f]*:[0-9a-f:.]*)\Z")
 
 
 def _adapter_from(obj: Any, name: str) -> Adapter:

@@ -29,6 +29,14 @@ _WS: Final = b" \t\r\n\xef\xbb\xbf"  # whitespace and a UTF-8 byte order mark
 _logger = logging.getLogger("agent_errors")
 
 
+def _joined(data: dict[str, str], repeats: dict[str, list[str]]) -> dict[str, str]:
+    # Repeated names are collected and joined once: joining as they come copies the growing
+    # value for every repeat, quadratic in their number.
+    for key, values in repeats.items():
+        data[key] = ", ".join(values)
+    return data
+
+
 class Headers(Mapping[str, str]):
     """Case-insensitive, read-only headers built from any reasonable input, never raising.
 
@@ -53,12 +61,17 @@ class Headers(Mapping[str, str]):
         elif type(raw) is httpx.Headers:
             # httpx gives names lower-cased and values decoded: only repeats need joining.
             data = {}
+            repeats: dict[str, list[str]] = {}
             for key, value in raw.multi_items():
-                data[key] = f"{data[key]}, {value}" if key in data else value
-            self._data = data
+                if key in data:
+                    repeats.setdefault(key, [data[key]]).append(value)
+                else:
+                    data[key] = value
+            self._data = _joined(data, repeats)
             return
         else:
             data = {}
+        repeats = {}
         if raw:
             items: Iterable[Any]
             if isinstance(raw, Headers):
@@ -89,12 +102,12 @@ class Headers(Mapping[str, str]):
                         continue
                     text = _text(value).strip()
                     if key in data:
-                        data[key] = f"{data[key]}, {text}"
+                        repeats.setdefault(key, [data[key]]).append(text)
                     else:
                         data[key] = text
             except Exception:  # noqa: BLE001, S110 - a generator that raises midway keeps what it gave
                 pass
-        self._data = data
+        self._data = _joined(data, repeats)
 
     def __getitem__(self, key: object) -> str:
         if not isinstance(key, str):  # a Mapping answers KeyError, whatever the key

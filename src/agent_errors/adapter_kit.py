@@ -193,9 +193,16 @@ def kind_for_code(
     return kind_for_status(status), None
 
 
-_TITLE_RE: Final = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_H1_RE: Final = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
-_TAG_RE: Final = re.compile(r"<[^>]*>")
+# An element is found as its opening tag, then the first closing tag after it: two searches,
+# each linear. (One `<title[^>]*>(.*?)</title>` rescans to the end of the page from every
+# opening tag: quadratic on a page of `<title`s.) A tag never spans a `<`, so every tag search
+# stops at the next one.
+_TITLE_OPEN_RE: Final = re.compile(r"<title[^<>]*>", re.IGNORECASE)
+_TITLE_CLOSE_RE: Final = re.compile(r"</title>", re.IGNORECASE)
+_H1_OPEN_RE: Final = re.compile(r"<h1[^<>]*>", re.IGNORECASE)
+_H1_CLOSE_RE: Final = re.compile(r"</h1>", re.IGNORECASE)
+_ELEMENTS: Final = ((_TITLE_OPEN_RE, _TITLE_CLOSE_RE), (_H1_OPEN_RE, _H1_CLOSE_RE))
+_TAG_RE: Final = re.compile(r"<[^<>]*>")
 _SPACE_RE: Final = re.compile(r"\s+")
 _MAX_MESSAGE: Final = 500
 
@@ -205,6 +212,17 @@ def _squash(text: str) -> str:
     if len(text) > _MAX_MESSAGE:
         text = text[: _MAX_MESSAGE - 1].rstrip() + "…"
     return text
+
+
+def _element_text(text: str, opening: re.Pattern[str], closing: re.Pattern[str]) -> str | None:
+    """The text between the first opening tag and the first closing tag after it, or None."""
+    opened = opening.search(text)
+    if opened is None:
+        return None
+    closed = closing.search(text, opened.end())
+    if closed is None:
+        return None  # no later opening tag can have a closing tag either
+    return text[opened.end() : closed.start()]
 
 
 def text_message(view: ResponseView) -> str | None:
@@ -217,10 +235,10 @@ def text_message(view: ResponseView) -> str | None:
     text = view.text
     head = text[:2048].lstrip().lower()
     if head.startswith(("<!doctype", "<html", "<?xml", "<head", "<body")) or "<html" in head:
-        for pattern in (_TITLE_RE, _H1_RE):
-            match = pattern.search(text)
-            if match:
-                found = _squash(html.unescape(_TAG_RE.sub(" ", match.group(1))))
+        for opening, closing in _ELEMENTS:
+            inner = _element_text(text, opening, closing)
+            if inner:
+                found = _squash(html.unescape(_TAG_RE.sub(" ", inner)))
                 if found:
                     return found
         return _squash(html.unescape(_TAG_RE.sub(" ", text))) or None
