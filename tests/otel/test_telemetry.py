@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 
 import agent_errors as ae
+from _asgi import serve
 from agent_errors import _telemetry
+from bridges._scripted import scripted
 
 from .conftest import counts
 
@@ -83,8 +85,6 @@ def test_no_span_no_event_but_still_counted() -> None:
 
 
 def test_the_transport_reports_each_error_decision_and_cooldown(spans) -> None:
-    from bridges._scripted import scripted
-
     tracer, exporter = spans
     script = [
         (429, {"retry-after": "1"}, {"error": {"message": "slow down", "type": "rate_limit"}}),
@@ -103,11 +103,7 @@ def test_the_transport_reports_each_error_decision_and_cooldown(spans) -> None:
     assert counts("agent_errors.cooldowns").get(key, 0) == before.get(key, 0) + 1
 
 
-def test_the_middleware_reports_the_errors_it_answers(spans) -> None:
-    from _asgi import serve
-
-    tracer, exporter = spans
-
+def test_the_middleware_counts_the_errors_it_answers() -> None:
     async def app(scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": 503, "headers": []})
         await send({"type": "http.response.body", "body": b""})
