@@ -14,7 +14,6 @@ import contextlib
 import http.server
 import json
 import logging
-import socket
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -24,9 +23,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 
 import agent_errors as ae
+from _asgi import serve
 from agent_errors import _cli
 from agent_errors._escape import escape_json_text, escape_text
 from agent_errors._render import formats
@@ -163,26 +162,6 @@ def test_the_retry_log_cannot_be_forged(name: str, caplog: pytest.LogCaptureFixt
 
 
 # --- the middleware's warnings and answer, under uvicorn --------------------------------------
-
-
-@contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run `app` under uvicorn on 127.0.0.1 in a thread; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="critical", lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def _upstream(value: str) -> Any:
