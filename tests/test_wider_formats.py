@@ -540,3 +540,39 @@ def test_deeply_odd_wrappers_never_raise() -> None:
     for body in odd:
         for status in (None, 200, 400):
             ae.normalize_parts(status, {}, json.dumps(body))
+
+
+def _batch(status: str, errors: object) -> bytes:
+    return json.dumps(
+        {"id": "batch_1", "object": "batch", "status": status, "errors": errors}
+    ).encode()
+
+
+def test_a_failed_batch_object_reports_its_first_listed_error() -> None:
+    text = (
+        "Enqueued token limit reached for gpt-4o-mini in organization org-1. Limit: 2,000,000 "
+        "enqueued tokens. Please try again once some in_progress batches have been completed."
+    )
+    listed = {
+        "object": "list",
+        "data": [
+            {"code": "token_limit_exceeded", "line": None, "message": text, "param": None},
+            {"code": "invalid_json_line", "line": 3, "message": "second", "param": None},
+        ],
+    }
+    error = ae.normalize_parts(200, {}, _batch("failed", listed))
+    assert error is not None
+    assert (error.kind, error.code, error.message) == (
+        ae.Kind.CONCURRENCY_LIMITED,
+        "token_limit_exceeded",
+        text,
+    )
+    assert error.retryable is True
+    # A batch that is still running, or done, is no error, whatever it lists.
+    assert ae.normalize_parts(200, {}, _batch("in_progress", listed)) is None
+    assert ae.normalize_parts(200, {}, _batch("completed", {"object": "list", "data": []})) is None
+    # A failed batch with an empty or odd list still fails, with the run's own words.
+    for odd in ({"object": "list", "data": []}, {"data": ["x"]}, None, "x"):
+        failed = ae.normalize_parts(200, {}, _batch("failed", odd))
+        assert failed is not None
+        assert failed.kind is ae.Kind.RUN_FAILED
