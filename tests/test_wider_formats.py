@@ -576,3 +576,41 @@ def test_a_failed_batch_object_reports_its_first_listed_error() -> None:
         failed = ae.normalize_parts(200, {}, _batch("failed", odd))
         assert failed is not None
         assert failed.kind is ae.Kind.RUN_FAILED
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "name", "retryable"),
+    [
+        (13, ae.Kind.INTERNAL, "INTERNAL", True),
+        (3, ae.Kind.INVALID_REQUEST, "INVALID_ARGUMENT", False),
+        (8, ae.Kind.RATE_LIMITED, "RESOURCE_EXHAUSTED", True),
+        (15, ae.Kind.INTERNAL, "DATA_LOSS", False),
+    ],
+)
+def test_a_failed_long_running_operation_reads_its_grpc_code(
+    code: int, kind: ae.Kind, name: str, retryable: bool
+) -> None:
+    body = json.dumps(
+        {"name": "operations/1", "done": True, "error": {"code": code, "message": "m"}}
+    )
+    error = ae.normalize_parts(200, {}, body)
+    assert error is not None
+    assert (error.provider, error.kind, error.code, error.retryable) == (
+        "google_rpc",
+        kind,
+        name,
+        retryable,
+    )
+    assert error.details["grpc_code"] == code
+
+
+def test_an_operation_that_is_not_a_failure_is_left_alone() -> None:
+    done = json.dumps({"name": "operations/1", "done": True, "response": {"ok": 1}})
+    assert ae.normalize_parts(200, {}, done) is None
+    # A code outside the gRPC numbers (OK, 17, an HTTP status) is not read as one.
+    for code, kind in ((0, ae.Kind.UNKNOWN), (17, ae.Kind.UNKNOWN), (404, ae.Kind.NOT_FOUND)):
+        body = json.dumps({"done": True, "error": {"code": code, "message": "m"}})
+        error = ae.normalize_parts(200, {}, body)
+        assert error is not None
+        assert (error.provider, error.kind, error.code) == ("generic", kind, str(code))
+        assert "grpc_code" not in error.details
