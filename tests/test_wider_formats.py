@@ -614,3 +614,62 @@ def test_an_operation_that_is_not_a_failure_is_left_alone() -> None:
         assert error is not None
         assert (error.provider, error.kind, error.code) == ("generic", kind, str(code))
         assert "grpc_code" not in error.details
+
+
+_SSE = {"content-type": "text/event-stream"}
+_CHUNK = 'data: {"candidates": [{"content": {"parts": [{"text": "Okay"}]}}]}\r\n\r\n'
+_STATUS_503 = (
+    '{\n  "error": {\n    "code": 503,\n    "message": "The model is overloaded.",\n'
+    '    "status": "UNAVAILABLE"\n  }\n}\n'
+)
+
+
+def test_a_status_written_after_the_events_of_a_stream_is_its_error() -> None:
+    error = ae.normalize_parts(200, _SSE, _CHUNK * 2 + _STATUS_503)
+    assert error is not None
+    assert (error.provider, error.kind, error.code, error.retryable) == (
+        "google_rpc",
+        ae.Kind.UNAVAILABLE,
+        "UNAVAILABLE",
+        True,
+    )
+    assert error.message == "The model is overloaded."
+    assert error.details["source"] == "stream"
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "",  # a stream that simply ended
+        '{\n  "candidates": []\n}\n',  # JSON that is no error
+        '{\n  "error": {\n    "code": 503,\n',  # a Status cut off by the cap
+        "{not json}\n",
+        "{",
+    ],
+)
+def test_a_tail_that_is_no_whole_error_document_is_no_error(tail: str) -> None:
+    assert ae.normalize_parts(200, _SSE, _CHUNK * 2 + tail) is None
+
+
+def test_an_error_event_still_wins_over_a_trailing_document() -> None:
+    event = (
+        'event: error\ndata: {"type": "error", "error": {"type": "api_error", "message": "x"}}\n\n'
+    )
+    error = ae.normalize_parts(200, _SSE, _CHUNK + event + _STATUS_503)
+    assert error is not None
+    assert error.code == "api_error"
+
+
+def test_finding_the_trailing_document_is_linear() -> None:
+    # Many lines that start with "{" and never close: one search from the end, one decode.
+    def body(size: int) -> str:
+        return _CHUNK + "\n{" * (size // 2) + "\n" + _STATUS_503
+
+    small, large = body(8 * 1024), body(64 * 1024)
+
+    def read(text: str) -> Callable[[], object]:
+        return lambda: ae.normalize_parts(200, _SSE, text, cap=256 * 1024)
+
+    assert ae.normalize_parts(200, _SSE, large, cap=256 * 1024) is not None
+    ratio = _best_of(5, read(large)) / _best_of(5, read(small))
+    assert ratio < 24, ratio
