@@ -101,6 +101,9 @@ CODES: Final = code_table(
     # OpenAI Batch error-file lines (`error.code` of a line with no response).
     ErrorCode("batch_expired", Kind.TIMEOUT, None, "The batch window ended first"),
     ErrorCode("batch_cancelled", Kind.CANCELLED, None, "The batch was cancelled first"),
+    # A failed OpenAI batch (`errors.data[]`): the organization's enqueued-token limit is held by
+    # batches in progress; it clears when one of them completes.
+    ErrorCode("token_limit_exceeded", Kind.CONCURRENCY_LIMITED, None, "Enqueued tokens at limit"),
     ErrorCode("request_timeout", Kind.TIMEOUT, 408, "The model call timed out"),
     ErrorCode("timeout", Kind.TIMEOUT, 504, "Timed out"),
     ErrorCode("timeout_error", Kind.TIMEOUT, 504, "Timed out"),
@@ -376,7 +379,7 @@ def _from_detail(
 _STATUS_PREFIX_RE: Final = re.compile(r"([45][0-9]{2}): ")
 # Where a run, a stream event or a batch line says it failed (see `_result_document`).
 _FAILED_EVENTS: Final = frozenset({"response.failed", "response.incomplete"})
-_FAILED_RUN_OBJECTS: Final = frozenset({"thread.run", "thread.run.step", "response"})
+_FAILED_RUN_OBJECTS: Final = frozenset({"thread.run", "thread.run.step", "response", "batch"})
 _FAILED_STATES: Final = frozenset({"failed", "incomplete", "expired", "cancelled"})
 # A result that never ran, or a run that ended without an error object: (kind, message).
 _UNRUN_RESULTS: Final = {
@@ -405,6 +408,7 @@ def _result_document(doc: Mapping[str, Any]) -> tuple[dict[str, Any], int | None
     - an OpenAI Responses `response.failed` / `response.incomplete` event, or a failed
       Response object: `response.error`, else `incomplete_details.reason`;
     - an Assistants run or run step that failed: its `last_error`;
+    - an OpenAI Batch object that failed: the first of its `errors.data`;
     - a Responses stream `error` event with its fields at the top: `{type: "error", code,
       message, param}`.
     """
@@ -469,6 +473,10 @@ def _failed_run(run: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
         err = run.get(key)
         if isinstance(err, dict) and err:
             return {"error": err}, None
+    listed = run.get("errors")
+    data = listed.get("data") if isinstance(listed, dict) else None
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        return {"error": data[0]}, None
     incomplete = run.get("incomplete_details")
     reason = incomplete.get("reason") if isinstance(incomplete, dict) else None
     if isinstance(reason, str) and reason:

@@ -152,6 +152,8 @@ def _status_object(view: ResponseView) -> tuple[Mapping[str, Any], bool] | None:
     if not isinstance(doc, dict):
         return None
     err = doc.get("error")
+    if isinstance(err, dict) and _operation_error(doc, err):
+        return err, False
     if isinstance(err, dict) and _is_int(err.get("code")):
         return err, True
     if (
@@ -162,6 +164,20 @@ def _status_object(view: ResponseView) -> tuple[Mapping[str, Any], bool] | None:
     ):
         return doc, False
     return None
+
+
+def _operation_error(doc: Mapping[str, Any], err: object) -> bool:
+    """Whether `doc` is a finished google.longrunning.Operation whose `error` is a Status.
+
+    An operation's `error` carries the numeric gRPC code (`{"done": true, "error": {"code": 13,
+    "message": …}}`, as Vertex AI Agent Engine deployments end), not an HTTP status.
+    """
+    return (
+        doc.get("done") is True
+        and isinstance(err, dict)
+        and _is_int(err.get("code"))
+        and 0 < err["code"] < len(_GRPC_NUMBERS)
+    )
 
 
 def _typed(details: object) -> dict[str, Any]:
@@ -230,6 +246,9 @@ class GoogleRpcAdapter:
             return 0.6
         if not wrapped and set(status) == {"code", "message", "details"}:
             return 0.6  # gRPC-gateway's bare Status: exactly its three fields
+        doc = view.json
+        if not wrapped and isinstance(doc, dict) and _operation_error(doc, status):
+            return 0.6  # a finished long-running operation that failed
         return 0.0
 
     def parse(self, view: ResponseView) -> CanonicalError | None:

@@ -540,3 +540,136 @@ def test_deeply_odd_wrappers_never_raise() -> None:
     for body in odd:
         for status in (None, 200, 400):
             ae.normalize_parts(status, {}, json.dumps(body))
+
+
+def _batch(status: str, errors: object) -> bytes:
+    return json.dumps(
+        {"id": "batch_1", "object": "batch", "status": status, "errors": errors}
+    ).encode()
+
+
+def test_a_failed_batch_object_reports_its_first_listed_error() -> None:
+    text = (
+        "Enqueued token limit reached for gpt-4o-mini in organization org-1. Limit: 2,000,000 "
+        "enqueued tokens. Please try again once some in_progress batches have been completed."
+    )
+    listed = {
+        "object": "list",
+        "data": [
+            {"code": "token_limit_exceeded", "line": None, "message": text, "param": None},
+            {"code": "invalid_json_line", "line": 3, "message": "second", "param": None},
+        ],
+    }
+    error = ae.normalize_parts(200, {}, _batch("failed", listed))
+    assert error is not None
+    assert (error.kind, error.code, error.message) == (
+        ae.Kind.CONCURRENCY_LIMITED,
+        "token_limit_exceeded",
+        text,
+    )
+    assert error.retryable is True
+    # A batch that is still running, or done, is no error, whatever it lists.
+    assert ae.normalize_parts(200, {}, _batch("in_progress", listed)) is None
+    assert ae.normalize_parts(200, {}, _batch("completed", {"object": "list", "data": []})) is None
+    # A failed batch with an empty or odd list still fails, with the run's own words.
+    for odd in ({"object": "list", "data": []}, {"data": ["x"]}, None, "x"):
+        failed = ae.normalize_parts(200, {}, _batch("failed", odd))
+        assert failed is not None
+        assert failed.kind is ae.Kind.RUN_FAILED
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "name", "retryable"),
+    [
+        (13, ae.Kind.INTERNAL, "INTERNAL", True),
+        (3, ae.Kind.INVALID_REQUEST, "INVALID_ARGUMENT", False),
+        (8, ae.Kind.RATE_LIMITED, "RESOURCE_EXHAUSTED", True),
+        (15, ae.Kind.INTERNAL, "DATA_LOSS", False),
+    ],
+)
+def test_a_failed_long_running_operation_reads_its_grpc_code(
+    code: int, kind: ae.Kind, name: str, retryable: bool
+) -> None:
+    body = json.dumps(
+        {"name": "operations/1", "done": True, "error": {"code": code, "message": "m"}}
+    )
+    error = ae.normalize_parts(200, {}, body)
+    assert error is not None
+    assert (error.provider, error.kind, error.code, error.retryable) == (
+        "google_rpc",
+        kind,
+        name,
+        retryable,
+    )
+    assert error.details["grpc_code"] == code
+
+
+def test_an_operation_that_is_not_a_failure_is_left_alone() -> None:
+    done = json.dumps({"name": "operations/1", "done": True, "response": {"ok": 1}})
+    assert ae.normalize_parts(200, {}, done) is None
+    # A code outside the gRPC numbers (OK, 17, an HTTP status) is not read as one.
+    for code, kind in ((0, ae.Kind.UNKNOWN), (17, ae.Kind.UNKNOWN), (404, ae.Kind.NOT_FOUND)):
+        body = json.dumps({"done": True, "error": {"code": code, "message": "m"}})
+        error = ae.normalize_parts(200, {}, body)
+        assert error is not None
+        assert (error.provider, error.kind, error.code) == ("generic", kind, str(code))
+        assert "grpc_code" not in error.details
+
+
+_SSE = {"content-type": "text/event-stream"}
+_CHUNK = 'data: {"candidates": [{"content": {"parts": [{"text": "Okay"}]}}]}\r\n\r\n'
+_STATUS_503 = (
+    '{\n  "error": {\n    "code": 503,\n    "message": "The model is overloaded.",\n'
+    '    "status": "UNAVAILABLE"\n  }\n}\n'
+)
+
+
+def test_a_status_written_after_the_events_of_a_stream_is_its_error() -> None:
+    error = ae.normalize_parts(200, _SSE, _CHUNK * 2 + _STATUS_503)
+    assert error is not None
+    assert (error.provider, error.kind, error.code, error.retryable) == (
+        "google_rpc",
+        ae.Kind.UNAVAILABLE,
+        "UNAVAILABLE",
+        True,
+    )
+    assert error.message == "The model is overloaded."
+    assert error.details["source"] == "stream"
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "",  # a stream that simply ended
+        '{\n  "candidates": []\n}\n',  # JSON that is no error
+        '{\n  "error": {\n    "code": 503,\n',  # a Status cut off by the cap
+        "{not json}\n",
+        "{",
+    ],
+)
+def test_a_tail_that_is_no_whole_error_document_is_no_error(tail: str) -> None:
+    assert ae.normalize_parts(200, _SSE, _CHUNK * 2 + tail) is None
+
+
+def test_an_error_event_still_wins_over_a_trailing_document() -> None:
+    event = (
+        'event: error\ndata: {"type": "error", "error": {"type": "api_error", "message": "x"}}\n\n'
+    )
+    error = ae.normalize_parts(200, _SSE, _CHUNK + event + _STATUS_503)
+    assert error is not None
+    assert error.code == "api_error"
+
+
+def test_finding_the_trailing_document_is_linear() -> None:
+    # Many lines that start with "{" and never close: one search from the end, one decode.
+    def body(size: int) -> str:
+        return _CHUNK + "\n{" * (size // 2) + "\n" + _STATUS_503
+
+    small, large = body(8 * 1024), body(64 * 1024)
+
+    def read(text: str) -> Callable[[], object]:
+        return lambda: ae.normalize_parts(200, _SSE, text, cap=256 * 1024)
+
+    assert ae.normalize_parts(200, _SSE, large, cap=256 * 1024) is not None
+    ratio = _best_of(5, read(large)) / _best_of(5, read(small))
+    assert ratio < 24, ratio

@@ -316,14 +316,38 @@ def _bare_error_event(view: ResponseView, status: int | None) -> CanonicalError:
 
 
 def error_in_view(view: ResponseView, provider: str | None = None) -> CanonicalError | None:
-    """Return the first error event in an event-stream body held by `view`, or None."""
-    for event in decode_events(view.body):
+    """Return the first error event in an event-stream body held by `view`, or None.
+
+    A JSON document written into the stream after its events, outside any `data:` line (Gemini
+    ends a 200 `alt=sse` stream that failed with its bare, pretty-printed Status), counts as one
+    more event.
+    """
+    events = decode_events(view.body)
+    tail = _unframed_tail(view.body)
+    if tail is not None:
+        events.append(SSEEvent(data=tail))
+    for event in events:
         error = error_from_event(
             event, provider=provider, status=view.status, headers=view.headers, url=view.url
         )
         if error is not None:
             return error
     return None
+
+
+def _unframed_tail(body: bytes) -> str | None:
+    """The JSON object that ends a stream on lines of its own, not in an event; else None.
+
+    Its first line starts with `{`, which no SSE field line does; it runs to the end of the
+    body. One `rfind` and at most one decode of the (already capped) body: linear.
+    """
+    start = body.rfind(b"\n{")
+    if start < 0:
+        return None
+    tail = body[start + 1 :].rstrip()
+    if not tail.endswith(b"}"):
+        return None
+    return tail.decode("utf-8", "replace")
 
 
 class _Watch:
