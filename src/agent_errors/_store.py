@@ -138,11 +138,12 @@ def shared_cooldown(error: CanonicalError) -> float:
 
 _MAX_ROUTE_SEGMENTS: Final = 8
 _MAX_SEGMENT: Final = 64
+# Anchored at both ends: the digit look-ahead runs once per segment, never once per position.
 _ID_SEGMENT_RE: Final = re.compile(
-    r"[0-9]+"  # a number
+    r"\A(?:[0-9]+"  # a number
     r"|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"  # a UUID
     r"|(?=[^/]*[0-9])[0-9a-fA-F]{12,}"  # a hex digest or object id
-    r"|(?=[^/]*[0-9])[A-Za-z0-9_\-.=+~]{20,}"  # a token: base64, ULID, prefixed id
+    r"|(?=[^/]*[0-9])[A-Za-z0-9_\-.=+~]{20,})\Z"  # a token: base64, ULID, prefixed id
 )
 
 
