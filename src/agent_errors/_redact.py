@@ -224,25 +224,27 @@ def _redact_all(text: str, lowered: str) -> str:
     The candidates are tried only near the pre-check's anchors: each head contains an anchor
     word, at most `_HEAD_REACH` characters after the head's start. Trying the whole expression at
     every position of the text costs far more than finding the anchors.
+
+    A start is not tried twice for the same rule: a field word's `kv` candidate is decided at its
+    anchor, so a later anchor's reaching heads skip that start (`settled`); a query parameter's
+    `?`/`&`/`;` is tried from its own name only; and no rule is tried where it cannot begin (a
+    bare `key` is no field name, only `key-` a prefix). Text dense with anchor words
+    (`password: token= key:` repeated) so costs about one match per anchor, not three.
     """
     out: list[str] = []
     pos = 0  # the text before `pos` is decided (copied to `out` or replaced)
     tried = 0  # reaching heads starting below this were tried already
+    settled = -1  # the start of the last field word whose `kv` candidate is decided
     for anchor in _PRECHECK_RE.finditer(lowered):
         where = anchor.start()
         if where < pos:
             continue  # inside a value already replaced
         word = anchor.group()
-        # Heads that start with their anchor (a query parameter one character before it).
-        at = _AT.get(word)
-        candidates = []
-        if at is not None:
-            before = lowered[where - 1] if where else ""
-            if before in "?&;":
-                candidates.append((where - 1, at))
-            # Only `://` and a hook URL may be glued to a word before them.
-            if before not in _GLUE or word in _GLUED_HEADS:
-                candidates.append((where, at))
+        before = lowered[where - 1] if where else ""
+        field = word in _FIELD_WORDS
+        # A query parameter starts one character before its name (`?key=`).
+        query_before = field and before in "?&;"
+        candidates: list[tuple[int, re.Pattern[str]]] = []
         reaching = _REACHING.get(word)
         # A field name ends at its anchor (`client_secret`, `AccountKey`, `private key-----`)
         # unless it goes on to a later anchor (`SecretAccessKey`), or is `signature`.
@@ -250,25 +252,49 @@ def _redact_all(text: str, lowered: str) -> str:
             word not in _ENDS or lowered[anchor.end() : anchor.end() + 1] in _NAME_ENDS
         ):
             first = max(pos, tried, where - _HEAD_REACH)
-            candidates[:0] = [(m.start(), reaching) for m in _START_RE.finditer(text, first, where)]
             tried = where
+            skip = where - 1 if query_before else -1  # tried below, with the query rule alone
+            for found in _START_RE.finditer(text, first, where):
+                start = found.start()
+                if start not in (settled, skip):
+                    candidates.append((start, reaching))
+        if query_before:
+            candidates.append((where - 1, _QUERY_RE))
         for start, pattern in candidates:
-            if start < pos or start < 0:
-                continue
-            match = pattern.match(text, start)
-            if match is None:
-                continue
-            replaced = _replacement(text, match)
-            if replaced is not None:
-                head, end = replaced
-                out.append(text[pos:start])
-                out.append(head)
-                out.append(REDACTED)
-                pos = end
+            if start >= pos and start >= 0:
+                pos = _try(text, pattern.match(text, start), pos, out)
+        # Heads that start with their anchor; only `://` and a hook URL may be glued to a word
+        # before them (nor can `kv` begin there: its head is not glued either).
+        decided = before in _GLUE and word not in _GLUED_HEADS
+        here = _HERE.get(word)
+        if here is not None and not decided and where >= pos:
+            gate = _GATE.get(word)
+            if gate is not None and not lowered.startswith(gate, anchor.end()):
+                decided = True  # nothing else can begin here (`kv` cannot begin with `key`)
+            else:
+                match = here.match(text, where)
+                decided = match is None or match.lastgroup == "kv_v" or word in _NO_KV
+                pos = _try(text, match, pos, out)
+        if field:
+            settled = where if decided else -1
     if not out:
         return text
     out.append(text[pos:])
     return "".join(out)
+
+
+def _try(text: str, match: re.Match[str] | None, pos: int, out: list[str]) -> int:
+    """Replace the candidate `match` if accepted (appending to `out`); return the new `pos`."""
+    if match is None:
+        return pos
+    replaced = _replacement(text, match)
+    if replaced is None:
+        return pos
+    head, end = replaced
+    out.append(text[pos : match.start()])
+    out.append(head)
+    out.append(REDACTED)
+    return end
 
 
 def _replacement(text: str, match: re.Match[str]) -> tuple[str, int] | None:
@@ -485,6 +511,24 @@ _REACHING: Final = {
     "webhooks/": _rules_re(("hook",)),
     ".": _rules_re(("discord",)),
 }
+# At an anchor: the rules that may begin with its word. A query parameter begins one character
+# before it (`_QUERY_RE`, tried only there); `kv` never begins with a bare `key` (a field name
+# ends with `key` only after a prefix word: `api_key`), where only `key-` (a weak prefix) can.
+_NO_KV: Final = frozenset({"key"})
+_HERE: Final = {
+    word: _rules_re(names)
+    for word in (*(token.decode("latin-1") for token in _ANCHORS), "s", "a")
+    if (
+        names := tuple(
+            name
+            for name in _starting_with(word)
+            if name != "query" and not (name == "kv" and word in _NO_KV)
+        )
+    )
+}
+# What must follow a word for any rule in `_HERE` to begin with it.
+_GATE: Final = {"key": "-"}
+_QUERY_RE: Final = _rules_re(("query",))
 # The invisible characters as UTF-8 bytes.
 _INVISIBLE_BYTES: Final = (
     rb"\xc2\xad|\xcd\x8f|\xd8\x9c|\xe1\xa0\x8e|\xe2\x80[\x8b-\x8f\xaa-\xae]"
