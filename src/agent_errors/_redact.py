@@ -235,10 +235,20 @@ def _redact_all(text: str, lowered: str) -> str:
     pos = 0  # the text before `pos` is decided (copied to `out` or replaced)
     tried = 0  # reaching heads starting below this were tried already
     settled = -1  # the start of the last field word whose `kv` candidate is decided
+    budget = _BUDGET
     for anchor in _PRECHECK_RE.finditer(lowered):
         where = anchor.start()
         if where < pos:
             continue  # inside a value already replaced
+        budget -= 1
+        if budget < 0:
+            # No message holds this many candidates: the rest goes, unread rather than leaked.
+            # Every head starting before `cut` reaches an anchor already decided.
+            cut = max(pos, where - _HEAD_REACH)
+            out.append(text[pos:cut])
+            out.append(REDACTED)
+            pos = len(text)
+            break
         word = anchor.group()
         before = lowered[where - 1] if where else ""
         field = word in _FIELD_WORDS
@@ -260,6 +270,7 @@ def _redact_all(text: str, lowered: str) -> str:
                     candidates.append((start, reaching))
         if query_before:
             candidates.append((where - 1, _QUERY_RE))
+        budget -= len(candidates)
         for start, pattern in candidates:
             if start >= pos and start >= 0:
                 pos = _try(text, pattern.match(text, start), pos, out)
@@ -344,6 +355,10 @@ def _replacement(text: str, match: re.Match[str]) -> tuple[str, int] | None:
     return head, end
 
 
+# Anchors and candidates examined per text before the rest is replaced whole: an ordinary
+# message has a few dozen; 64 KiB of `password: token= key:` has about 20,000, which would cost
+# about 70 ms. The bound keeps the worst text to about 10 ms and lets nothing through.
+_BUDGET: Final = 2048
 _KEEPS_DOTS: Final = frozenset({"pem", "hook", "discord", "userinfo", "jwt"})
 _JSON_KEY_RE: Final = re.compile(r"[\"'][ \t]{0,4}:")
 # How far before its anchor word a head may start (`x-ocp-apim-subscription-key`, a PEM line).
