@@ -3,7 +3,8 @@
 Each adversarial body (HTML built from repeated tag openings, XML with runs of blanks, JSON with
 long strings, deep nesting or many keys, plain text of digit or space runs, messages dense with
 redaction anchors such as `password: token= key:`) is normalized with a 502, 429 and 400 status;
-the table gives each body's best CPU time and the largest of them, beside two baselines timed in the same run: `json.loads` of a 64 KiB JSON document and `normalize_parts` of
+the table gives each body's best CPU time and the largest of them, beside two baselines timed
+in the same run: `json.loads` of a 64 KiB JSON document and `normalize_parts` of
 an ordinary 200-byte error. The target (docs/guarantees.md, "Time") is a worst case of at most
 50 ms on the reference machine; the ratio columns are what carries over to another machine.
 
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"baseline json.loads({len(json_doc) // 1024} KiB JSON): {base_json * 1e3:8.3f} ms")
     print(f"baseline normalize_parts(ordinary 429):  {base_ordinary * 1e3:8.3f} ms\n")
-    print(f"{'body (64 KiB)':28} {'status':>6} {'ms':>8} {'x json.loads':>13}")
+    print(f"{'body (64 KiB)':44} {'status':>6} {'ms':>8} {'x json.loads':>13}")
     worst = (0.0, "", 0)
     for name, (body, content_type) in _bodies().items():
         for status in STATUSES:
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             if took > worst[0]:
                 worst = (took, name, status)
             if status == STATUSES[0] or took > 2 * base_json:
-                print(f"{name:28} {status:>6} {took * 1e3:8.3f} {took / base_json:13.1f}")
+                print(f"{name:44} {status:>6} {took * 1e3:8.3f} {took / base_json:13.1f}")
     took, name, status = worst
     print(
         f"\nworst: {name} ({status}): {took * 1e3:.2f} ms = {took / base_json:.1f}x json.loads, "

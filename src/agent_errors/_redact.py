@@ -602,7 +602,10 @@ def redact(text: str) -> str:
     if not text:
         return text
     lowered = text.lower()
-    if not _maybe_secret(lowered):
+    # `_maybe_secret`, inlined: the common path is this one search.
+    if _FAST_RE.search(lowered) is None and (
+        lowered.isascii() or _INVISIBLE_RE.search(lowered) is None
+    ):
         return text
     if _INVISIBLE_RE.search(text) is not None:
         visible = _INVISIBLE_RE.sub("", text)
