@@ -10,10 +10,12 @@ and looks ahead, with bounded repetition, at the value after it;
 a small Python check per rule then decides whether that value is a credential ("Bearer
 abcd1234efgh" is, "Bearer authentication" is not; `sk-abcdef123456` is, `sk-learning-v2` is
 not). Rules are tried only where a head can start: every head contains an anchor word, and one
-scan of the lower-cased text (`_PRECHECK_RE`) finds them; without one (the common case) the text
-is returned as it is. A rejected candidate consumes nothing, so whatever follows it is still
-examined. Every rule is linear: literal heads, single character classes with bounded counts, no
-nested or overlapping quantifiers.
+scan of the lower-cased text (`_PRECHECK_RE`) finds them; without one (the common case, decided
+by one search of `_FAST_RE`) the text is returned as it is. A rejected candidate consumes
+nothing, so whatever follows it is still examined. Every rule is linear: literal heads, single
+character classes with bounded counts, no nested or overlapping quantifiers. Each start is tried
+once per rule, and at most `_BUDGET` anchors and candidates per text: past that the rest of the
+text is replaced whole, so a flood of decoys costs little and hides nothing.
 
 Invisible format characters (U+200B ZERO WIDTH SPACE and its kin) can split a key so that no
 rule sees it: text that holds one is examined with them removed, and when that finds a secret
