@@ -15,6 +15,8 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import math
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -56,8 +58,11 @@ def _refuse(obj: object, extra: str = "") -> TypeError:
     return TypeError(f"normalize() takes {ACCEPTED}; not {type(obj).__name__}{extra}")
 
 
-def prepare(obj: object, cap: int) -> httpx.Response | ResponseView:
+def prepare(obj: object, cap: int, deadline: float | None = None) -> httpx.Response | ResponseView:
     """Return the `httpx.Response` to read, or a `ResponseView` of anything else accepted.
+
+    A `requests` body is read for at most `deadline` seconds (None: no limit), checked between
+    the chunks as they arrive; the error is then classified from what arrived.
 
     Raises:
         TypeError: `obj` is none of the accepted types, or an `aiohttp.ClientResponse`.
@@ -67,34 +72,39 @@ def prepare(obj: object, cap: int) -> httpx.Response | ResponseView:
     if _is(obj, "aiohttp", "ClientResponse"):
         msg = "an aiohttp.ClientResponse is read asynchronously: use `await anormalize(response)`"
         raise TypeError(msg)
-    return _common(obj, cap)
+    return _common(obj, cap, deadline)
 
 
-async def aprepare(obj: object, cap: int) -> httpx.Response | ResponseView:
-    """Like `prepare`, also reading an `aiohttp.ClientResponse` (up to `cap` bytes)."""
+async def aprepare(
+    obj: object, cap: int, deadline: float | None = None
+) -> httpx.Response | ResponseView:
+    """Like `prepare`, also reading an `aiohttp.ClientResponse` (up to `cap` bytes).
+
+    The `deadline` also cancels an aiohttp read in flight.
+    """
     if isinstance(obj, httpx.Response):
         return obj
     if _is(obj, "aiohttp", "ClientResponse"):
-        return await _aiohttp_view(obj, cap)
-    return _common(obj, cap)
+        return await _aiohttp_view(obj, cap, deadline)
+    return _common(obj, cap, deadline)
 
 
-def _common(obj: object, cap: int) -> httpx.Response | ResponseView:
+def _common(obj: object, cap: int, deadline: float | None) -> httpx.Response | ResponseView:
     if isinstance(obj, httpx.HTTPStatusError):
         return obj.response
     if _is(obj, "requests", "Response"):
-        return _requests_view(obj, cap)
+        return _requests_view(obj, cap, deadline)
     if _is(obj, "requests", "RequestException"):
         response = _attribute(obj, "response")
         if _is(response, "requests", "Response"):
-            return _requests_view(response, cap)
+            return _requests_view(response, cap, deadline)
         raise _refuse(obj, " without a response (pass it to error_from_exception())")
     if _is(obj, "aiohttp", "ClientResponseError"):
         return _aiohttp_error_view(obj, cap)
     if _is(obj, "botocore", "ClientError"):
         return _botocore_view(obj, cap)
     if _is(obj, "google.api_core", "GoogleAPICallError"):
-        return _google_view(obj, cap)
+        return _google_view(obj, cap, deadline)
     if isinstance(obj, Exception) and any(
         c.__name__ == "APIStatusError" for c in type(obj).__mro__
     ):
@@ -130,7 +140,7 @@ def _url(response: object) -> str | None:
 # requests -------------------------------------------------------------------------------------
 
 
-def _requests_view(response: Any, cap: int) -> ResponseView:
+def _requests_view(response: Any, cap: int, deadline: float | None) -> ResponseView:
     status = _attribute(response, "status_code")
     headers = _attribute(response, "headers")
     url = _url(response)
@@ -143,26 +153,28 @@ def _requests_view(response: Any, cap: int) -> ResponseView:
         elif not response.__dict__.get("_content_consumed", False) and not (
             _leave_success_unread(status, headers or {}, cap)
         ):
-            body, truncated = _read_requests(response, cap)
+            body, truncated = _read_requests(response, cap, deadline)
     except Exception:
         _logger.debug("could not read the requests response", exc_info=True)
     return ResponseView(status, headers, body, url=url, cap=cap, truncated=truncated)
 
 
-def _read_requests(response: Any, cap: int) -> tuple[bytes, bool]:
+def _read_requests(response: Any, cap: int, deadline: float | None) -> tuple[bytes, bool]:
     """At most `cap` + 1 bytes, decoded, from a streaming body; the caller keeps a short one.
 
     `iter_content` asks urllib3 for `chunk` decoded bytes at a time, so a compressed body is
-    inflated no further than that.
+    inflated no further than that. Past `deadline` seconds (checked as each chunk arrives, so
+    one blocking read may add up to the per-read timeout) the rest is left unread.
     """
     chunks: list[bytes] = []
     size = 0
     ended = True
+    end = math.inf if deadline is None else time.monotonic() + deadline
     try:
         for chunk in _requests_chunks(response, min(_CHUNK, cap + 1)):
             chunks.append(chunk)
             size += len(chunk)
-            if size > cap:
+            if size > cap or time.monotonic() > end:
                 ended = False
                 break
     except Exception:  # a body that breaks off: what came is still read
@@ -196,7 +208,7 @@ def _requests_chunks(response: Any, size: int) -> Iterator[bytes]:
 # aiohttp --------------------------------------------------------------------------------------
 
 
-async def _aiohttp_view(response: Any, cap: int) -> ResponseView:
+async def _aiohttp_view(response: Any, cap: int, deadline: float | None) -> ResponseView:
     status = _attribute(response, "status")
     headers = _attribute(response, "headers")
     url = _aiohttp_url(response)
@@ -207,30 +219,33 @@ async def _aiohttp_view(response: Any, cap: int) -> ResponseView:
         if isinstance(read, bytes):
             body = read
         elif not _leave_success_unread(status, headers or {}, cap):
-            body, truncated = await _read_aiohttp(response, cap)
+            body, truncated = await _read_aiohttp(response, cap, deadline)
     except Exception:
         _logger.debug("could not read the aiohttp response", exc_info=True)
     return ResponseView(status, headers, body, url=url, cap=cap, truncated=truncated)
 
 
-async def _read_aiohttp(response: Any, cap: int) -> tuple[bytes, bool]:
+async def _read_aiohttp(response: Any, cap: int, deadline: float | None) -> tuple[bytes, bool]:
+    """At most `cap` + 1 bytes; a read still in flight at `deadline` seconds is cancelled."""
+    import anyio  # noqa: PLC0415 - httpx's own dependency; imported where it is needed
+
     content = response.content
     chunks: list[bytes] = []
     size = 0
-    while size <= cap:
-        try:
-            chunk = await content.read(min(_CHUNK, cap + 1 - size))
-        except Exception:  # a body that breaks off: what came is still read
-            _logger.debug("the aiohttp body broke off after %d bytes", size, exc_info=True)
-            response.close()
-            return b"".join(chunks)[:cap], True
-        if not chunk:
-            data = b"".join(chunks)
-            response._body = data  # the whole body: `await response.read()` still gives it
-            return data, False
-        chunks.append(chunk)
-        size += len(chunk)
-    response.close()
+    with anyio.move_on_after(math.inf if deadline is None else deadline):
+        while size <= cap:
+            try:
+                chunk = await content.read(min(_CHUNK, cap + 1 - size))
+            except Exception:  # a body that breaks off: what came is still read
+                _logger.debug("the aiohttp body broke off after %d bytes", size, exc_info=True)
+                break
+            if not chunk:
+                data = b"".join(chunks)
+                response._body = data  # the whole body: `await response.read()` still gives it
+                return data, False
+            chunks.append(chunk)
+            size += len(chunk)
+    response.close()  # over the cap, broken off or past the deadline: the rest stays unread
     return b"".join(chunks)[:cap], True
 
 
@@ -324,11 +339,11 @@ def _botocore_view(exc: object, cap: int) -> ResponseView:
 _RPC_PREFIX: Final = "type.googleapis.com/"
 
 
-def _google_view(exc: object, cap: int) -> ResponseView:
+def _google_view(exc: object, cap: int, deadline: float | None) -> ResponseView:
     """google-api-core's `GoogleAPICallError`: its HTTP response when it has one, else a Status."""
     response = _attribute(exc, "response")
     if _is(response, "requests", "Response"):
-        view = _requests_view(response, cap)
+        view = _requests_view(response, cap, deadline)
         if view.body:
             return view
     status = _attribute(exc, "code")
