@@ -258,7 +258,7 @@ def _aiohttp_url(obj: object) -> str | None:
 def _aiohttp_error_view(exc: object, cap: int) -> ResponseView:
     """`ClientResponseError` (from `raise_for_status()`): status, headers and its message."""
     message = _attribute(exc, "message")
-    body = json.dumps({"error": {"message": message}}) if isinstance(message, str) else None
+    body = _dumps({"error": {"message": message}}, cap) if isinstance(message, str) else None
     return ResponseView(
         _attribute(exc, "status"), _attribute(exc, "headers"), body, url=_aiohttp_url(exc), cap=cap
     )
@@ -284,7 +284,7 @@ def _response_view(response: Any, exc: object, cap: int) -> ResponseView:
     except Exception:  # noqa: BLE001 - not read (or no response): the SDK's parsed body
         parsed = _attribute(exc, "body")
         if isinstance(parsed, (dict, list)):
-            body = _dumps(parsed)
+            body = _dumps(parsed, cap)
         elif isinstance(parsed, (str, bytes)):
             body = parsed
     return ResponseView(
@@ -292,11 +292,55 @@ def _response_view(response: Any, exc: object, cap: int) -> ResponseView:
     )
 
 
-def _dumps(doc: object) -> str | None:
+class _Full(Exception):  # noqa: N818 - internal signal: the cap is reached
+    pass
+
+
+def _dumps(doc: object, cap: int) -> str | None:
+    """`doc` as JSON (`default=str`), written no further than about `cap` characters.
+
+    The exception holds its parsed body already: a copy of a huge one (a 32 MiB message) would
+    double it, then be cut at the cap anyway. Strings are cut before they are encoded, so this
+    costs the cap, not the document. A cut document is a prefix, read as a truncated body.
+    """
+    out: list[str] = []
+    left = cap + 1
+
+    def put(text: str) -> None:
+        nonlocal left
+        out.append(text)
+        left -= len(text)
+        if left <= 0:
+            raise _Full
+
+    def walk(value: object) -> None:
+        if isinstance(value, Mapping):
+            put("{")
+            for index, (key, item) in enumerate(value.items()):
+                put(", " if index else "")
+                put(json.dumps(str(key)[:left]) + ": ")
+                walk(item)
+            put("}")
+        elif isinstance(value, (list, tuple)):
+            put("[")
+            for index, item in enumerate(value):
+                put(", " if index else "")
+                walk(item)
+            put("]")
+        elif isinstance(value, str):
+            put(json.dumps(value[:left]))
+        elif value is None or isinstance(value, (bool, int, float)):
+            put(json.dumps(value))
+        else:
+            put(json.dumps(str(value)[:left]))
+
     try:
-        return json.dumps(doc, default=str)
-    except Exception:  # noqa: BLE001 - too deep or unserializable
+        walk(doc)
+    except _Full:
+        pass
+    except Exception:  # noqa: BLE001 - too deep (RecursionError), an int too long, a bad str()
         return None
+    return "".join(out)
 
 
 # botocore -------------------------------------------------------------------------------------
@@ -330,7 +374,7 @@ def _botocore_view(exc: object, cap: int) -> ResponseView:
     message = error.get("Message")
     if isinstance(message, str) and message:
         doc["message"] = message
-    body = _dumps(doc) if doc else None
+    body = _dumps(doc, cap) if doc else None
     return ResponseView(meta.get("HTTPStatusCode"), headers, body, cap=cap)
 
 
@@ -360,7 +404,7 @@ def _google_view(exc: object, cap: int, deadline: float | None) -> ResponseView:
     if details:
         error["details"] = details
     headers = _attribute(response, "headers")
-    return ResponseView(status, headers, _dumps({"error": error}), url=_url(response), cap=cap)
+    return ResponseView(status, headers, _dumps({"error": error}, cap), url=_url(response), cap=cap)
 
 
 def _detail(item: object) -> object:

@@ -79,3 +79,89 @@ async def test_an_aiohttp_read_blocked_in_one_slow_read_is_cancelled_at_the_dead
     assert error is not None
     assert error.status == 500
     assert elapsed < DEADLINE + MARGIN
+
+
+# --- memory: exceptions that hold a huge parsed body were copied whole (2x: 64 MiB for 32) ---
+
+HUGE = "A" * (32 * 2**20)  # a 32 MiB message the exception already holds
+LIMIT = 4 * 2**20  # extra bytes allowed: the 64 KiB cap plus a constant, not the message
+
+
+def _peak(function: object) -> tuple[object, int]:
+    import tracemalloc  # noqa: PLC0415
+
+    assert callable(function)
+    # Warm up: the adapters and their patterns load on first use, once per process.
+    ae.normalize(APIStatusError(_Unread(), {"error": {"message": "warm"}}))
+    tracemalloc.start()
+    try:
+        result = function()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+class _Unread:
+    """An SDK response whose body was never read: the SDK's parsed `body` stands in for it."""
+
+    status_code = 500
+    headers: dict[str, str] = {}  # noqa: RUF012
+
+    @property
+    def content(self) -> bytes:
+        raise RuntimeError("not read")
+
+
+class APIStatusError(Exception):  # the SDKs' shape, recognised by class name
+    def __init__(self, response: object, body: object) -> None:
+        super().__init__("error")
+        self.response = response
+        self.body = body
+        self.status_code = 500
+
+
+def test_an_sdk_error_with_a_huge_parsed_body_costs_the_cap_not_the_body():
+    exc = APIStatusError(_Unread(), {"error": {"message": HUGE, "type": "server_error"}})
+    error, peak = _peak(lambda: ae.normalize(exc))
+    assert isinstance(error, ae.CanonicalError)
+    assert error.status == 500
+    assert peak < LIMIT  # before the fix: 64 MiB
+
+
+def test_a_botocore_error_with_a_huge_message_costs_the_cap_not_the_message():
+    from botocore.exceptions import ClientError  # noqa: PLC0415
+
+    exc = ClientError(
+        {
+            "Error": {"Code": "ThrottlingException", "Message": HUGE},
+            "ResponseMetadata": {"HTTPStatusCode": 400, "RequestId": "req-1"},
+        },
+        "Converse",
+    )
+    error, peak = _peak(lambda: ae.normalize(exc))
+    assert isinstance(error, ae.CanonicalError)
+    assert error.status == 400
+    assert error.request_id == "req-1"
+    assert peak < LIMIT  # before the fix: 64 MiB
+
+
+def test_an_aiohttp_response_error_with_a_huge_message_costs_the_cap_not_the_message():
+    exc = aiohttp.ClientResponseError(None, (), status=503, message=HUGE)  # type: ignore[arg-type]
+    error, peak = _peak(lambda: ae.normalize(exc))
+    assert isinstance(error, ae.CanonicalError)
+    assert error.status == 503
+    assert peak < LIMIT  # before the fix: 64 MiB
+
+
+def test_small_parsed_bodies_are_written_as_json_dumps_would():
+    from agent_errors._inputs import _dumps  # noqa: PLC0415
+
+    doc = {"error": {"message": "m", "code": 7, "ok": None, "n": [1.5, True], "x": object}}
+    assert _dumps(doc, 65536) == __import__("json").dumps(doc, default=str)
+    nested: dict[str, object] = {}
+    cursor = nested
+    for _ in range(100_000):
+        cursor["a"] = {}
+        cursor = cursor["a"]  # type: ignore[assignment]
+    assert _dumps(nested, 65536) is None  # too deep: no body, never a crash
+    assert len(_dumps({"m": HUGE}, 65536) or "") <= 65536 + 16
