@@ -165,3 +165,53 @@ def test_small_parsed_bodies_are_written_as_json_dumps_would():
         cursor = cursor["a"]  # type: ignore[assignment]
     assert _dumps(nested, 65536) is None  # too deep: no body, never a crash
     assert len(_dumps({"m": HUGE}, 65536) or "") <= 65536 + 16
+
+
+# --- telemetry: the provider of a canonical error document went into metric attributes raw ---
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.attributes: list[dict[str, object]] = []
+
+    def add(self, amount: int, attributes: dict[str, object]) -> None:
+        self.attributes.append(dict(attributes))
+
+
+class _Counters:
+    def __init__(self) -> None:
+        self.errors = _Counter()
+        self.decisions = _Counter()
+        self.cooldowns = _Counter()
+
+
+def test_an_upstream_cannot_grow_metric_attributes_or_put_secrets_in_them(monkeypatch):
+    import json  # noqa: PLC0415
+
+    import httpx  # noqa: PLC0415
+
+    from agent_errors import _telemetry  # noqa: PLC0415
+
+    if not _telemetry.ENABLED:
+        pytest.skip("needs opentelemetry-api")
+    counters = _Counters()
+    monkeypatch.setattr(_telemetry, "_instruments", counters)
+    secret = "sk-proj-" + "Ab9" * 16
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        tenant = request.url.path.rsplit("/", 1)[-1]
+        doc = {"kind": "internal", "message": "x", "retryable": False, "provider": tenant}
+        return httpx.Response(500, json={"error": doc})
+
+    transport = ae.RetryTransport(
+        httpx.MockTransport(upstream), policy=ae.RetryPolicy(max_retries=0)
+    )
+    with httpx.Client(transport=transport) as client:
+        for index in range(500):
+            client.get(f"http://127.0.0.1/v1/{index}")
+        client.get(f"http://127.0.0.1/v1/{secret}")
+        client.get("http://127.0.0.1/v1/qoder")
+    providers = {a["agent_errors.provider"] for a in counters.errors.attributes}
+    assert len(counters.errors.attributes) == 502
+    assert providers == {"other", "qoder"}  # before the fix: 502 distinct values
+    assert secret not in json.dumps(counters.errors.attributes)
