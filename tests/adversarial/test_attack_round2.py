@@ -215,3 +215,30 @@ def test_an_upstream_cannot_grow_metric_attributes_or_put_secrets_in_them(monkey
     assert len(counters.errors.attributes) == 502
     assert providers == {"other", "qoder"}  # before the fix: 502 distinct values
     assert secret not in json.dumps(counters.errors.attributes)
+
+
+# --- SSE: an event's type and id went into `details` raw (secrets kept, no bound on length) ---
+
+
+def test_an_error_events_type_and_id_are_bounded_and_redacted():
+    secret = "sk-proj-" + "Ab9" * 16
+    data = '{"error": {"message": "boom", "type": "server_error"}}'
+    event = ae.SSEEvent(event="error", data=data, id=secret)
+    error = ae.error_from_event(event, status=200)
+    assert error is not None
+    assert secret not in repr(error)
+    assert secret not in ae.render(error, to="canonical").body.decode()
+    assert error.details["event_id"].startswith("sk-proj-")  # the prefix stays, as elsewhere
+
+    huge = ae.SSEEvent(event="error", data=data, id="i" * 1_000_000)
+    error = ae.error_from_event(huge, status=200)
+    assert error is not None
+    assert len(repr(error)) < 4096  # before the fix: 1,000,000+ characters
+
+
+def test_an_error_event_read_from_a_stream_keeps_its_id_redacted():
+    secret = "xoxb-" + "1234567890-" * 2 + "Ab9Cd8Ef7Gh6Ij5Kl4Mn3Op2"
+    stream = f'id: {secret}\nevent: error\ndata: {{"error": {{"message": "boom"}}}}\n\n'
+    error = ae.normalize_parts(200, {"content-type": "text/event-stream"}, stream)
+    assert error is not None
+    assert secret not in repr(error)
