@@ -242,3 +242,24 @@ def test_an_error_event_read_from_a_stream_keeps_its_id_redacted():
     error = ae.normalize_parts(200, {"content-type": "text/event-stream"}, stream)
     assert error is not None
     assert secret not in repr(error)
+
+
+# --- the canonical format: the provider named in a body was kept whatever it was ---
+
+
+@pytest.mark.parametrize(
+    ("named", "expected"),
+    [
+        ("qoder", "qoder"),
+        ("sk-proj-" + "Ab9" * 16, "sk-proj-[REDACTED]"),  # before the fix: the key, verbatim
+        ("p" * 1000, "canonical"),  # before the fix: 1000 characters in every repr and metric
+        ("tenant\x1b]0;owned\x07", "canonical"),
+    ],
+)
+def test_the_provider_a_canonical_body_names_is_a_short_redacted_name(named, expected):
+    import json  # noqa: PLC0415
+
+    doc = {"kind": "internal", "message": "x", "retryable": True, "provider": named}
+    error = ae.normalize_parts(500, {}, json.dumps({"error": doc}))
+    assert error is not None
+    assert error.provider == expected
