@@ -17,7 +17,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 import httpx
@@ -163,15 +163,23 @@ def _read_requests(response: Any, cap: int, deadline: float | None) -> tuple[byt
     """At most `cap` + 1 bytes, decoded, from a streaming body; the caller keeps a short one.
 
     `iter_content` asks urllib3 for `chunk` decoded bytes at a time, so a compressed body is
-    inflated no further than that. Past `deadline` seconds (checked as each chunk arrives, so
-    one blocking read may add up to the per-read timeout) the rest is left unread.
+    inflated no further than that. Past `deadline` seconds the rest is left unread: each read
+    waits at most the time left (requests has no read timeout unless the caller gave one).
     """
     chunks: list[bytes] = []
     size = 0
     ended = True
     end = math.inf if deadline is None else time.monotonic() + deadline
+    sock = _socket_of(response) if deadline is not None else None
+    original = sock.gettimeout() if sock is not None else None
+
+    def before_read() -> None:
+        if sock is not None:  # the time left, or less when the caller's timeout is shorter
+            left = max(end - time.monotonic(), 0.001)
+            sock.settimeout(left if original is None else min(left, original))
+
     try:
-        for chunk in _requests_chunks(response, min(_CHUNK, cap + 1)):
+        for chunk in _requests_chunks(response, min(_CHUNK, cap + 1), before_read):
             chunks.append(chunk)
             size += len(chunk)
             if size > cap or time.monotonic() > end:
@@ -181,6 +189,9 @@ def _read_requests(response: Any, cap: int, deadline: float | None) -> tuple[byt
         _logger.debug("the requests body broke off after %d bytes", size, exc_info=True)
         response.close()
         return b"".join(chunks)[:cap], True
+    finally:
+        if sock is not None:
+            _restore_timeout(sock, original)
     data = b"".join(chunks)
     if ended:
         # The whole body: keep it for the caller, as requests would have.
@@ -191,7 +202,31 @@ def _read_requests(response: Any, cap: int, deadline: float | None) -> tuple[byt
     return data[:cap], not ended
 
 
-def _requests_chunks(response: Any, size: int) -> Iterator[bytes]:
+def _socket_of(response: Any) -> Any:
+    """The socket under a streaming `requests` body, or None.
+
+    urllib3's connection holds it; http.client lets go of it when the server will close the
+    connection, and then only the response's socket file (`SocketIO`) still does.
+    """
+    raw = _attribute(response, "raw")
+    sock = _attribute(_attribute(raw, "connection"), "sock")
+    if sock is None:
+        sock = _attribute(_attribute(_attribute(_attribute(raw, "_fp"), "fp"), "raw"), "_sock")
+    if callable(_attribute(sock, "gettimeout")) and callable(_attribute(sock, "settimeout")):
+        return sock
+    return None
+
+
+def _restore_timeout(sock: Any, original: float | None) -> None:
+    try:
+        sock.settimeout(original)
+    except Exception:  # closed with the response: nothing to restore
+        _logger.debug("could not restore the socket timeout", exc_info=True)
+
+
+def _requests_chunks(
+    response: Any, size: int, before_read: Callable[[], None] = lambda: None
+) -> Iterator[bytes]:
     """Decoded chunks of at most `size` bytes, each as soon as it arrives.
 
     urllib3's `read1` returns what has arrived, so a body that breaks off still gives the bytes
@@ -201,7 +236,11 @@ def _requests_chunks(response: Any, size: int) -> Iterator[bytes]:
     if not callable(read1):
         yield from response.iter_content(chunk_size=size)
         return
-    while chunk := read1(size, decode_content=True):
+    while True:
+        before_read()
+        chunk = read1(size, decode_content=True)
+        if not chunk:
+            return
         yield chunk
 
 

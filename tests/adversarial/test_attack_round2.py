@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 import requests
-from _servers import Drip, LoopbackServer
+from _servers import Drip, Fixed, LoopbackServer
 
 import agent_errors as ae
 
@@ -53,6 +53,22 @@ def test_a_requests_http_error_is_read_within_the_deadline_too(server):
     assert error is not None
     assert error.status == 500
     assert elapsed < DEADLINE + MARGIN
+
+
+def test_a_requests_read_blocked_in_one_slow_read_ends_at_the_deadline(server):
+    # requests has no read timeout by default: one byte every 3 s, and no `timeout=` given.
+    url = server.route("/drip/requests-slow", Drip(500, BODY, interval=3.0))
+    with requests.Session() as session:
+        with session.get(url, stream=True) as response:
+            start = time.monotonic()
+            error = ae.normalize(response, read_deadline=DEADLINE)
+            elapsed = time.monotonic() - start
+        assert error is not None
+        assert error.status == 500
+        assert elapsed < DEADLINE + MARGIN  # before the fix: 3 s (a whole blocking read)
+        # The connection's own timeout is left as it was for the next request.
+        ok = server.route("/ok", Fixed(200, {"content-type": "application/json"}, b"{}"))
+        assert session.get(ok, timeout=5).json() == {}
 
 
 @pytest.mark.anyio
