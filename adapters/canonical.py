@@ -9,10 +9,12 @@ from a stream) survive, whatever status the response itself carries.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
 from agent_errors._model import CanonicalError, Kind
+from agent_errors._redact import redact
 from agent_errors._serialize import to_dict
 from agent_errors.adapter_kit import (
     ErrorCode,
@@ -35,6 +37,8 @@ CODES: Final = code_table(
 )
 _KINDS: Final = {kind.value: kind for kind in Kind}
 _SIGNATURE: Final = ("kind", "message", "retryable", "provider")
+# A provider named in the body is the upstream's word: a short name, redacted, or this adapter's.
+_PROVIDER_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
 def _document(view: ResponseView) -> Mapping[str, Any] | None:
@@ -44,6 +48,13 @@ def _document(view: ResponseView) -> Mapping[str, Any] | None:
     if err.get("kind") not in _KINDS or not isinstance(err.get("retryable"), bool):
         return None
     return err
+
+
+def _provider(value: object) -> str:
+    name = first_str(value)
+    if name is None or not _PROVIDER_RE.fullmatch(name):
+        return NAME
+    return redact(name)
 
 
 def _optional_str(value: object) -> str | None:
@@ -82,7 +93,7 @@ class CanonicalAdapter:
         details = err.get("details")
         return build_error(
             view,
-            provider=first_str(err.get("provider")) or NAME,
+            provider=_provider(err.get("provider")),
             kind=kind,
             message=first_str(err.get("message")),
             code=_optional_str(err.get("code")),

@@ -15,7 +15,9 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from collections.abc import Iterator, Mapping
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 import httpx
@@ -56,8 +58,11 @@ def _refuse(obj: object, extra: str = "") -> TypeError:
     return TypeError(f"normalize() takes {ACCEPTED}; not {type(obj).__name__}{extra}")
 
 
-def prepare(obj: object, cap: int) -> httpx.Response | ResponseView:
+def prepare(obj: object, cap: int, deadline: float | None = None) -> httpx.Response | ResponseView:
     """Return the `httpx.Response` to read, or a `ResponseView` of anything else accepted.
+
+    A `requests` body is read for at most `deadline` seconds (None: no limit), checked between
+    the chunks as they arrive; the error is then classified from what arrived.
 
     Raises:
         TypeError: `obj` is none of the accepted types, or an `aiohttp.ClientResponse`.
@@ -67,34 +72,39 @@ def prepare(obj: object, cap: int) -> httpx.Response | ResponseView:
     if _is(obj, "aiohttp", "ClientResponse"):
         msg = "an aiohttp.ClientResponse is read asynchronously: use `await anormalize(response)`"
         raise TypeError(msg)
-    return _common(obj, cap)
+    return _common(obj, cap, deadline)
 
 
-async def aprepare(obj: object, cap: int) -> httpx.Response | ResponseView:
-    """Like `prepare`, also reading an `aiohttp.ClientResponse` (up to `cap` bytes)."""
+async def aprepare(
+    obj: object, cap: int, deadline: float | None = None
+) -> httpx.Response | ResponseView:
+    """Like `prepare`, also reading an `aiohttp.ClientResponse` (up to `cap` bytes).
+
+    The `deadline` also cancels an aiohttp read in flight.
+    """
     if isinstance(obj, httpx.Response):
         return obj
     if _is(obj, "aiohttp", "ClientResponse"):
-        return await _aiohttp_view(obj, cap)
-    return _common(obj, cap)
+        return await _aiohttp_view(obj, cap, deadline)
+    return _common(obj, cap, deadline)
 
 
-def _common(obj: object, cap: int) -> httpx.Response | ResponseView:
+def _common(obj: object, cap: int, deadline: float | None) -> httpx.Response | ResponseView:
     if isinstance(obj, httpx.HTTPStatusError):
         return obj.response
     if _is(obj, "requests", "Response"):
-        return _requests_view(obj, cap)
+        return _requests_view(obj, cap, deadline)
     if _is(obj, "requests", "RequestException"):
         response = _attribute(obj, "response")
         if _is(response, "requests", "Response"):
-            return _requests_view(response, cap)
+            return _requests_view(response, cap, deadline)
         raise _refuse(obj, " without a response (pass it to error_from_exception())")
     if _is(obj, "aiohttp", "ClientResponseError"):
         return _aiohttp_error_view(obj, cap)
     if _is(obj, "botocore", "ClientError"):
         return _botocore_view(obj, cap)
     if _is(obj, "google.api_core", "GoogleAPICallError"):
-        return _google_view(obj, cap)
+        return _google_view(obj, cap, deadline)
     if isinstance(obj, Exception) and any(
         c.__name__ == "APIStatusError" for c in type(obj).__mro__
     ):
@@ -130,7 +140,7 @@ def _url(response: object) -> str | None:
 # requests -------------------------------------------------------------------------------------
 
 
-def _requests_view(response: Any, cap: int) -> ResponseView:
+def _requests_view(response: Any, cap: int, deadline: float | None) -> ResponseView:
     status = _attribute(response, "status_code")
     headers = _attribute(response, "headers")
     url = _url(response)
@@ -143,32 +153,45 @@ def _requests_view(response: Any, cap: int) -> ResponseView:
         elif not response.__dict__.get("_content_consumed", False) and not (
             _leave_success_unread(status, headers or {}, cap)
         ):
-            body, truncated = _read_requests(response, cap)
+            body, truncated = _read_requests(response, cap, deadline)
     except Exception:
         _logger.debug("could not read the requests response", exc_info=True)
     return ResponseView(status, headers, body, url=url, cap=cap, truncated=truncated)
 
 
-def _read_requests(response: Any, cap: int) -> tuple[bytes, bool]:
+def _read_requests(response: Any, cap: int, deadline: float | None) -> tuple[bytes, bool]:
     """At most `cap` + 1 bytes, decoded, from a streaming body; the caller keeps a short one.
 
     `iter_content` asks urllib3 for `chunk` decoded bytes at a time, so a compressed body is
-    inflated no further than that.
+    inflated no further than that. Past `deadline` seconds the rest is left unread: each read
+    waits at most the time left (requests has no read timeout unless the caller gave one).
     """
     chunks: list[bytes] = []
     size = 0
     ended = True
+    end = math.inf if deadline is None else time.monotonic() + deadline
+    sock = _socket_of(response) if deadline is not None else None
+    original = sock.gettimeout() if sock is not None else None
+
+    def before_read() -> None:
+        if sock is not None:  # the time left, or less when the caller's timeout is shorter
+            left = max(end - time.monotonic(), 0.001)
+            sock.settimeout(left if original is None else min(left, original))
+
     try:
-        for chunk in _requests_chunks(response, min(_CHUNK, cap + 1)):
+        for chunk in _requests_chunks(response, min(_CHUNK, cap + 1), before_read):
             chunks.append(chunk)
             size += len(chunk)
-            if size > cap:
+            if size > cap or time.monotonic() > end:
                 ended = False
                 break
     except Exception:  # a body that breaks off: what came is still read
         _logger.debug("the requests body broke off after %d bytes", size, exc_info=True)
         response.close()
         return b"".join(chunks)[:cap], True
+    finally:
+        if sock is not None:
+            _restore_timeout(sock, original)
     data = b"".join(chunks)
     if ended:
         # The whole body: keep it for the caller, as requests would have.
@@ -179,7 +202,31 @@ def _read_requests(response: Any, cap: int) -> tuple[bytes, bool]:
     return data[:cap], not ended
 
 
-def _requests_chunks(response: Any, size: int) -> Iterator[bytes]:
+def _socket_of(response: Any) -> Any:
+    """The socket under a streaming `requests` body, or None.
+
+    urllib3's connection holds it; http.client lets go of it when the server will close the
+    connection, and then only the response's socket file (`SocketIO`) still does.
+    """
+    raw = _attribute(response, "raw")
+    sock = _attribute(_attribute(raw, "connection"), "sock")
+    if sock is None:
+        sock = _attribute(_attribute(_attribute(_attribute(raw, "_fp"), "fp"), "raw"), "_sock")
+    if callable(_attribute(sock, "gettimeout")) and callable(_attribute(sock, "settimeout")):
+        return sock
+    return None
+
+
+def _restore_timeout(sock: Any, original: float | None) -> None:
+    try:
+        sock.settimeout(original)
+    except Exception:  # closed with the response: nothing to restore
+        _logger.debug("could not restore the socket timeout", exc_info=True)
+
+
+def _requests_chunks(
+    response: Any, size: int, before_read: Callable[[], None] = lambda: None
+) -> Iterator[bytes]:
     """Decoded chunks of at most `size` bytes, each as soon as it arrives.
 
     urllib3's `read1` returns what has arrived, so a body that breaks off still gives the bytes
@@ -189,14 +236,18 @@ def _requests_chunks(response: Any, size: int) -> Iterator[bytes]:
     if not callable(read1):
         yield from response.iter_content(chunk_size=size)
         return
-    while chunk := read1(size, decode_content=True):
+    while True:
+        before_read()
+        chunk = read1(size, decode_content=True)
+        if not chunk:
+            return
         yield chunk
 
 
 # aiohttp --------------------------------------------------------------------------------------
 
 
-async def _aiohttp_view(response: Any, cap: int) -> ResponseView:
+async def _aiohttp_view(response: Any, cap: int, deadline: float | None) -> ResponseView:
     status = _attribute(response, "status")
     headers = _attribute(response, "headers")
     url = _aiohttp_url(response)
@@ -207,30 +258,33 @@ async def _aiohttp_view(response: Any, cap: int) -> ResponseView:
         if isinstance(read, bytes):
             body = read
         elif not _leave_success_unread(status, headers or {}, cap):
-            body, truncated = await _read_aiohttp(response, cap)
+            body, truncated = await _read_aiohttp(response, cap, deadline)
     except Exception:
         _logger.debug("could not read the aiohttp response", exc_info=True)
     return ResponseView(status, headers, body, url=url, cap=cap, truncated=truncated)
 
 
-async def _read_aiohttp(response: Any, cap: int) -> tuple[bytes, bool]:
+async def _read_aiohttp(response: Any, cap: int, deadline: float | None) -> tuple[bytes, bool]:
+    """At most `cap` + 1 bytes; a read still in flight at `deadline` seconds is cancelled."""
+    import anyio  # noqa: PLC0415 - httpx's own dependency; imported where it is needed
+
     content = response.content
     chunks: list[bytes] = []
     size = 0
-    while size <= cap:
-        try:
-            chunk = await content.read(min(_CHUNK, cap + 1 - size))
-        except Exception:  # a body that breaks off: what came is still read
-            _logger.debug("the aiohttp body broke off after %d bytes", size, exc_info=True)
-            response.close()
-            return b"".join(chunks)[:cap], True
-        if not chunk:
-            data = b"".join(chunks)
-            response._body = data  # the whole body: `await response.read()` still gives it
-            return data, False
-        chunks.append(chunk)
-        size += len(chunk)
-    response.close()
+    with anyio.move_on_after(math.inf if deadline is None else deadline):
+        while size <= cap:
+            try:
+                chunk = await content.read(min(_CHUNK, cap + 1 - size))
+            except Exception:  # a body that breaks off: what came is still read
+                _logger.debug("the aiohttp body broke off after %d bytes", size, exc_info=True)
+                break
+            if not chunk:
+                data = b"".join(chunks)
+                response._body = data  # the whole body: `await response.read()` still gives it
+                return data, False
+            chunks.append(chunk)
+            size += len(chunk)
+    response.close()  # over the cap, broken off or past the deadline: the rest stays unread
     return b"".join(chunks)[:cap], True
 
 
@@ -243,7 +297,7 @@ def _aiohttp_url(obj: object) -> str | None:
 def _aiohttp_error_view(exc: object, cap: int) -> ResponseView:
     """`ClientResponseError` (from `raise_for_status()`): status, headers and its message."""
     message = _attribute(exc, "message")
-    body = json.dumps({"error": {"message": message}}) if isinstance(message, str) else None
+    body = _dumps({"error": {"message": message}}, cap) if isinstance(message, str) else None
     return ResponseView(
         _attribute(exc, "status"), _attribute(exc, "headers"), body, url=_aiohttp_url(exc), cap=cap
     )
@@ -269,7 +323,7 @@ def _response_view(response: Any, exc: object, cap: int) -> ResponseView:
     except Exception:  # noqa: BLE001 - not read (or no response): the SDK's parsed body
         parsed = _attribute(exc, "body")
         if isinstance(parsed, (dict, list)):
-            body = _dumps(parsed)
+            body = _dumps(parsed, cap)
         elif isinstance(parsed, (str, bytes)):
             body = parsed
     return ResponseView(
@@ -277,11 +331,55 @@ def _response_view(response: Any, exc: object, cap: int) -> ResponseView:
     )
 
 
-def _dumps(doc: object) -> str | None:
+class _Full(Exception):  # noqa: N818 - internal signal: the cap is reached
+    pass
+
+
+def _dumps(doc: object, cap: int) -> str | None:
+    """`doc` as JSON (`default=str`), written no further than about `cap` characters.
+
+    The exception holds its parsed body already: a copy of a huge one (a 32 MiB message) would
+    double it, then be cut at the cap anyway. Strings are cut before they are encoded, so this
+    costs the cap, not the document. A cut document is a prefix, read as a truncated body.
+    """
+    out: list[str] = []
+    left = cap + 1
+
+    def put(text: str) -> None:
+        nonlocal left
+        out.append(text)
+        left -= len(text)
+        if left <= 0:
+            raise _Full
+
+    def walk(value: object) -> None:
+        if isinstance(value, Mapping):
+            put("{")
+            for index, (key, item) in enumerate(value.items()):
+                put(", " if index else "")
+                put(json.dumps(str(key)[:left]) + ": ")
+                walk(item)
+            put("}")
+        elif isinstance(value, (list, tuple)):
+            put("[")
+            for index, item in enumerate(value):
+                put(", " if index else "")
+                walk(item)
+            put("]")
+        elif isinstance(value, str):
+            put(json.dumps(value[:left]))
+        elif value is None or isinstance(value, (bool, int, float)):
+            put(json.dumps(value))
+        else:
+            put(json.dumps(str(value)[:left]))
+
     try:
-        return json.dumps(doc, default=str)
-    except Exception:  # noqa: BLE001 - too deep or unserializable
+        walk(doc)
+    except _Full:
+        pass
+    except Exception:  # noqa: BLE001 - too deep (RecursionError), an int too long, a bad str()
         return None
+    return "".join(out)
 
 
 # botocore -------------------------------------------------------------------------------------
@@ -315,7 +413,7 @@ def _botocore_view(exc: object, cap: int) -> ResponseView:
     message = error.get("Message")
     if isinstance(message, str) and message:
         doc["message"] = message
-    body = _dumps(doc) if doc else None
+    body = _dumps(doc, cap) if doc else None
     return ResponseView(meta.get("HTTPStatusCode"), headers, body, cap=cap)
 
 
@@ -324,11 +422,11 @@ def _botocore_view(exc: object, cap: int) -> ResponseView:
 _RPC_PREFIX: Final = "type.googleapis.com/"
 
 
-def _google_view(exc: object, cap: int) -> ResponseView:
+def _google_view(exc: object, cap: int, deadline: float | None) -> ResponseView:
     """google-api-core's `GoogleAPICallError`: its HTTP response when it has one, else a Status."""
     response = _attribute(exc, "response")
     if _is(response, "requests", "Response"):
-        view = _requests_view(response, cap)
+        view = _requests_view(response, cap, deadline)
         if view.body:
             return view
     status = _attribute(exc, "code")
@@ -345,7 +443,7 @@ def _google_view(exc: object, cap: int) -> ResponseView:
     if details:
         error["details"] = details
     headers = _attribute(response, "headers")
-    return ResponseView(status, headers, _dumps({"error": error}), url=_url(response), cap=cap)
+    return ResponseView(status, headers, _dumps({"error": error}, cap), url=_url(response), cap=cap)
 
 
 def _detail(item: object) -> object:

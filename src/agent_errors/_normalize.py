@@ -67,7 +67,7 @@ def normalize(
             a positive number of seconds.
     """
     _check_deadline(read_deadline)
-    prepared = _inputs.prepare(response, cap)
+    prepared = _inputs.prepare(response, cap, read_deadline)
     if isinstance(prepared, ResponseView):
         return normalize_view(prepared, provider=provider)
     response = prepared
@@ -101,7 +101,7 @@ async def anormalize(
             a positive number of seconds.
     """
     _check_deadline(read_deadline)
-    prepared = await _inputs.aprepare(response, cap)
+    prepared = await _inputs.aprepare(response, cap, read_deadline)
     if isinstance(prepared, ResponseView):
         return normalize_view(prepared, provider=provider)
     response = prepared

@@ -242,6 +242,7 @@ def decode_events(body: bytes | str) -> list[SSEEvent]:
 _ERROR_MARKERS: Final = ('"error', "'error", '_error"', '.failed"', '.incomplete"')
 # Event types that end a run or a response in failure (OpenAI Responses and Assistants).
 _FAILURE_EVENT_SUFFIXES: Final = (".failed", ".incomplete")
+_MAX_STREAM_FIELD: Final = 256  # characters of an event's type or id kept in `details`
 _SSE_FIELDS: Final = (b"event:", b"data:", b"id:", b"retry:", b":")
 
 
@@ -294,10 +295,15 @@ def error_from_event(
         if not is_error_event:
             return None
         error = _bare_error_event(view, status)
-    stream_details: dict[str, Any] = {"source": STREAM_SOURCE, "event": kind_of_event}
+    # The type and id are the upstream's words: bounded and redacted like every other field.
+    stream_details: dict[str, Any] = {
+        "source": STREAM_SOURCE,
+        "event": kind_of_event[:_MAX_STREAM_FIELD],
+    }
     event_id = getattr(event, "id", None)
     if isinstance(event_id, str) and event_id:
-        stream_details["event_id"] = event_id
+        stream_details["event_id"] = event_id[:_MAX_STREAM_FIELD]
+    stream_details = _redact.redact_value(stream_details)
     return attrs.evolve(error, details={**error.details, **stream_details})
 
 

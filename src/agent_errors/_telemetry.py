@@ -15,6 +15,9 @@ Span events:
 Metrics (counters, unit `{error}`, `{decision}`, …):
 
 - `agent_errors.errors`: errors, by `error.type`, `agent_errors.provider` and the status.
+  A provider that is neither a registered adapter nor a retry profile (an upstream can name
+  any provider in a canonical error document) is counted as `other`: metric attributes stay
+  few, and a body cannot put its own strings (or secrets) into them.
 - `agent_errors.retry.decisions`: decisions, by `agent_errors.retry` and `agent_errors.reason`
   (retries by reason; `budget_exhausted` counts budget refusals).
 - `agent_errors.cooldowns`: cooldowns set (`agent_errors.cooldown.action` = `set`) and requests
@@ -99,7 +102,7 @@ def record_error(error: CanonicalError) -> None:
         span.add_event(EVENT_ERROR, attributes)
     counted: dict[str, str | int] = {
         ERROR_TYPE: error.kind.value,
-        PROVIDER: error.provider,
+        PROVIDER: _metric_provider(error.provider),
     }
     if error.status is not None:
         counted[HTTP_STATUS] = error.status
@@ -129,4 +132,14 @@ def record_cooldown(action: str, provider: str | None) -> None:
     """Count a cooldown `set` by an error, or a request `refused` during one."""
     if not ENABLED:
         return
-    _counters().cooldowns.add(1, {COOLDOWN_ACTION: action, PROVIDER: provider or "generic"})
+    _counters().cooldowns.add(
+        1, {COOLDOWN_ACTION: action, PROVIDER: _metric_provider(provider or "generic")}
+    )
+
+
+def _metric_provider(name: str) -> str:
+    """`name` when it is a registered adapter or a retry profile, else `other`."""
+    from ._registry import _REGISTRY  # noqa: PLC0415 - the registry imports the transports
+    from ._retry import PROFILE_NAMES  # noqa: PLC0415
+
+    return name if name in _REGISTRY.adapters or name in PROFILE_NAMES else "other"
