@@ -709,9 +709,10 @@ def redact_value(value: Any, _depth: int = 0) -> Any:
     return value
 
 
+# Anchored (it is only ever matched whole against a short key): on long text it is tried once.
 _SECRET_KEY_RE: Final = re.compile(
-    r"(?:" + _FIELD_NAME + r"|proxy-authorization|cookie|set-cookie|sig|signature"
-    r"|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature)",
+    r"\A(?:" + _FIELD_NAME + r"|proxy-authorization|cookie|set-cookie|sig|signature"
+    r"|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature)\Z",
     re.IGNORECASE | re.ASCII,
 )
 
