@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = ["is_testing", "set_testing"]
+__all__ = ["attempts_cap", "is_testing", "set_testing"]
 
 
 @attrs.frozen
@@ -94,3 +94,9 @@ def set_testing(testing: bool, *, attempts: int | None = None) -> _Restore:
 def is_testing() -> bool:
     """Return whether testing mode is on."""
     return _state.testing
+
+
+def attempts_cap() -> int | None:
+    """Return the testing mode's cap on attempts per request, or None (off, or no cap)."""
+    state = _state
+    return state.attempts if state.testing else None
