@@ -138,7 +138,7 @@ class RetryBudget:
 
 
 def _str_map(value: Mapping[str, str]) -> Mapping[str, str]:
-    if isinstance(value, MappingProxyType):
+    if type(value) is MappingProxyType:
         return value
     return MappingProxyType(dict(value))
 
@@ -393,7 +393,8 @@ class RetryPolicy:
     ) -> tuple[bool, float, str]:
         kind = error.kind
         status = error.status
-        should_retry = error.details.get("should_retry") if error.details else None
+        details = error.details
+        should_retry = details.get("should_retry") if details else None
         if should_retry is False:
             return False, 0.0, "server_says_no"
         if status is not None and status in self.never_retry_statuses:
@@ -447,7 +448,10 @@ class RetryPolicy:
 
 
 def _fix_headers(error: CanonicalError) -> Mapping[str, str]:
-    beta = error.details.get("beta_header") if error.details else None
+    details = error.details
+    if not details or "beta_header" not in details:  # nearly every error: no ABC check
+        return _NO_HEADERS
+    beta = details["beta_header"]
     if isinstance(beta, Mapping):
         return MappingProxyType({str(name): str(value) for name, value in beta.items()})
     return _NO_HEADERS
