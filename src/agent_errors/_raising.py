@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from ._exceptions import AgentAPIError
-from ._normalize import _headers_only, anormalize, normalize, normalize_view
+from ._normalize import anormalize, normalize, normalize_view
+from ._view import ResponseView, request_url
 
 __all__ = ["araise_for_error", "raise_for_error"]
 
@@ -21,6 +22,11 @@ def _streamed_success(response: object) -> bool:
     return False
 
 
+def _unread(response: httpx.Response) -> ResponseView:
+    """The status, headers and URL of a response whose body stays unread."""
+    return ResponseView(response.status_code, response.headers, None, url=request_url(response))
+
+
 def raise_for_error(response: httpx.Response, *, provider: str | None = None) -> None:
     """Raise an `AgentAPIError` subclass if `response` carries an error; else return None.
 
@@ -33,7 +39,7 @@ def raise_for_error(response: httpx.Response, *, provider: str | None = None) ->
         AgentAPIError: The subclass for the error's kind, with `.error` and `.response`.
     """
     if _streamed_success(response):
-        error = normalize_view(_headers_only(response), provider=provider)
+        error = normalize_view(_unread(response), provider=provider)
     else:
         error = normalize(response, provider=provider)
     if error is not None:
@@ -47,7 +53,7 @@ async def araise_for_error(response: httpx.Response, *, provider: str | None = N
         AgentAPIError: The subclass for the error's kind, with `.error` and `.response`.
     """
     if _streamed_success(response):
-        error = normalize_view(_headers_only(response), provider=provider)
+        error = normalize_view(_unread(response), provider=provider)
     else:
         error = await anormalize(response, provider=provider)
     if error is not None:
