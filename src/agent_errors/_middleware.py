@@ -245,7 +245,10 @@ class ErrorMiddleware:
 
     def _normalize(self, state: _Exchange, scope: Scope) -> CanonicalError:
         provider: str | None = None
-        headers: list[tuple[bytes, bytes]] = []
+        # A plain dict of clean names and values takes the view's fast path; a repeated or
+        # empty name sends the raw pairs through its general one, which joins repeats.
+        decoded: dict[str, str] = {}
+        headers: dict[str, str] | list[tuple[bytes, bytes]] = decoded
         encoded = False
         for name, value in state.headers:
             lowered = name.lower()
@@ -253,7 +256,10 @@ class ErrorMiddleware:
                 provider = value.decode("latin-1").strip() or None
             if lowered == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
                 encoded = True
-            headers.append((lowered, value))
+            key = name.decode("latin-1").strip().lower()
+            if not key or key in decoded:
+                headers = state.headers
+            decoded[key] = value.decode("latin-1").strip()
         body = None if (state.truncated or encoded) else bytes(state.body)
         view = ResponseView(
             state.status, headers, body, truncated=state.truncated or encoded, cap=self._cap
