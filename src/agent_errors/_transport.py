@@ -1,6 +1,6 @@
 """httpx transports that retry per the engine: `RetryTransport` and `AsyncRetryTransport`.
 
-The whole retry flow is one I/O-free generator (`_Flow.run`), like httpx's `Auth.auth_flow`: it
+The whole retry flow is one I/O-free generator (`RetryFlow.run`), like httpx's `Auth.auth_flow`: it
 yields operations (send, inspect an error response, close, sleep, store calls) and the thin sync
 and async shells carry them out. Nothing is mirrored between the two.
 
@@ -63,6 +63,7 @@ __all__ = [
     "Deposit",
     "Extend",
     "Inspect",
+    "RetryFlow",
     "RetryRecord",
     "RetryTransport",
     "Send",
@@ -301,8 +302,12 @@ class _Route:
         self.deposit = None if budget is None else Deposit(scope, budget.refund, budget.capacity)
 
 
-class _Flow:
-    """The retry flow shared by both transports: configuration plus the `run` generator."""
+class RetryFlow:
+    """The retry flow shared by both transports: configuration plus the `run` generator.
+
+    I/O-free: `run(request)` yields `Step`s and is sent each one's answer; the transports'
+    shells carry the steps out. Drive it by hand to test the flow without a transport.
+    """
 
     def __init__(
         self,
@@ -527,7 +532,7 @@ class RetryTransport(httpx.BaseTransport):
         cooldown_scope: CooldownScope = "host",
     ) -> None:
         self._transport = transport if transport is not None else httpx.HTTPTransport()
-        self._flow = _Flow(
+        self._flow = RetryFlow(
             policy=policy,
             provider=provider,
             clock=clock,
@@ -635,7 +640,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         cooldown_scope: CooldownScope = "host",
     ) -> None:
         self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
-        self._flow = _Flow(
+        self._flow = RetryFlow(
             policy=policy,
             provider=provider,
             clock=clock,
