@@ -12,6 +12,7 @@ import pytest
 
 import agent_errors as ae
 from agent_errors._transport import (
+    SEND,
     Close,
     Cooldown,
     Deposit,
@@ -59,8 +60,9 @@ def test_every_step_is_a_small_frozen_slotted_value(kind: type) -> None:
     assert "__slots__" in vars(kind)
     fields = {field.name: None for field in dataclasses.fields(kind)}
     step = kind(**fields)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        step.__setattr__(next(iter(fields)), 1)
+    # A field refuses with FrozenInstanceError; `Send` has none, and slots refuse the rest.
+    with pytest.raises((dataclasses.FrozenInstanceError, AttributeError, TypeError)):
+        step.__setattr__(next(iter(fields), "anything"), 1)
     assert step == kind(**fields)  # values: equal by content
 
 
@@ -69,7 +71,7 @@ def test_a_2xx_is_cooldown_send_deposit_and_nothing_else() -> None:
     ok = httpx.Response(200, request=request)
     steps, result = drive(flow().run(request), {Cooldown: [0.0], Send: [ok], Deposit: [None]})
     assert [type(step) for step in steps] == [Cooldown, Send, Deposit]
-    assert steps[1] == Send(request)
+    assert steps[1] is SEND  # the flow's one request: no step is allocated for a 2xx
     assert steps[0] == Cooldown("qoder:api.qoder.com")
     budget = ae.RetryPolicy.for_provider("qoder").budget
     assert budget is not None
@@ -90,7 +92,7 @@ def test_the_constant_steps_are_built_once_per_route() -> None:
     )
     assert first[0] is second[0]
     assert first[2] is second[2]
-    assert first[1] is not second[1]
+    assert first[1] is second[1] is SEND
 
 
 def test_a_throttled_attempt_inspects_withdraws_extends_closes_sleeps_and_resends() -> None:
@@ -177,6 +179,6 @@ def test_a_transport_failure_is_mapped_in_the_flow_and_raised_when_final() -> No
     failure = httpx.ReadError("reset", request=request)
     run = flow().run(request)
     assert type(run.send(None)) is Cooldown
-    assert run.send(0.0) == Send(request)
+    assert run.send(0.0) is SEND
     with pytest.raises(httpx.ReadError):
         run.send(failure)

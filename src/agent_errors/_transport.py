@@ -57,6 +57,7 @@ from ._view import ResponseView, request_url
 __all__ = [
     "COOLDOWN_EXTENSION",
     "EXTENSION",
+    "SEND",
     "AsyncRetryTransport",
     "Close",
     "Cooldown",
@@ -109,15 +110,21 @@ _COOLDOWN_SCOPES: Final = ("host", "route")
 
 
 # The steps the flow yields. Each shell carries them out and sends back the answer named on
-# each; nothing else does I/O. The constant ones (a route's Cooldown and Deposit) are built
-# once per route, so a 2xx costs one allocation: its Send.
+# each; nothing else does I/O. The constant ones are built once (`SEND`) or once per route (its
+# Cooldown and Deposit), so a 2xx allocates no step at all.
 
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Send `request` through the wrapped transport -> `httpx.Response | httpx.TransportError`."""
+    """Send the flow's request through the wrapped transport.
 
-    request: httpx.Request
+    -> `httpx.Response | httpx.TransportError`. Always the one request the flow was started
+    with (the same object on every attempt, its idempotency key set once), so the step carries
+    nothing: it is the constant `SEND`.
+    """
+
+
+SEND: Final = Send()
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,7 +411,7 @@ class RetryFlow:
                     return self._finish(refused, attempt, decisions, key, provider)
                 yield Sleep(wait)
             attempt += 1
-            result = yield Send(request)
+            result = yield SEND
             exc: httpx.TransportError | None = None
             response: httpx.Response | None = None
             if isinstance(result, httpx.Response):
@@ -554,17 +561,17 @@ class RetryTransport(httpx.BaseTransport):
         value: Any = None
         try:
             while True:
-                value = self._perform(flow.send(value))
+                value = self._perform(flow.send(value), request)
         except StopIteration as stop:
             response: httpx.Response = stop.value
             return response
         finally:
             flow.close()
 
-    def _perform(self, step: Step) -> Any:
-        if isinstance(step, Send):
+    def _perform(self, step: Step, request: httpx.Request) -> Any:
+        if type(step) is Send:
             try:
-                return self._transport.handle_request(step.request)
+                return self._transport.handle_request(request)
             except httpx.TransportError as exc:
                 return exc
         store = self._store
@@ -586,6 +593,7 @@ class RetryTransport(httpx.BaseTransport):
             return self._sleep(step.seconds)
         if isinstance(step, Withdraw):
             return store.withdraw(step.scope, step.cost, capacity=step.capacity)
+        assert isinstance(step, Extend)
         return store.extend_cooldown(step.scope, step.seconds)
 
     def close(self) -> None:
@@ -662,17 +670,17 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         value: Any = None
         try:
             while True:
-                value = await self._perform(flow.send(value))
+                value = await self._perform(flow.send(value), request)
         except StopIteration as stop:
             response: httpx.Response = stop.value
             return response
         finally:
             flow.close()
 
-    async def _perform(self, step: Step) -> Any:
-        if isinstance(step, Send):
+    async def _perform(self, step: Step, request: httpx.Request) -> Any:
+        if type(step) is Send:
             try:
-                return await self._transport.handle_async_request(step.request)
+                return await self._transport.handle_async_request(request)
             except httpx.TransportError as exc:
                 return exc
         store = self._store
@@ -694,6 +702,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             return await self._sleep(step.seconds)
         if isinstance(step, Withdraw):
             return await store.awithdraw(step.scope, step.cost, capacity=step.capacity)
+        assert isinstance(step, Extend)
         return await store.aextend_cooldown(step.scope, step.seconds)
 
     async def aclose(self) -> None:
