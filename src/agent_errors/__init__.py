@@ -38,7 +38,13 @@ if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__ge
     from ._middleware import ErrorMiddleware
     from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
     from ._network import error_from_exception
-    from ._normalize import anormalize, normalize, normalize_parts, normalize_view
+    from ._normalize import (
+        anormalize,
+        error_from_event,
+        normalize,
+        normalize_parts,
+        normalize_view,
+    )
     from ._otel import otel_attributes
     from ._raising import araise_for_error, raise_for_error
     from ._redis_store import RedisStore
@@ -53,16 +59,14 @@ if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__ge
     from ._render import render, render_response_text
     from ._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
     from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
-    from ._sse import (
-        SSEDecoder,
-        SSEEvent,
+    from ._sse import SSEDecoder, SSEEvent
+    from ._store import MemoryStore, Store, credential_fingerprint, store_scope
+    from ._streams import (
         aiter_sse_events,
         araise_for_error_events,
-        error_from_event,
         iter_sse_events,
         raise_for_error_events,
     )
-    from ._store import MemoryStore, Store, credential_fingerprint, store_scope
     from ._testing_mode import is_testing, set_testing
     from ._transport import AsyncRetryTransport, RetryRecord, RetryTransport
     from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
@@ -110,21 +114,21 @@ _EXPORTS: dict[str, str] = {
     "Store": "_store",
     "UnavailableError": "_exceptions",
     "UnknownAPIError": "_exceptions",
-    "aiter_sse_events": "_sse",
+    "aiter_sse_events": "_streams",
     "anormalize": "_normalize",
     "araise_for_error": "_raising",
-    "araise_for_error_events": "_sse",
+    "araise_for_error_events": "_streams",
     "converter": "_serialize",
     "credential_fingerprint": "_store",
     "detect": "_registry",
     "error_class": "_exceptions",
-    "error_from_event": "_sse",
+    "error_from_event": "_normalize",
     "error_from_exception": "_network",
     "from_dict": "_serialize",
     "from_json": "_serialize",
     "get_adapter": "_registry",
     "is_testing": "_testing_mode",
-    "iter_sse_events": "_sse",
+    "iter_sse_events": "_streams",
     "json_schema": "_serialize",
     "kind_for_status": "_model",
     "normalize": "_normalize",
@@ -133,7 +137,7 @@ _EXPORTS: dict[str, str] = {
     "otel_attributes": "_otel",
     "provider_for_host": "_registry",
     "raise_for_error": "_raising",
-    "raise_for_error_events": "_sse",
+    "raise_for_error_events": "_streams",
     "register_adapter": "_registry",
     "register_host": "_registry",
     "registered_adapters": "_registry",
