@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors import CanonicalError, Kind
+from agent_errors import CanonicalError, Kind, adapter_kit
 from agent_errors._exceptions import _BY_KIND
 
 QODER_429 = b'{"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}}'
@@ -164,7 +164,7 @@ def test_raise_for_error_hook_reads_a_streamed_error_up_to_the_cap():
     ):
         pass  # pragma: no cover - the hook raises first
     assert info.value.error.details["body_truncated"] is True
-    assert _Chunks.pulled <= ae.DEFAULT_BODY_CAP + 1000
+    assert _Chunks.pulled <= adapter_kit.DEFAULT_BODY_CAP + 1000
 
 
 def test_raise_for_error_with_an_explicit_provider():

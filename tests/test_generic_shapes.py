@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import agent_errors as ae
+from agent_errors import adapter_kit
 from agent_errors._registry import BUILTIN_ADAPTERS, SNIFF_THRESHOLD
 
 
@@ -139,7 +140,7 @@ NEW_SHAPES: list[Any] = [
 @pytest.mark.parametrize("body", NEW_SHAPES)
 @pytest.mark.parametrize("name", [n for n in BUILTIN_ADAPTERS if n != "generic"])
 def test_no_specific_adapter_claims_shared_shapes(name: str, body: Any) -> None:
-    view = ae.ResponseView(400, {}, json.dumps(body).encode())
+    view = adapter_kit.ResponseView(400, {}, json.dumps(body).encode())
     assert ae.get_adapter(name).sniff(view) < SNIFF_THRESHOLD
 
 

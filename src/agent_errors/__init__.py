@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import typing
+import warnings
 
 if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__getattr__`)
     from ._exceptions import (
@@ -58,8 +59,8 @@ if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__ge
     )
     from ._render import render, render_response_text
     from ._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
-    from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
-    from ._sse import SSEDecoder, SSEEvent
+    from ._serialize import from_dict, from_json, json_schema, to_dict, to_json
+    from ._sse import SSEEvent
     from ._store import MemoryStore, Store, credential_fingerprint, store_scope
     from ._streams import (
         aiter_sse_events,
@@ -69,7 +70,6 @@ if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__ge
     )
     from ._testing_mode import is_testing, set_testing
     from ._transport import AsyncRetryTransport, RetryRecord, RetryTransport
-    from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
 if typing.TYPE_CHECKING:
     __version__: str
@@ -85,11 +85,9 @@ _EXPORTS: dict[str, str] = {
     "CanonicalError": "_model",
     "ConcurrencyLimitedError": "_exceptions",
     "ConflictError": "_exceptions",
-    "DEFAULT_BODY_CAP": "_view",
     "Decision": "_retry",
     "ErrorMiddleware": "_middleware",
     "FeatureNotAvailableError": "_exceptions",
-    "Headers": "_view",
     "InternalServerError": "_exceptions",
     "InvalidRequestError": "_exceptions",
     "Jitter": "_retry",
@@ -102,14 +100,12 @@ _EXPORTS: dict[str, str] = {
     "RETRY_REASONS": "_retry",
     "RateLimitedError": "_exceptions",
     "RedisStore": "_redis_store",
-    "ResponseView": "_view",
     "RetryBudget": "_retry",
     "RetryPolicy": "_retry",
     "RetryRecord": "_transport",
     "RetryTransport": "_transport",
     "RunCancelledError": "_exceptions",
     "RunFailedError": "_exceptions",
-    "SSEDecoder": "_sse",
     "SSEEvent": "_sse",
     "Store": "_store",
     "UnavailableError": "_exceptions",
@@ -118,7 +114,6 @@ _EXPORTS: dict[str, str] = {
     "anormalize": "_normalize",
     "araise_for_error": "_raising",
     "araise_for_error_events": "_streams",
-    "converter": "_serialize",
     "credential_fingerprint": "_store",
     "detect": "_registry",
     "error_class": "_exceptions",
@@ -151,6 +146,17 @@ _EXPORTS: dict[str, str] = {
 }
 
 
+# Names for adapter authors that moved from the top level to a submodule: still reachable here
+# for now, with a DeprecationWarning that names their new home.
+_MOVED: dict[str, str] = {
+    "DEFAULT_BODY_CAP": "adapter_kit",
+    "Headers": "adapter_kit",
+    "ResponseView": "adapter_kit",
+    "SSEDecoder": "adapter_kit",
+    "converter": "schema",
+}
+
+
 # Public submodules, reachable as attributes (`ae.testing`) like any imported submodule.
 _SUBMODULES = frozenset(
     {"adapter_kit", "adapters", "schema", "stamina", "strategies", "tenacity", "testing"}
@@ -163,6 +169,14 @@ def __getattr__(name: str) -> typing.Any:
 
         globals()[name] = found = version("agent-errors")
         return found
+    moved = _MOVED.get(name)
+    if moved is not None:
+        warnings.warn(
+            f"agent_errors.{name} is deprecated: import it from agent_errors.{moved}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(f"{__name__}.{moved}"), name)
     module = _EXPORTS.get(name)
     if module is None:
         if name in _SUBMODULES:
@@ -179,7 +193,6 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "DEFAULT_BODY_CAP",
     "RETRY_REASONS",
     "APITimeoutError",
     "AgentAPIError",
@@ -191,7 +204,6 @@ __all__ = [
     "Decision",
     "ErrorMiddleware",
     "FeatureNotAvailableError",
-    "Headers",
     "InternalServerError",
     "InvalidRequestError",
     "Jitter",
@@ -203,14 +215,12 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitedError",
     "RedisStore",
-    "ResponseView",
     "RetryBudget",
     "RetryPolicy",
     "RetryRecord",
     "RetryTransport",
     "RunCancelledError",
     "RunFailedError",
-    "SSEDecoder",
     "SSEEvent",
     "Store",
     "UnavailableError",
@@ -220,7 +230,6 @@ __all__ = [
     "anormalize",
     "araise_for_error",
     "araise_for_error_events",
-    "converter",
     "credential_fingerprint",
     "detect",
     "error_class",
