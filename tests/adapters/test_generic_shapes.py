@@ -79,7 +79,7 @@ def test_class_code_gives_way_to_a_status_that_says_more(status: int, kind: ae.K
 
 def test_specific_code_is_not_overridden_by_the_status() -> None:
     body = {"error": {"message": "x", "type": "tokens", "code": "rate_limit_exceeded"}}
-    # (A 413 is the exception: a request too large for the limit, tests/test_wider_formats.py.)
+    # (A 413 is the exception: a request too large for the limit, test_wider_formats.py.)
     error = _parse(400, body)
     assert error is not None
     assert error.kind is ae.Kind.RATE_LIMITED
