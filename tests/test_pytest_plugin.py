@@ -218,7 +218,8 @@ def test_names_resolve_on_first_use() -> None:
     code = (
         "import importlib, sys, agent_errors as ae\n"
         "assert 'httpx' not in sys.modules\n"
-        "assert ae.normalize is importlib.import_module('agent_errors._normalize').normalize\n"
+        "module = importlib.import_module('agent_errors._normalize')\n"
+        "assert ae.normalize is module.normalize\n"
         "assert 'httpx' in sys.modules\n"
         "assert set(ae.__all__) <= set(dir(ae))\n"
         "print(ae.adapters.__name__, ae.testing.__name__)\n"
