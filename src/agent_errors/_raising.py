@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 
 from ._exceptions import AgentAPIError
-from ._normalize import anormalize, normalize, normalize_view
-from ._view import ResponseView, request_url
+from ._normalize import anormalize, headers_only, normalize, normalize_view
 
 __all__ = ["araise_for_error", "raise_for_error"]
 
@@ -22,11 +21,6 @@ def _streamed_success(response: object) -> bool:
     return False
 
 
-def _unread(response: httpx.Response) -> ResponseView:
-    """The status, headers and URL of a response whose body stays unread."""
-    return ResponseView(response.status_code, response.headers, None, url=request_url(response))
-
-
 def raise_for_error(response: httpx.Response, *, provider: str | None = None) -> None:
     """Raise an `AgentAPIError` subclass if `response` carries an error; else return None.
 
@@ -39,7 +33,7 @@ def raise_for_error(response: httpx.Response, *, provider: str | None = None) ->
         AgentAPIError: The subclass for the error's kind, with `.error` and `.response`.
     """
     if _streamed_success(response):
-        error = normalize_view(_unread(response), provider=provider)
+        error = normalize_view(headers_only(response), provider=provider)
     else:
         error = normalize(response, provider=provider)
     if error is not None:
@@ -53,7 +47,7 @@ async def araise_for_error(response: httpx.Response, *, provider: str | None = N
         AgentAPIError: The subclass for the error's kind, with `.error` and `.response`.
     """
     if _streamed_success(response):
-        error = normalize_view(_unread(response), provider=provider)
+        error = normalize_view(headers_only(response), provider=provider)
     else:
         error = await anormalize(response, provider=provider)
     if error is not None:

@@ -46,13 +46,13 @@ from ._flow import in_testing_mode
 from ._json import dumps
 from ._model import CanonicalError
 from ._network import error_from_exception
-from ._normalize import normalize_view
+from ._normalize import headers_only, normalize_view
 from ._reading import DEFAULT_READ_DEADLINE, check_deadline
 from ._registry import BUILTIN_ADAPTERS, provider_for_host
 from ._retry import IDEMPOTENCY_HEADERS, PROFILE_NAMES, Decision, RetryPolicy
 from ._store import MemoryStore, Store, credential_fingerprint, route_of, shared_cooldown
 from ._testing_mode import is_testing
-from ._view import ResponseView, request_url
+from ._view import ResponseView
 
 __all__ = [
     "COOLDOWN_EXTENSION",
@@ -184,12 +184,6 @@ class Extend:
 
 Step = Send | Cooldown | Deposit | Inspect | Close | Sleep | Withdraw | Extend
 """Everything the flow may yield."""
-
-
-def _status_only(response: httpx.Response) -> ResponseView:
-    # The status, headers and URL of a response whose body could not be read: the headers
-    # still carry Retry-After and the request id.
-    return ResponseView(response.status_code, response.headers, None, url=request_url(response))
 
 
 def _replayable(request: httpx.Request) -> bool:
@@ -585,7 +579,7 @@ class RetryTransport(httpx.BaseTransport):
                     step.response, read_deadline=self._read_deadline, keep_content=False
                 )
             except Exception:  # noqa: BLE001 - as normalize(): a status-only error
-                view = _status_only(step.response)
+                view = headers_only(step.response)
             return normalize_view(view, provider=step.provider)
         if isinstance(step, Close):
             return step.response.close()
@@ -694,7 +688,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                     step.response, read_deadline=self._read_deadline, keep_content=False
                 )
             except Exception:  # noqa: BLE001 - as anormalize(): a status-only error
-                view = _status_only(step.response)
+                view = headers_only(step.response)
             return normalize_view(view, provider=step.provider)
         if isinstance(step, Close):
             return await step.response.aclose()
