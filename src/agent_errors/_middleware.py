@@ -49,8 +49,6 @@ _logger = logging.getLogger("agent_errors")
 
 _INTERNAL_MESSAGE: Final = "The server failed unexpectedly."
 _EVENT: Final = "agent_errors.middleware."
-# Bytes no header value may carry: they would end the header or the whole head.
-_HEADER_BREAKERS: Final = (b"\r", b"\n", b"\x00")
 
 # Headers that describe the body we replace; they must not outlive it.
 _BODY_HEADERS: Final = frozenset(
@@ -336,11 +334,17 @@ class ErrorMiddleware:
             (name, value)
             for name, value in original
             if (lowered := name.lower()) not in _BODY_HEADERS
-            and not any(bad in value or bad in name for bad in _HEADER_BREAKERS)
+            and not _breaks(name)
+            and not _breaks(value)
             and lowered not in replaced
             and lowered != self._provider_header
         ]
         return kept + own
+
+
+def _breaks(data: bytes) -> bool:
+    """Whether a header name or value carries a byte that would end the header or the head."""
+    return b"\r" in data or b"\n" in data or b"\x00" in data
 
 
 async def _done() -> None:

@@ -141,11 +141,21 @@ def _metric_provider(name: str) -> str:
     """`name` when it is a registered adapter or a retry profile, else `other`."""
     if name in PROFILE_NAMES:
         return name
-    # Imported here: the registry imports the transports, which import this module.
-    from ._registry import get_adapter  # noqa: PLC0415
-
     try:
-        get_adapter(name)
+        _registry().get_adapter(name)
     except (ValueError, TypeError):
         return "other"
     return name
+
+
+def _registry() -> Any:
+    """The registry module, imported on first use: it imports the transports, which import us."""
+    global _REGISTRY_MODULE  # noqa: PLW0603 - imported once
+    if _REGISTRY_MODULE is None:
+        from . import _registry as module  # noqa: PLC0415
+
+        _REGISTRY_MODULE = module
+    return _REGISTRY_MODULE
+
+
+_REGISTRY_MODULE: Any = None
