@@ -254,20 +254,16 @@ def anyio_backend() -> str:
 
 @pytest.mark.anyio
 async def test_async_shares_the_flow():
-    slept: list[float] = []
+    clock = FakeClock()
     stream = Tracked(b"")
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-
     script = Script(
         httpx.Response(503, stream=stream), httpx.ConnectError("x"), httpx.Response(200)
     )
-    retry = ae.AsyncRetryTransport(httpx.MockTransport(script), sleep=sleep)
+    retry = ae.AsyncRetryTransport(httpx.MockTransport(script), sleep=clock.asleep)
     async with httpx.AsyncClient(transport=retry) as client:
         response = await client.post(f"{QODER}/agents", json={})
     assert response.status_code == 200
-    assert slept == [1.0, 2.0]
+    assert clock.sleeps == [1.0, 2.0]
     assert stream.closed
     key = script.requests[0].headers["idempotency-key"]
     assert all(r.headers["idempotency-key"] == key for r in script.requests)
