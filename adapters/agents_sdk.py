@@ -17,11 +17,13 @@ from typing import Any, Final
 from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
     code_table,
     default_status,
+    finish_error,
     first_str,
     json_rendered,
     kind_for_code,
@@ -113,6 +115,7 @@ class AgentsSDKAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset({Shape.TYPED_ENVELOPE, Shape.CODE_STATUS})
 
     def sniff(self, view: ResponseView) -> float:
         """0.9 for a documented code with an integer `status` beside it, 0.6 for another code.
@@ -127,7 +130,7 @@ class AgentsSDKAdapter:
             return 0.9
         return 0.6 if set(err) <= _ENVELOPE_KEYS else 0.0
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Parse the envelope; None when the body has none."""
         err = _error(view)
         if err is None:
@@ -146,9 +149,7 @@ class AgentsSDKAdapter:
             details["body_status"] = body_status
         message = first_str(err.get("message"))
         found = _REQUIRED_RE.match(message) if message is not None else None
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=message,
             code=code,
@@ -157,6 +158,11 @@ class AgentsSDKAdapter:
             retryable=retryable,
             status=status,
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render the envelope, with `retryAfter` (whole seconds) when there is a wait."""

@@ -41,13 +41,15 @@ from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     CLASS_CODES,
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
     code_table,
     default_status,
-    fallback_error,
+    finish_error,
     first_str,
+    from_status,
     is_number,
     json_rendered,
     status_says_more,
@@ -546,12 +548,13 @@ class GenericAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset[Shape]()
 
     def sniff(self, view: ResponseView) -> float:
         """Generic is never chosen by sniffing; it is the fallback."""
         return 0.0
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Parse any common shape; for a success status, only an explicit error document counts."""
         doc = view.json
         status = view.status
@@ -580,8 +583,8 @@ class GenericAdapter:
                     # Slack's incoming webhooks answer in plain text: `invalid_payload`.
                     code, row = _code_row(token)
                     kind = row.kind if row is not None else kind_for_status(status)
-                    return build_error(view, provider=NAME, kind=kind, message=token, code=code)
-            return fallback_error(view, NAME) if is_error_status else None
+                    return Parsed(kind=kind, message=token, code=code)
+            return from_status(view) if is_error_status else None
 
         message: str | None = None
         param: str | None = None
@@ -757,9 +760,7 @@ class GenericAdapter:
         if slack_code and not message:
             message = synthesize_message(kind, status if is_error_status else None, code)
         estimated = doc.get("estimated_time")  # Hugging Face: a model still loading
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=message,
             code=code,
@@ -770,7 +771,7 @@ class GenericAdapter:
             retry_after=estimated if is_number(estimated) else None,
         )
 
-    def _from_xml(self, view: ResponseView) -> CanonicalError | None:
+    def _from_xml(self, view: ResponseView) -> Parsed | None:
         """An XML error document's code, message and request id; None for any other text."""
         text = view.text[:16384]
         head = text[:2048].lower()
@@ -788,9 +789,7 @@ class GenericAdapter:
         request_match = _XML_REQUEST_ID_RE.search(text)
         code, row = _code_row(code)
         kind = row.kind if row is not None else kind_for_status(view.status)
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=message,
             code=code,
@@ -798,19 +797,22 @@ class GenericAdapter:
             request_id=html.unescape(request_match.group(1)) if request_match else None,
         )
 
-    def _from_list(self, view: ResponseView, doc: list[Any]) -> CanonicalError:
+    def _from_list(self, view: ResponseView, doc: list[Any]) -> Parsed:
         message, param, raw_code = _from_item(doc[0])
         code, row = _code_row(raw_code)
         kind = row.kind if row is not None else kind_for_status(view.status)
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=message,
             code=code,
             param=param,
             details={"errors": doc},
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render OpenAI-style: `{"error": {"message", "type", "param", "code", "kind"}}`.

@@ -19,11 +19,13 @@ import attrs
 from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
     code_table,
     default_status,
+    finish_error,
     first_str,
     json_rendered,
 )
@@ -157,6 +159,7 @@ class OneCLIAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset({Shape.FLAT_STRING, Shape.ERROR_OBJECT})
 
     def sniff(self, view: ResponseView) -> float:
         """0.9 for a documented message in OneCLI's shape, 0.55 for a templated one, else ≤ 0.3.
@@ -179,7 +182,7 @@ class OneCLIAdapter:
             return 0.55
         return 0.3 if envelope is not None else 0.2
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Parse either shape; None when the body has neither."""
         message, envelope = _shape(view)
         if message is None and envelope is None:
@@ -201,15 +204,18 @@ class OneCLIAdapter:
         if envelope is not None:
             details.update({k: v for k, v in envelope.items() if k not in {"message", "type"}})
         kind = kind_for_status(status if status is not None else documented_status)
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=message,
             code=code,
             param=param,
             details=details,
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render in the envelope shape: `{"error": {"message", "type"}}`.

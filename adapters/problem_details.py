@@ -22,11 +22,13 @@ from typing import Any, Final
 from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
     code_table,
     default_status,
+    finish_error,
     first_str,
     json_rendered,
     provider_details,
@@ -133,6 +135,8 @@ class ProblemDetailsAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset({Shape.PROBLEM, Shape.BARE_STATUS})
+    media_types = frozenset({MEDIA_TYPE})
 
     def sniff(self, view: ResponseView) -> float:
         """0.95 for `application/problem+json`; 0.7 for two or more members with `type`/`title`.
@@ -151,7 +155,7 @@ class ProblemDetailsAdapter:
             return 0.7
         return 0.2 if count else 0.0
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Parse a problem document; None when the body is not a JSON object."""
         doc = _problem(view)
         if doc is None:
@@ -204,9 +208,7 @@ class ProblemDetailsAdapter:
         if isinstance(raw_wait, (int, float)) and not isinstance(raw_wait, bool):
             wait = float(raw_wait)
             retry_after = wait if math.isfinite(wait) and wait >= 0 else None
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=first_str(doc.get("detail")) or title,
             code=code,
@@ -217,6 +219,11 @@ class ProblemDetailsAdapter:
             retry_after=retry_after,
             request_id=first_str(doc.get("request_id"), doc.get("traceId")),
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render RFC 9457 with our fields as extension members, as `application/problem+json`.
