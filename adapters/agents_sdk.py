@@ -21,8 +21,10 @@ from agent_errors.adapter_kit import (
     Rendered,
     ResponseView,
     Shape,
+    body_status,
     code_table,
     default_status,
+    error_status,
     finish_error,
     first_str,
     json_rendered,
@@ -96,12 +98,6 @@ _REQUIRED_RE: Final = re.compile(r"\A\s*([A-Za-z_][\w.]*) is required\.?\s*\Z")
 _ENVELOPE_KEYS: Final = frozenset({"code", "message", "status", "retryAfter", "details"})
 
 
-def _status_of(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
-        return value
-    return None
-
-
 def _error(view: ResponseView) -> Mapping[str, Any] | None:
     err = view.error_object
     if err is not None and isinstance(err.get("code"), str):
@@ -124,7 +120,7 @@ class AgentsSDKAdapter:
         apart (google.rpc has them the other way round); without the status nothing is claimed.
         """
         err = _error(view)
-        if err is None or _status_of(err.get("status")) is None:
+        if err is None or body_status(err.get("status")) is None:
             return 0.0
         if err["code"] in CODES:
             return 0.9
@@ -136,17 +132,15 @@ class AgentsSDKAdapter:
         if err is None:
             return None
         code: str = err["code"]
-        body_status = _status_of(err.get("status"))
-        status = view.status
-        if body_status is not None and (status is None or status < 400):
-            # An error event in a stream (or a 200 wrapping it): the body's status is the one.
-            status = body_status
+        in_body = body_status(err.get("status"))
+        # An error event in a stream (or a 200 wrapping it): the body's status is the one.
+        status = error_status(view, in_body)
         kind, retryable = kind_for_code(code, CODES, status)
         details: dict[str, Any] = {
             key: value for key, value in err.items() if key not in {"code", "message", "status"}
         }
-        if body_status is not None and body_status != view.status:
-            details["body_status"] = body_status
+        if in_body is not None and in_body != view.status:
+            details["body_status"] = in_body
         message = first_str(err.get("message"))
         found = _REQUIRED_RE.match(message) if message is not None else None
         return Parsed(

@@ -8,7 +8,6 @@ from a stream) survive, whatever status the response itself carries.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -28,6 +27,7 @@ from agent_errors.adapter_kit import (
     first_str,
     json_rendered,
     provider_details,
+    retry_after_seconds,
 )
 
 NAME: Final = "canonical"
@@ -61,13 +61,6 @@ def _provider(value: object) -> str:
 
 def _optional_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _retry_after(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    seconds = float(value)
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 class CanonicalAdapter:
@@ -111,7 +104,7 @@ class CanonicalAdapter:
             details=dict(details) if isinstance(details, dict) else None,
             retryable=err["retryable"],
             status=status,
-            retry_after=_retry_after(err.get("retry_after")),
+            retry_after=retry_after_seconds(err.get("retry_after")),
             request_id=_optional_str(err.get("request_id")),
         )
 

@@ -45,13 +45,15 @@ from agent_errors.adapter_kit import (
     Rendered,
     ResponseView,
     Shape,
+    body_status,
     code_table,
     default_status,
     finish_error,
     first_str,
     from_status,
-    is_number,
     json_rendered,
+    pointer_param,
+    retry_after_seconds,
     status_says_more,
     synthesize_message,
 )
@@ -322,16 +324,6 @@ def _validation_param(errors: object, message: str | None) -> str | None:
     return None
 
 
-def _pointer_param(pointer: object) -> str | None:
-    text = first_str(pointer)
-    if text is None:
-        return None
-    parts = [p for p in text.strip("/").split("/") if p]
-    if len(parts) >= 3 and parts[0] == "data" and parts[1] == "attributes":
-        parts = parts[2:]
-    return ".".join(parts) or None
-
-
 def _from_item(item: Mapping[str, Any]) -> tuple[str | None, str | None, object]:
     """(message, param, code) from one entry of an `errors`/`detail` list."""
     message = first_str(item.get("message"), item.get("msg"), item.get("detail"), item.get("title"))
@@ -346,7 +338,7 @@ def _from_item(item: Mapping[str, Any]) -> tuple[str | None, str | None, object]
         param = first_str(*fields)  # Salesforce: the fields the error is about
     source = item.get("source")
     if param is None and isinstance(source, dict):
-        param = _pointer_param(source.get("pointer")) or first_str(source.get("parameter"))
+        param = pointer_param(source.get("pointer")) or first_str(source.get("parameter"))
     if param is None and isinstance(item.get("path"), list):
         param = _param_from_loc(item.get("path"))
     code = item.get("code") or item.get("type") or item.get("errorCode")
@@ -494,8 +486,9 @@ def _failed_run(run: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
 def _error_status(*values: object) -> int | None:
     """The first integer 400-599 among `values` (an error object's own `code`/`status`)."""
     for value in values:
-        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
-            return value
+        found = body_status(value, errors_only=True)
+        if found is not None:
+            return found
     return None
 
 
@@ -768,7 +761,7 @@ class GenericAdapter:
             details=details,
             retryable=retryable,
             status=status,
-            retry_after=estimated if is_number(estimated) else None,
+            retry_after=retry_after_seconds(estimated),
         )
 
     def _from_xml(self, view: ResponseView) -> Parsed | None:

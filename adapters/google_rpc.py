@@ -26,8 +26,10 @@ from agent_errors.adapter_kit import (
     Rendered,
     ResponseView,
     Shape,
+    body_status,
     code_table,
     default_status,
+    error_status,
     finish_error,
     first_str,
     json_rendered,
@@ -267,9 +269,8 @@ class GoogleRpcAdapter:
         if not wrapped and name is None:
             name = _GRPC_NUMBERS[http_code]
             details["grpc_code"] = http_code
-        status = view.status
-        if (status is None or status < 400) and wrapped and 400 <= http_code <= 599:
-            status = http_code
+        # A wrapped Status's `code` is the HTTP status (an operation's is a gRPC code).
+        status = error_status(view, body_status(http_code, errors_only=True) if wrapped else None)
         if name is not None:
             details["status"] = name
 

@@ -15,7 +15,6 @@ then the status.
 from __future__ import annotations
 
 import http
-import math
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -26,12 +25,16 @@ from agent_errors.adapter_kit import (
     Rendered,
     ResponseView,
     Shape,
+    body_status,
     code_table,
     default_status,
+    error_status,
     finish_error,
     first_str,
     json_rendered,
+    pointer_param,
     provider_details,
+    retry_after_seconds,
     whole_seconds,
 )
 
@@ -92,14 +95,6 @@ def _member_count(doc: Mapping[str, Any]) -> int:
     return count
 
 
-def _pointer_param(pointer: object) -> str | None:
-    text = first_str(pointer)
-    if text is None:
-        return None
-    parts = [p for p in text.lstrip("#").split("/") if p not in _POINTER_SKIP]
-    return ".".join(parts) or None
-
-
 def _field_errors(doc: Mapping[str, Any]) -> tuple[str | None, Any]:
     """(first field, the entries) from `invalid-params` or `errors`, in whichever form."""
     for key in ("invalid-params", "invalid_params", "invalidParams", "errors", "violations"):
@@ -112,9 +107,11 @@ def _field_errors(doc: Mapping[str, Any]) -> tuple[str | None, Any]:
                         item.get("field"),
                         item.get("param"),
                         item.get("propertyPath"),
-                    ) or _pointer_param(item.get("pointer") or item.get("jsonPointer"))
+                    ) or pointer_param(
+                        item.get("pointer") or item.get("jsonPointer"), skip=_POINTER_SKIP
+                    )
                     if field is None and isinstance(item.get("source"), dict):
-                        field = _pointer_param(item["source"].get("pointer"))
+                        field = pointer_param(item["source"].get("pointer"), skip=_POINTER_SKIP)
                     if field is not None:
                         return field, value
             return None, value
@@ -162,12 +159,8 @@ class ProblemDetailsAdapter:
             return None
         if _member_count(doc) == 0 and view.content_type != MEDIA_TYPE:
             return None
-        body_status = doc.get("status")
-        if not (isinstance(body_status, int) and not isinstance(body_status, bool)):
-            body_status = None
-        status = view.status
-        if body_status is not None and (status is None or status < 400):
-            status = body_status  # a problem in a stream event, or wrapped in a 200
+        # A problem in a stream event, or wrapped in a 200, names its status.
+        status = error_status(view, body_status(doc.get("status")))
         type_uri = first_str(doc.get("type"))
         code = first_str(doc.get("code")) or (
             type_uri if type_uri is not None and type_uri != "about:blank" else None
@@ -203,11 +196,6 @@ class ProblemDetailsAdapter:
         ours = doc.get("details")
         if isinstance(ours, dict):
             details.update(ours)  # the error's own details, as `render` wrote them
-        retry_after: float | None = None
-        raw_wait = doc.get("retry_after")
-        if isinstance(raw_wait, (int, float)) and not isinstance(raw_wait, bool):
-            wait = float(raw_wait)
-            retry_after = wait if math.isfinite(wait) and wait >= 0 else None
         return Parsed(
             kind=kind,
             message=first_str(doc.get("detail")) or title,
@@ -216,7 +204,7 @@ class ProblemDetailsAdapter:
             details=details,
             retryable=retryable,
             status=status,
-            retry_after=retry_after,
+            retry_after=retry_after_seconds(doc.get("retry_after")),
             request_id=first_str(doc.get("request_id"), doc.get("traceId")),
         )
 

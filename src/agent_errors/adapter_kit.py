@@ -41,9 +41,10 @@ Third-party adapters register through the `agent_errors.adapters` entry-point gr
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
@@ -75,8 +76,10 @@ __all__ = [
     "ResponseView",
     "Shape",
     "UseViewStatus",
+    "body_status",
     "build_error",
     "code_table",
+    "error_status",
     "fallback_error",
     "finish_error",
     "first_str",
@@ -84,7 +87,9 @@ __all__ = [
     "is_number",
     "json_rendered",
     "kind_for_code",
+    "pointer_param",
     "provider_details",
+    "retry_after_seconds",
     "status_says_more",
     "synthesize_message",
     "text_message",
@@ -184,6 +189,58 @@ def whole_seconds(seconds: float) -> int:
     """Return `seconds` rounded up to a whole number (as `Retry-After` needs)."""
     whole = int(seconds)
     return whole + 1 if whole < seconds else whole
+
+
+def body_status(value: object, *, errors_only: bool = False) -> int | None:
+    """Return `value` when it is an HTTP status a body names, else None.
+
+    An int (not a bool) from 100 to 599; with `errors_only`, from 400 to 599 (an error
+    object's own `code` or `status` that stands for the response's).
+    """
+    low = 400 if errors_only else 100
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= 599:
+        return value
+    return None
+
+
+def error_status(view: ResponseView, in_body: int | None) -> int | None:
+    """Return the status an error stands for: the body's own `in_body` when it says more.
+
+    The response's status, unless that is missing or a success and the body names a status
+    (`body_status`): an error event in a stream, or an error document wrapped in a 200.
+    """
+    status = view.status
+    if in_body is not None and (status is None or status < 400):
+        return in_body
+    return status
+
+
+def retry_after_seconds(value: object) -> float | None:
+    """Return a wait a format carries in a field of its own, in seconds; None if unusable.
+
+    An int or float (not a bool) that is finite and not negative, as a float. Strings are no
+    wait here (the core reads the standard fields and headers, in any form, itself).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    seconds = float(value)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def pointer_param(pointer: object, *, skip: Collection[str] = ()) -> str | None:
+    """Return the parameter a JSON pointer names, as a dotted path; None when it names none.
+
+    `"/data/attributes/title"` (JSON:API's `source.pointer`) is `"title"`, `"#/items/0/name"`
+    is `"items.0.name"`. Empty segments and those in `skip` (location words such as `"body"`)
+    are left out.
+    """
+    text = first_str(pointer)
+    if text is None:
+        return None
+    parts = [part for part in text.lstrip("#").split("/") if part and part not in skip]
+    if len(parts) >= 3 and parts[0] == "data" and parts[1] == "attributes":
+        parts = parts[2:]
+    return ".".join(parts) or None
 
 
 CLASS_CODES: Final = frozenset(
