@@ -117,27 +117,47 @@ MESSAGES: Final = (
 )
 
 
-_GROUP_RE: Final = re.compile(r"\(\?P<\w+>")
+_GROUP_RE: Final = re.compile(r"\(\?P<(\w+)>")
+_ANCHORED_RE: Final = re.compile(r"\A\\A\(\?:(.*)\)\\Z\Z", re.DOTALL)
 
 
-def _alternation(entries: tuple[Message, ...]) -> re.Pattern[str]:
-    # One expression for "is it any of these": a single C-level match instead of a Python loop.
-    parts = [_GROUP_RE.sub("(?:", entry.pattern.pattern) for entry in entries]
-    return re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE | re.DOTALL)
+def _indexed(entries: tuple[Message, ...]) -> tuple[re.Pattern[str], dict[int, int]]:
+    """One alternation of every entry, in order, and which entry each outer group is.
+
+    A single C-level match instead of a Python loop over the patterns: the first alternative
+    that matches the whole text wins, as the first pattern did. Each entry's named groups are
+    renamed `_<entry>_<name>`, so that two entries may capture the same name.
+    """
+    parts: list[str] = []
+    owners: dict[int, int] = {}
+    group = 0
+    for index, entry in enumerate(entries):
+        found = _ANCHORED_RE.match(entry.pattern.pattern)
+        assert found is not None  # every entry comes from `_msg`
+        inner = found.group(1)
+        group += 1
+        owners[group] = index
+        group += re.compile(inner).groups
+        parts.append(f"({_GROUP_RE.sub(lambda m, i=index: f'(?P<_{i}_{m.group(1)}>', inner)})")
+    pattern = re.compile(r"\A(?:" + "|".join(parts) + r")\Z", re.IGNORECASE | re.DOTALL)
+    return pattern, owners
 
 
-_ANY_DOCUMENTED: Final = _alternation(tuple(m for m in MESSAGES if not m.template))
-_ANY_TEMPLATE: Final = _alternation(tuple(m for m in MESSAGES if m.template))
+_MESSAGES_RE, _OWNERS = _indexed(MESSAGES)
 
 
 def match_message(message: str) -> tuple[Message, dict[str, str]] | None:
     """Return the documented message `message` is, with its captured values; None if none."""
-    text = message.strip()
-    for entry in MESSAGES:
-        found = entry.pattern.match(text)
-        if found is not None:
-            return entry, {k: v.strip() for k, v in found.groupdict().items() if v}
-    return None
+    found = _MESSAGES_RE.match(message.strip())
+    if found is None:
+        return None
+    index = _OWNERS[found.lastindex or 0]
+    values: dict[str, str] = {}
+    prefix = f"_{index}_"
+    for key, value in found.groupdict().items():
+        if value and key.startswith(prefix):
+            values[key[len(prefix) :]] = value.strip()
+    return MESSAGES[index], values
 
 
 def _shape(view: ResponseView) -> tuple[str | None, Mapping[str, Any] | None]:
@@ -175,11 +195,9 @@ class OneCLIAdapter:
             return 0.0
         if envelope is not None and not set(envelope) <= {"message", "type"}:
             return 0.0
-        text = message.strip()
-        if _ANY_DOCUMENTED.match(text):
-            return 0.9
-        if _ANY_TEMPLATE.match(text):
-            return 0.55
+        found = match_message(message)
+        if found is not None:
+            return 0.55 if found[0].template else 0.9  # the documented ones come first
         return 0.3 if envelope is not None else 0.2
 
     def read(self, view: ResponseView) -> Parsed | None:
