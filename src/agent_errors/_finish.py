@@ -69,17 +69,17 @@ an error document wrapped in a 200.
 """
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class Parsed:
     """What an adapter read from a body, before the core finishes it.
 
-    Only `kind` is required. The core (`finish_error`) fills in the rest once: an empty
-    `message` is synthesized from the status and kind, `retryable` defaults to the kind's,
-    retry-after and request-id hints are gathered from the headers and the usual body fields
-    (an adapter's own `retry_after`/`request_id` are used only when none of them gives one),
-    and secrets are redacted from every text field and from `details`. The core does not
-    check the types: a field of another type than its annotation makes normalization fall back
-    to what the status alone says.
+    Only `kind` is required, and only it may be given by position. The core (`finish_error`)
+    fills in the rest once: an empty `message` is synthesized from the status and kind,
+    `retryable` defaults to the kind's, retry-after and request-id hints are gathered from the
+    headers and the usual body fields (an adapter's own `retry_after`/`request_id` are used
+    only when none of them gives one), and secrets are redacted from every text field and from
+    `details`. The types are not checked, for speed: give each field its annotated type (a
+    `CanonicalError` returned by `parse` is checked instead).
 
     Attributes:
         kind: The canonical kind the adapter resolved.
@@ -106,6 +106,46 @@ class Parsed:
     retry_after: float | None = None
     request_id: str | None = None
     provider: str | None = None
+
+    def __init__(
+        self,
+        kind: Kind,
+        *,
+        message: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        retryable: bool | None = None,
+        status: int | UseViewStatus | None = USE_VIEW_STATUS,
+        retry_after: float | None = None,
+        request_id: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        # Through the slots: attrs' frozen __init__ goes through object.__setattr__ field by
+        # field, and one of these is made for every error normalized.
+        _SET_KIND(self, kind)
+        _SET_MESSAGE(self, message)
+        _SET_CODE(self, code)
+        _SET_PARAM(self, param)
+        _SET_DETAILS(self, details)
+        _SET_RETRYABLE(self, retryable)
+        _SET_STATUS(self, status)
+        _SET_RETRY_AFTER(self, retry_after)
+        _SET_REQUEST_ID(self, request_id)
+        _SET_PROVIDER(self, provider)
+
+
+_SLOTS: Final[Mapping[str, Any]] = Parsed.__dict__
+_SET_KIND: Final = _SLOTS["kind"].__set__
+_SET_MESSAGE: Final = _SLOTS["message"].__set__
+_SET_CODE: Final = _SLOTS["code"].__set__
+_SET_PARAM: Final = _SLOTS["param"].__set__
+_SET_DETAILS: Final = _SLOTS["details"].__set__
+_SET_RETRYABLE: Final = _SLOTS["retryable"].__set__
+_SET_STATUS: Final = _SLOTS["status"].__set__
+_SET_RETRY_AFTER: Final = _SLOTS["retry_after"].__set__
+_SET_REQUEST_ID: Final = _SLOTS["request_id"].__set__
+_SET_PROVIDER: Final = _SLOTS["provider"].__set__
 
 
 def provider_details(error: CanonicalError) -> dict[str, Any]:
