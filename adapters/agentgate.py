@@ -150,7 +150,9 @@ class AgentGateAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
-    shapes = frozenset({Shape.TYPED_ENVELOPE, Shape.CODE_STATUS, Shape.CODE_DETAILS})
+    shapes = frozenset(
+        {Shape.TYPED_ENVELOPE, Shape.CANONICAL, Shape.CODE_STATUS, Shape.CODE_DETAILS}
+    )
 
     def sniff(self, view: ResponseView) -> float:
         """0.9 for a documented code or a run result, 0.6 for a documented code with extra keys.

@@ -111,7 +111,7 @@ class AgentsSDKAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
-    shapes = frozenset({Shape.TYPED_ENVELOPE, Shape.CODE_STATUS})
+    shapes = frozenset({Shape.TYPED_ENVELOPE, Shape.CANONICAL, Shape.CODE_STATUS})
 
     def sniff(self, view: ResponseView) -> float:
         """0.9 for a documented code with an integer `status` beside it, 0.6 for another code.

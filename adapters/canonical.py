@@ -69,15 +69,7 @@ class CanonicalAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
-    shapes = frozenset(
-        {
-            Shape.TYPED_ENVELOPE,
-            Shape.CODE_STATUS,
-            Shape.CODE_DETAILS,
-            Shape.GOOGLE_STATUS,
-            Shape.ERROR_OBJECT,
-        }
-    )
+    shapes = frozenset({Shape.TYPED_ENVELOPE, Shape.CANONICAL})
 
     def sniff(self, view: ResponseView) -> float:
         """0.99 for an `error` object with kind, message, retryable and provider; else 0."""

@@ -226,7 +226,9 @@ class GoogleRpcAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
-    shapes = frozenset({Shape.TYPED_ENVELOPE, Shape.GOOGLE_STATUS, Shape.BARE_STATUS, Shape.LIST})
+    shapes = frozenset(
+        {Shape.TYPED_ENVELOPE, Shape.CANONICAL, Shape.GOOGLE_STATUS, Shape.BARE_STATUS, Shape.LIST}
+    )
 
     def sniff(self, view: ResponseView) -> float:
         """0.95 with a canonical `status` name, 0.8 with typed details, 0.6 for legacy `errors`.

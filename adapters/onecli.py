@@ -146,8 +146,25 @@ def _indexed(entries: tuple[Message, ...]) -> tuple[re.Pattern[str], dict[int, i
 _MESSAGES_RE, _OWNERS = _indexed(MESSAGES)
 
 
-def match_message(message: str) -> tuple[Message, dict[str, str]] | None:
+_Match = tuple[Message, dict[str, str]] | None
+# The last message matched and its answer: `sniff` and `read` look at the same string, so the
+# second match is free. (A pure function of an immutable string; swapped in one assignment.)
+_last: tuple[str, _Match] = ("", None)
+
+
+def match_message(message: str) -> _Match:
     """Return the documented message `message` is, with its captured values; None if none."""
+    global _last  # noqa: PLW0603 - a one-entry memo, see above
+    last = _last
+    if message is last[0]:
+        answer = last[1]
+        return None if answer is None else (answer[0], dict(answer[1]))  # the caller's own
+    answer = _match(message)
+    _last = (message, answer)
+    return answer
+
+
+def _match(message: str) -> _Match:
     found = _MESSAGES_RE.match(message.strip())
     if found is None:
         return None

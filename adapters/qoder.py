@@ -87,6 +87,7 @@ _RENDER_TYPES: Final[Mapping[Kind, str]] = {
     Kind.UNAVAILABLE: "overloaded_error",
 }
 _EXTRA_FIELDS: Final = ("feature", "available_from")
+_READ_FIELDS: Final = frozenset({"type", "message", "param", *_EXTRA_FIELDS})
 # Types that name a class of errors: an unambiguous message says more (DESIGN, Adapter).
 _CLASS_TYPES: Final = frozenset({"invalid_request_error", "api_error"})
 
@@ -144,8 +145,7 @@ class QoderAdapter:
             value = err.get(key)
             if value is not None:
                 details[key] = value
-        known = {"type", "message", "param", *_EXTRA_FIELDS}
-        details.update({key: value for key, value in err.items() if key not in known})
+        details.update({key: value for key, value in err.items() if key not in _READ_FIELDS})
         message = first_str(err.get("message"))
         if (code in _CLASS_TYPES or code not in CODES) and asks_for_payment(message):
             # Anthropic: a 400 invalid_request_error "Your credit balance is too low…"; another

@@ -131,6 +131,8 @@ def test_any_document_is_detected_as_by_every_sniffer(
     [
         ({"type": "error", "error": {"type": "x"}}, Shape.TYPED_ENVELOPE),
         ({"error": "Label is required"}, Shape.FLAT_STRING),
+        ({"error": {"kind": "unknown", "retryable": False, "code": "x"}}, Shape.CANONICAL),
+        ({"type": "error", "error": {"kind": "x", "retryable": True}}, Shape.TYPED_ENVELOPE),
         ({"error": {"code": "x", "status": 429}}, Shape.CODE_STATUS),
         ({"error": {"code": "x", "status": True}}, Shape.CODE_DETAILS),
         ({"error": {"code": "RATE_LIMITED", "details": {}}}, Shape.CODE_DETAILS),
@@ -189,3 +191,14 @@ def test_shapes_must_be_shapes() -> None:
 
     with pytest.raises(TypeError, match="media_types"):
         ae.register_adapter(BadMedia())
+
+
+@pytest.mark.parametrize("to", [*SPECIFIC, "generic", "problem+json"])
+@pytest.mark.parametrize("kind", list(ae.Kind))
+def test_every_rendered_error_is_detected_as_by_every_sniffer(to: str, kind: ae.Kind) -> None:
+    error = ae.CanonicalError(
+        kind=kind, message="m", code="x", param="p", request_id="r", retry_after=3, provider="t"
+    )
+    rendered = ae.render(error, to=to)
+    _check(ae.ResponseView(rendered.status, list(rendered.headers), rendered.body))
+    _check(ae.ResponseView(None, list(rendered.headers), rendered.body))

@@ -118,6 +118,7 @@ class _Registry:
         # first use of each key, dropped whenever an adapter is added.
         self.by_shape: dict[tuple[Shape, str], tuple[Adapter, ...]] = {}
         self.media_types: frozenset[str] = frozenset()
+        self.media_cache: dict[str, str] = {}
 
     def adopt(self, other: _Registry) -> None:
         self.adapters = other.adapters
@@ -127,6 +128,7 @@ class _Registry:
         self.generic = other.generic
         self.by_shape = other.by_shape
         self.media_types = other.media_types
+        self.media_cache = other.media_cache
         self.loaded = other.loaded
 
     def sniffers_for(self, shape: Shape, media: str) -> tuple[Adapter, ...]:
@@ -199,6 +201,7 @@ class _Registry:
             self.generic = adapter
         self.sniffers = tuple(a for n, a in self.adapters.items() if n != "generic")
         self.media_types = frozenset(m for a in self.sniffers for m in _media_types(a))
+        self.media_cache = {}
         self.by_shape = {}
 
     def _add_host(self, host: str, provider: str, *, builtin: bool) -> None:
@@ -281,6 +284,23 @@ _MAX_HOST: Final = 253  # the longest DNS name (RFC 1035), without the trailing 
 # (Up to its first colon an IPv6 literal is hex digits only: the same set as "[0-9a-f:]*:", without
 # two quantifiers competing for the colons.)
 _HOST_RE: Final = re.compile(r"\A(?:[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*|[0-9a-f]*:[0-9a-f:.]*)\Z")
+
+
+_MEDIA_CACHE_SIZE: Final = 64
+
+
+def _media_key(registry: _Registry, raw: str, view: ResponseView) -> str:
+    """The registered media type a Content-Type value names, or "" (remembered per value)."""
+    cache = registry.media_cache
+    found = cache.get(raw)
+    if found is None:
+        found = view.content_type
+        if found not in registry.media_types:
+            found = ""
+        if len(cache) >= _MEDIA_CACHE_SIZE:
+            cache.clear()  # bounded: a peer can send any number of distinct values
+        cache[raw] = found
+    return found
 
 
 def _may_claim(adapter: Adapter, shape: Shape) -> bool:
@@ -470,10 +490,10 @@ def detect(view: ResponseView, provider: str | None = None) -> Adapter:
     best_score = SNIFF_THRESHOLD
     if view.body:
         media = ""
-        if registry.media_types and view.headers.lowered.get("content-type"):
-            media = view.content_type
-            if media not in registry.media_types:
-                media = ""
+        if registry.media_types:
+            raw = view.headers.lowered.get("content-type")
+            if raw:
+                media = _media_key(registry, raw, view)
         for adapter in registry.sniffers_for(shape_of(view.json), media):
             try:
                 score = adapter.sniff(view)

@@ -23,6 +23,8 @@ class Shape(str, enum.Enum):
 
     TYPED_ENVELOPE = "typed_envelope"
     """`{"type": "error", "error": {...}}`: Qoder's and Anthropic's envelope."""
+    CANONICAL = "canonical"
+    """`{"error": {"kind", "retryable", ...}}`: agent-errors' own form (its `canonical` render)."""
     FLAT_STRING = "flat_string"
     """`{"error": "<text>", ...}`: the error is a string."""
     CODE_STATUS = "code_status"
@@ -47,6 +49,7 @@ class Shape(str, enum.Enum):
 DICT_SHAPES: Final = frozenset(
     {
         Shape.TYPED_ENVELOPE,
+        Shape.CANONICAL,
         Shape.FLAT_STRING,
         Shape.CODE_STATUS,
         Shape.CODE_DETAILS,
@@ -74,6 +77,8 @@ def shape_of(doc: Any) -> Shape:
     if type(err) is dict:
         if doc.get("type") == "error":
             return Shape.TYPED_ENVELOPE
+        if "kind" in err and "retryable" in err:
+            return Shape.CANONICAL
         code = err.get("code")
         if isinstance(code, str):
             status = err.get("status")
