@@ -14,6 +14,7 @@ from agent_errors._registry import reload
 from agent_errors.adapter_kit import (
     USE_VIEW_STATUS,
     Parsed,
+    ResponseView,
     body_status,
     build_error,
     error_status,
@@ -48,7 +49,7 @@ def test_body_status(value: object, errors_only: bool, expected: int | None) -> 
     [(200, 429, 429), (None, 429, 429), (503, 429, 503), (400, None, 400), (None, None, None)],
 )
 def test_error_status(status: int | None, in_body: int | None, expected: int | None) -> None:
-    assert error_status(ae.ResponseView(status, {}, b""), in_body) == expected
+    assert error_status(ResponseView(status, {}, b""), in_body) == expected
 
 
 @pytest.mark.parametrize(
@@ -137,31 +138,31 @@ def test_build_error_is_finish_error_over_a_parsed(
         "retry_after": 2.0,
         "request_id": "own",
     }
-    built = build_error(ae.ResponseView(status, headers, body), provider="x", **fields)
-    finished = finish_error(ae.ResponseView(status, headers, body), Parsed(**fields), "x")
+    built = build_error(ResponseView(status, headers, body), provider="x", **fields)
+    finished = finish_error(ResponseView(status, headers, body), Parsed(**fields), "x")
     assert built == finished
     assert built.message  # synthesized
 
 
 def test_finish_error_applies_envoy_and_505() -> None:
     envoy = finish_error(
-        ae.ResponseView(503, {"x-envoy-ratelimited": "true"}, b""),
+        ResponseView(503, {"x-envoy-ratelimited": "true"}, b""),
         Parsed(kind=ae.Kind.UNAVAILABLE),
         "x",
     )
     assert envoy.kind is ae.Kind.RATE_LIMITED
-    version = finish_error(ae.ResponseView(505, {}, b""), Parsed(kind=ae.Kind.INTERNAL), "x")
+    version = finish_error(ResponseView(505, {}, b""), Parsed(kind=ae.Kind.INTERNAL), "x")
     assert version.retryable is False
 
 
 def test_from_status_reads_the_page_title() -> None:
-    view = ae.ResponseView(502, {}, b"<html><title>502 Bad Gateway</title></html>")
+    view = ResponseView(502, {}, b"<html><title>502 Bad Gateway</title></html>")
     assert from_status(view) == Parsed(kind=ae.Kind.UNAVAILABLE, message="502 Bad Gateway")
 
 
 def test_the_provider_a_body_names_wins() -> None:
     error = finish_error(
-        ae.ResponseView(400, {}, b""), Parsed(kind=ae.Kind.UNKNOWN, provider="openai"), "x"
+        ResponseView(400, {}, b""), Parsed(kind=ae.Kind.UNKNOWN, provider="openai"), "x"
     )
     assert error.provider == "openai"
 
@@ -174,17 +175,17 @@ class _Reader:
     codes: ClassVar[dict[str, Any]] = {}
     reads = 0
 
-    def sniff(self, view: ae.ResponseView) -> float:
+    def sniff(self, view: ResponseView) -> float:
         return 0.0
 
-    def read(self, view: ae.ResponseView) -> Parsed | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         type(self).reads += 1
         doc = view.json
         if isinstance(doc, dict) and "oops" in doc:
             return Parsed(kind=ae.Kind.CONFLICT, message="token sk-proj-Xy9kLm2Qp8Rt4Vw6Zb1Nc3D")
         return None
 
-    def parse(self, view: ae.ResponseView) -> ae.CanonicalError | None:
+    def parse(self, view: ResponseView) -> ae.CanonicalError | None:
         raise AssertionError("read() is used when an adapter has it")
 
     def render(self, error: ae.CanonicalError) -> Any:
@@ -219,7 +220,7 @@ class _Parser(_Reader):
     hosts = ("api.parser.example",)
     read = None  # type: ignore[assignment]
 
-    def parse(self, view: ae.ResponseView) -> ae.CanonicalError | None:
+    def parse(self, view: ResponseView) -> ae.CanonicalError | None:
         if view.status == 200:
             return None
         return ae.CanonicalError(

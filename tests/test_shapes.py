@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import agent_errors as ae
 from agent_errors._registry import BUILTIN_ADAPTERS, SNIFF_CERTAIN, SNIFF_THRESHOLD, reload
 from agent_errors._shapes import shape_of
-from agent_errors.adapter_kit import Shape
+from agent_errors.adapter_kit import ResponseView, Shape
 
 CORPUS = Path(__file__).parent / "corpus"
 SPECIFIC = [name for name in BUILTIN_ADAPTERS if name != "generic"]
@@ -29,7 +29,7 @@ CONTENT_TYPES = [
 ]
 
 
-def _exhaustive(view: ae.ResponseView) -> str:
+def _exhaustive(view: ResponseView) -> str:
     """Detection as it was before shapes: every sniffer, the first best score wins."""
     best, best_score = "generic", SNIFF_THRESHOLD
     found = False
@@ -45,7 +45,7 @@ def _exhaustive(view: ae.ResponseView) -> str:
     return best
 
 
-def _check(view: ae.ResponseView) -> None:
+def _check(view: ResponseView) -> None:
     doc_shape = shape_of(view.json)
     for name in SPECIFIC:
         adapter = ae.get_adapter(name)
@@ -60,7 +60,7 @@ def test_the_corpus_is_detected_as_by_every_sniffer(path: Path) -> None:
     case = json.loads(path.read_text(encoding="utf-8"))
     body = case["body"]
     data = body if body is None or isinstance(body, str) else json.dumps(body)
-    _check(ae.ResponseView(case["status"], case["headers"], data))
+    _check(ResponseView(case["status"], case["headers"], data))
 
 
 keys = st.sampled_from(
@@ -123,7 +123,7 @@ documents = st.recursive(
 def test_any_document_is_detected_as_by_every_sniffer(
     body: Any, status: int | None, content_type: str
 ) -> None:
-    _check(ae.ResponseView(status, {"content-type": content_type}, json.dumps(body)))
+    _check(ResponseView(status, {"content-type": content_type}, json.dumps(body)))
 
 
 @pytest.mark.parametrize(
@@ -160,10 +160,10 @@ class _Everywhere:
     hosts = ()
     codes: ClassVar[dict[str, Any]] = {}
 
-    def sniff(self, view: ae.ResponseView) -> float:
+    def sniff(self, view: ResponseView) -> float:
         return 0.99 if view.json == ["anything"] else 0.0
 
-    def parse(self, view: ae.ResponseView) -> ae.CanonicalError | None:
+    def parse(self, view: ResponseView) -> ae.CanonicalError | None:
         return None
 
     def render(self, error: ae.CanonicalError) -> Any:
@@ -173,7 +173,7 @@ class _Everywhere:
 def test_an_adapter_without_shapes_is_asked_about_every_shape() -> None:
     try:
         ae.register_adapter(_Everywhere())
-        view = ae.ResponseView(400, {}, '["anything"]')
+        view = ResponseView(400, {}, '["anything"]')
         assert ae.detect(view).name == "everywhere-test-adapter"
     finally:
         reload()
@@ -200,5 +200,5 @@ def test_every_rendered_error_is_detected_as_by_every_sniffer(to: str, kind: ae.
         kind=kind, message="m", code="x", param="p", request_id="r", retry_after=3, provider="t"
     )
     rendered = ae.render(error, to=to)
-    _check(ae.ResponseView(rendered.status, list(rendered.headers), rendered.body))
-    _check(ae.ResponseView(None, list(rendered.headers), rendered.body))
+    _check(ResponseView(rendered.status, list(rendered.headers), rendered.body))
+    _check(ResponseView(None, list(rendered.headers), rendered.body))

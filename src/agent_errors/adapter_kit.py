@@ -62,18 +62,23 @@ from ._finish import (
 )
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
 from ._shapes import Shape
-from ._view import ResponseView
+from ._sse import SSEDecoder, SSEEvent
+from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
 __all__ = [
     "CLASS_CODES",
+    "DEFAULT_BODY_CAP",
     "PARSE_KEYS",
     "STREAM_KEYS",
     "USE_VIEW_STATUS",
     "Adapter",
     "ErrorCode",
+    "Headers",
     "Parsed",
     "Rendered",
     "ResponseView",
+    "SSEDecoder",
+    "SSEEvent",
     "Shape",
     "UseViewStatus",
     "body_status",
