@@ -10,7 +10,7 @@ An adapter turns one family of error formats into `CanonicalError`. It is an obj
   document in its format (for a status >= 400 the core then falls back to `generic`);
 - `render(error) -> Rendered`: the error written the way this provider would send it.
 
-Two members are optional:
+Optional members:
 
 - `read(view) -> Parsed | None`: what the body says (kind, code, message, param, details and
   the format's own overrides), or None when the body is in no shape the adapter knows. When an
@@ -19,7 +19,9 @@ Two members are optional:
   another API's error document may sit behind a 200), the error keeping the adapter's name.
   `parse` can then be `finish_error` over `read`.
 - `shapes`: the document shapes (`Shape`) its `sniff` can score above zero; detection asks it
-  only about bodies of those shapes. Without it, every body is sniffed.
+  only about bodies of those shapes (and, whatever their shape, about bodies sent with one of
+  its `media_types`, lower-case media types such as `application/problem+json`). Without
+  `shapes`, every body is sniffed.
 
 Retry-after and request-id hints, secret redaction, the message an error without one gets, and
 the `details` entries that record hint sources are added by the core's finishing pass
