@@ -114,9 +114,10 @@ class _Registry:
         self.wildcards: dict[str, str] = {}
         self.sniffers: tuple[Adapter, ...] = ()
         self.generic: Adapter | None = None
-        # Which sniffers can score a body, by (shape, media type): built from `sniffers` on
-        # first use of each key, dropped whenever an adapter is added.
-        self.by_shape: dict[tuple[Shape, str], tuple[Adapter, ...]] = {}
+        # Which sniffers can score a body, by its shape (sent as no registered media type) or
+        # by (shape, media type): built from `sniffers` on first use of each key, dropped
+        # whenever an adapter is added.
+        self.by_shape: dict[Shape | tuple[Shape, str], tuple[Adapter, ...]] = {}
         self.media_types: frozenset[str] = frozenset()
         self.media_cache: dict[str, str] = {}
 
@@ -133,7 +134,7 @@ class _Registry:
 
     def sniffers_for(self, shape: Shape, media: str) -> tuple[Adapter, ...]:
         """The sniffers that can score a body of `shape` sent as `media`, in order."""
-        key = (shape, media)
+        key: Shape | tuple[Shape, str] = (shape, media) if media else shape
         table = self.by_shape  # before `sniffers`: `_add` replaces them in the other order
         found = table.get(key)
         if found is None:
@@ -489,12 +490,19 @@ def detect(view: ResponseView, provider: str | None = None) -> Adapter:
     best: Adapter | None = None
     best_score = SNIFF_THRESHOLD
     if view.body:
-        media = ""
+        shape = shape_of(view.json)
+        media: str | None = ""
         if registry.media_types:
             raw = view.headers.lowered.get("content-type")
             if raw:
-                media = _media_key(registry, raw, view)
-        for adapter in registry.sniffers_for(shape_of(view.json), media):
+                media = registry.media_cache.get(raw)
+                if media is None:
+                    media = _media_key(registry, raw, view)
+        assert media is not None  # for mypy: a cache miss is filled in above
+        candidates = None if media else registry.by_shape.get(shape)
+        if candidates is None:
+            candidates = registry.sniffers_for(shape, media)
+        for adapter in candidates:
             try:
                 score = adapter.sniff(view)
             except Exception:
