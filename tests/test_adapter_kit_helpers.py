@@ -241,3 +241,27 @@ def test_a_third_party_parse_is_finished_once_as_before() -> None:
         assert ae.normalize_parts(200, {}, b'{"error": {"code": 429}}', url=url) is None
     finally:
         reload()
+
+
+class _OwnError(ae.CanonicalError):
+    """A third-party adapter's own subclass of the error."""
+
+
+class _SubclassParser(_Parser):
+    name = "subclass-parser-test-adapter"
+    hosts = ("api.subclass.example",)
+
+    def parse(self, view: ResponseView) -> ae.CanonicalError | None:
+        return _OwnError(kind=ae.Kind.RATE_LIMITED, message="m", provider=self.name, status=429)
+
+
+def test_a_third_party_error_subclass_keeps_its_class() -> None:
+    try:
+        ae.register_adapter(_SubclassParser())
+        error = ae.normalize_parts(
+            429, {"retry-after": "4"}, b"{}", url="https://api.subclass.example/v1"
+        )
+        assert type(error) is _OwnError
+        assert error.retry_after == 4.0
+    finally:
+        reload()

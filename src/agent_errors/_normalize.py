@@ -295,7 +295,7 @@ def _complete(error: CanonicalError, view: ResponseView, *, trusted: bool) -> Ca
     """
     if not trusted:
         error = _sanitize(error, view)
-    return complete(
+    finished = complete(
         view,
         kind=error.kind,
         message=error.message,
@@ -308,6 +308,18 @@ def _complete(error: CanonicalError, view: ResponseView, *, trusted: bool) -> Ca
         code=error.code,
         provider=error.provider,
         details=error.details,
+    )
+    if type(error) is CanonicalError:
+        return finished
+    # A subclass of CanonicalError keeps its class.
+    return attrs.evolve(
+        error,
+        message=finished.message,
+        param=finished.param,
+        retry_after=finished.retry_after,
+        request_id=finished.request_id,
+        code=finished.code,
+        details=finished.details,
     )
 
 
