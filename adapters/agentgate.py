@@ -19,11 +19,13 @@ from typing import Any, Final
 from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
     code_table,
     default_status,
+    finish_error,
     first_str,
     is_number,
     json_rendered,
@@ -148,6 +150,9 @@ class AgentGateAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset(
+        {Shape.TYPED_ENVELOPE, Shape.CANONICAL, Shape.CODE_STATUS, Shape.CODE_DETAILS}
+    )
 
     def sniff(self, view: ResponseView) -> float:
         """0.9 for a documented code or a run result, 0.6 for a documented code with extra keys.
@@ -168,7 +173,7 @@ class AgentGateAdapter:
         code: str = err["code"]
         return 0.4 if exact and code.isupper() else 0.0
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Parse an error envelope or a failed run result; None when the body has neither."""
         found = _error(view)
         if found is None:
@@ -192,9 +197,7 @@ class AgentGateAdapter:
         else:
             status = view.status
             kind, retryable = kind_for_code(code, CODES, status)
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=first_str(err.get("message")),
             code=code,
@@ -204,6 +207,11 @@ class AgentGateAdapter:
             status=status,
             request_id=first_str(extra.get("requestId")),
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render AgentGate's envelope; a run outcome without a status as a failed run result."""

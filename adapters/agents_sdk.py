@@ -17,11 +17,15 @@ from typing import Any, Final
 from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
+    body_status,
     code_table,
     default_status,
+    error_status,
+    finish_error,
     first_str,
     json_rendered,
     kind_for_code,
@@ -94,12 +98,6 @@ _REQUIRED_RE: Final = re.compile(r"\A\s*([A-Za-z_][\w.]*) is required\.?\s*\Z")
 _ENVELOPE_KEYS: Final = frozenset({"code", "message", "status", "retryAfter", "details"})
 
 
-def _status_of(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
-        return value
-    return None
-
-
 def _error(view: ResponseView) -> Mapping[str, Any] | None:
     err = view.error_object
     if err is not None and isinstance(err.get("code"), str):
@@ -113,6 +111,7 @@ class AgentsSDKAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset({Shape.TYPED_ENVELOPE, Shape.CANONICAL, Shape.CODE_STATUS})
 
     def sniff(self, view: ResponseView) -> float:
         """0.9 for a documented code with an integer `status` beside it, 0.6 for another code.
@@ -121,34 +120,30 @@ class AgentsSDKAdapter:
         apart (google.rpc has them the other way round); without the status nothing is claimed.
         """
         err = _error(view)
-        if err is None or _status_of(err.get("status")) is None:
+        if err is None or body_status(err.get("status")) is None:
             return 0.0
         if err["code"] in CODES:
             return 0.9
         return 0.6 if set(err) <= _ENVELOPE_KEYS else 0.0
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Parse the envelope; None when the body has none."""
         err = _error(view)
         if err is None:
             return None
         code: str = err["code"]
-        body_status = _status_of(err.get("status"))
-        status = view.status
-        if body_status is not None and (status is None or status < 400):
-            # An error event in a stream (or a 200 wrapping it): the body's status is the one.
-            status = body_status
+        in_body = body_status(err.get("status"))
+        # An error event in a stream (or a 200 wrapping it): the body's status is the one.
+        status = error_status(view, in_body)
         kind, retryable = kind_for_code(code, CODES, status)
         details: dict[str, Any] = {
             key: value for key, value in err.items() if key not in {"code", "message", "status"}
         }
-        if body_status is not None and body_status != view.status:
-            details["body_status"] = body_status
+        if in_body is not None and in_body != view.status:
+            details["body_status"] = in_body
         message = first_str(err.get("message"))
         found = _REQUIRED_RE.match(message) if message is not None else None
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=message,
             code=code,
@@ -157,6 +152,11 @@ class AgentsSDKAdapter:
             retryable=retryable,
             status=status,
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render the envelope, with `retryAfter` (whole seconds) when there is a wait."""

@@ -8,7 +8,6 @@ from a stream) survive, whatever status the response itself carries.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -18,14 +17,17 @@ from agent_errors._redact import redact
 from agent_errors._serialize import to_dict
 from agent_errors.adapter_kit import (
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
     code_table,
     default_status,
+    finish_error,
     first_str,
     json_rendered,
     provider_details,
+    retry_after_seconds,
 )
 
 NAME: Final = "canonical"
@@ -61,25 +63,19 @@ def _optional_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _retry_after(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    seconds = float(value)
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
 class CanonicalAdapter:
     """Reads and writes agent-errors' own JSON form of a `CanonicalError`."""
 
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset({Shape.TYPED_ENVELOPE, Shape.CANONICAL})
 
     def sniff(self, view: ResponseView) -> float:
         """0.99 for an `error` object with kind, message, retryable and provider; else 0."""
         return 0.99 if _document(view) is not None else 0.0
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Return the error the body describes; None when the body is not in this form."""
         err = _document(view)
         if err is None:
@@ -91,8 +87,7 @@ class CanonicalAdapter:
             ok = isinstance(raw, int) and not isinstance(raw, bool) and 100 <= raw <= 999
             status = raw if ok else None
         details = err.get("details")
-        return build_error(
-            view,
+        return Parsed(
             provider=_provider(err.get("provider")),
             kind=kind,
             message=first_str(err.get("message")),
@@ -101,9 +96,14 @@ class CanonicalAdapter:
             details=dict(details) if isinstance(details, dict) else None,
             retryable=err["retryable"],
             status=status,
-            retry_after=_retry_after(err.get("retry_after")),
+            retry_after=retry_after_seconds(err.get("retry_after")),
             request_id=_optional_str(err.get("request_id")),
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render `{"error": to_dict(error)}` with the error's status (or its kind's).

@@ -32,7 +32,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from agent_errors._error_document import is_error_document
@@ -41,15 +41,19 @@ from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     CLASS_CODES,
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
+    body_status,
     code_table,
     default_status,
-    fallback_error,
+    finish_error,
     first_str,
-    is_number,
+    from_status,
     json_rendered,
+    pointer_param,
+    retry_after_seconds,
     status_says_more,
     synthesize_message,
 )
@@ -320,16 +324,6 @@ def _validation_param(errors: object, message: str | None) -> str | None:
     return None
 
 
-def _pointer_param(pointer: object) -> str | None:
-    text = first_str(pointer)
-    if text is None:
-        return None
-    parts = [p for p in text.strip("/").split("/") if p]
-    if len(parts) >= 3 and parts[0] == "data" and parts[1] == "attributes":
-        parts = parts[2:]
-    return ".".join(parts) or None
-
-
 def _from_item(item: Mapping[str, Any]) -> tuple[str | None, str | None, object]:
     """(message, param, code) from one entry of an `errors`/`detail` list."""
     message = first_str(item.get("message"), item.get("msg"), item.get("detail"), item.get("title"))
@@ -344,7 +338,7 @@ def _from_item(item: Mapping[str, Any]) -> tuple[str | None, str | None, object]
         param = first_str(*fields)  # Salesforce: the fields the error is about
     source = item.get("source")
     if param is None and isinstance(source, dict):
-        param = _pointer_param(source.get("pointer")) or first_str(source.get("parameter"))
+        param = pointer_param(source.get("pointer")) or first_str(source.get("parameter"))
     if param is None and isinstance(item.get("path"), list):
         param = _param_from_loc(item.get("path"))
     code = item.get("code") or item.get("type") or item.get("errorCode")
@@ -492,8 +486,9 @@ def _failed_run(run: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
 def _error_status(*values: object) -> int | None:
     """The first integer 400-599 among `values` (an error object's own `code`/`status`)."""
     for value in values:
-        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
-            return value
+        found = body_status(value, errors_only=True)
+        if found is not None:
+            return found
     return None
 
 
@@ -540,277 +535,396 @@ def _said_by_message(
     return kind, retryable
 
 
+class _Reading:
+    """What the readers found so far in one document: one per `GenericAdapter.read`.
+
+    Each reader fills what is still missing (a message or param found earlier wins), adds
+    code candidates in the order they count, and may learn the status the document stands for.
+    """
+
+    __slots__ = (
+        "codes",
+        "details",
+        "document",
+        "failed",
+        "kind_hint",
+        "late_codes",
+        "message",
+        "param",
+        "slack_code",
+        "status",
+        "upstream",
+    )
+
+    def __init__(self, status: int | None, failed: bool) -> None:
+        self.status = status
+        self.failed = failed  # the status (the response's or the document's) is an error
+        self.document = False  # the body holds an error document of a known family
+        self.message: str | None = None
+        self.param: str | None = None
+        self.codes: list[object] = []
+        self.late_codes: list[object] = []
+        self.details: dict[str, Any] = {}
+        self.kind_hint: Kind | None = None
+        self.slack_code = False
+        self.upstream: str | None = None
+
+
+_ERROR_OBJECT_FIELDS: Final = frozenset(
+    {"message", "detail", "description", "param", "code", "type", "details", "kind"}
+)
+
+
+def _read_error(doc: Mapping[str, Any], found: _Reading, view: ResponseView) -> None:
+    """`error`: an OpenAI-style object, an OAuth or Slack code, or a flat message."""
+    err = doc["error"]
+    if isinstance(err, dict) and (err or found.failed):
+        # An empty `error` object in a success response reports nothing.
+        found.upstream = _upstream_message(err.get("metadata"))
+        found.document = True
+        found.message = first_str(err.get("message"), err.get("detail"), err.get("description"))
+        found.param = first_str(err.get("param"), err.get("field"), err.get("parameter"))
+        found.codes += [err.get("code"), err.get("type"), err.get("status")]
+        declared = err.get("kind")
+        found.kind_hint = _KNOWN_TYPES.get(declared) if isinstance(declared, str) else None
+        details = found.details
+        inner = err.get("details")
+        if isinstance(inner, dict):
+            details.update(inner)
+        elif isinstance(inner, list) and inner:
+            details["errors"] = inner
+        for key, value in err.items():
+            if key not in _ERROR_OBJECT_FIELDS:
+                details.setdefault(key, value)
+        if not found.failed:
+            # An error document in a 200 (OpenRouter, once the model has started) carries
+            # the status it stands for in its own `code`.
+            embedded = _error_status(err.get("code"), err.get("status"))
+            if embedded is not None:
+                found.status, found.failed = embedded, True
+    elif isinstance(err, str) and err.strip():
+        found.document = True
+        described = first_str(doc.get("error_description"), doc.get("message"))
+        if described is not None:
+            # OAuth: `error` is the code and `error_description` the text.
+            found.message = described
+            found.codes.append(err)
+        elif doc.get("ok") is False and _TOKEN_RE.match(err.strip()):
+            # Slack: `{"ok": false, "error": "invalid_auth"}`; the error is a code.
+            found.codes.append(err.strip())
+            found.slack_code = True
+        else:
+            found.message = err.strip()
+            # Text Generation Inference adds `error_type` ("validation", "overloaded").
+            found.codes += [doc.get("code"), doc.get("type"), doc.get("error_type")]
+
+
+def _read_errors(doc: Mapping[str, Any], found: _Reading, view: ResponseView) -> None:
+    """`errors`: JSON:API, GraphQL, Twilio and Cloudflare lists; Shopify and Jira."""
+    errors = doc["errors"]
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        found.document = True
+        m, p, c = _from_item(errors[0])
+        found.message = found.message or m
+        found.param = found.param or p
+        found.codes.append(c)
+        found.details.setdefault("errors", errors)
+    elif isinstance(errors, str) and errors.strip() and found.failed:
+        # Shopify: `{"errors": "[API] Invalid API key …"}`; only an error behind an error
+        # status (a 200 may carry warnings under that name).
+        found.message = found.message or errors.strip()
+    elif isinstance(errors, dict) and errors and found.failed:
+        # Shopify: `{"errors": {"title": ["can't be blank"]}}`.
+        # Jira: `{"errorMessages": [], "errors": {"summary": "You must specify …"}}`.
+        field, problems = next(iter(errors.items()))
+        problem = first_str(*problems) if isinstance(problems, list) else first_str(problems)
+        if isinstance(field, str) and field != "base":
+            found.param = found.param or field
+        if isinstance(field, str) and problem is not None:
+            # Rails sends fragments ("can't be blank") that read after the field's name.
+            whole = field == "base" or problem[:1].isupper()
+            found.message = found.message or (problem if whole else f"{field} {problem}")
+        found.details.setdefault("errors", errors)
+
+
+def _read_error_messages(doc: Mapping[str, Any], found: _Reading, view: ResponseView) -> None:
+    """Jira's `errorMessages` list: its first message wins over what came before."""
+    listed = doc["errorMessages"]
+    if isinstance(listed, list) and found.failed:
+        found.message = first_str(*listed) or found.message
+
+
+def _read_detail(doc: Mapping[str, Any], found: _Reading, view: ResponseView) -> None:
+    """FastAPI's `detail`: a message, a validation list, or an object."""
+    kind_of, m, p, codes, listed = _from_detail(doc["detail"])
+    if kind_of:
+        found.document = found.document or found.failed or isinstance(kind_of, bool)
+        found.message = found.message or m
+        found.param = found.param or p
+        found.codes += codes
+        if listed is not None:
+            found.details.setdefault("errors", listed)
+
+
+def _read_nested_message(doc: Mapping[str, Any], found: _Reading, view: ResponseView) -> None:
+    """Mistral: `{"object": "error", "message": {"detail": [...]}, "type": ...}`."""
+    nested = doc["message"]
+    if isinstance(nested, dict):
+        kind_of, m, p, codes, listed = _from_detail(nested.get("detail"))
+        if kind_of:
+            found.message = found.message or m
+            found.param = found.param or p
+            found.late_codes += codes
+            if listed is not None:
+                found.details.setdefault("errors", listed)
+
+
+def _read_top_level(doc: Mapping[str, Any], found: _Reading, view: ResponseView) -> None:
+    """A message and param at the top (`{"message"}`, `{"title"}`, `{"msg"}`)."""
+    found.message = found.message or first_str(doc.get("message"), doc.get("title"), doc.get("msg"))
+    found.param = found.param or first_str(doc.get("param"), doc.get("field"))
+
+
+def _read_kubernetes(doc: Mapping[str, Any], found: _Reading, view: ResponseView) -> None:
+    """Kubernetes `Status`: `reason` is the code, `details` names the object and its causes."""
+    if doc.get("kind") != "Status":
+        return
+    found.codes.append(doc.get("reason"))
+    status_details = doc.get("details")
+    if isinstance(status_details, dict):
+        found.details.update(status_details)
+        causes = status_details.get("causes")
+        if found.param is None and isinstance(causes, list) and causes:
+            cause = causes[0]
+            found.param = first_str(cause.get("field")) if isinstance(cause, dict) else None
+
+
+def _read_codes(doc: Mapping[str, Any], found: _Reading, view: ResponseView) -> None:
+    """Codes at the top, AWS's `__type` (or `x-amzn-ErrorType`), then Mistral's nested ones."""
+    found.codes += [
+        doc.get("code"),
+        doc.get("error_code"),
+        doc.get("errorCode"),
+        doc.get("type"),
+        _aws_type(doc.get("__type")),
+        _aws_type(view.headers.get("x-amzn-errortype")),
+        *found.late_codes,
+    ]
+
+
+def _read_extras(doc: Mapping[str, Any], found: _Reading, view: ResponseView) -> None:
+    """Links to documentation, PostgREST's hint and DETAIL, what a Slack token lacked."""
+    details = found.details
+    for key in _DOC_EXTRAS:
+        value = doc.get(key)
+        if value is not None and value != "":
+            details.setdefault(key, value)
+    if isinstance(doc.get("details"), str) and doc.get("kind") != "Status":
+        details.setdefault("details", doc["details"])  # PostgREST's DETAIL
+
+
+def _read_validation_param(doc: Mapping[str, Any], found: _Reading, view: ResponseView) -> None:
+    """A param from a validation list or a stringified pydantic error; LiteLLM's "None" none."""
+    if found.param is None:
+        found.param = _validation_param(found.details.get("errors"), found.message)
+    if found.param in _NO_PARAM and found.kind_hint is None:
+        # LiteLLM writes a missing param as the string "None"; a body this adapter rendered
+        # (it names its kind) means what it says.
+        found.param = None
+
+
+_Reader = Callable[[Mapping[str, Any], _Reading, ResponseView], None]
+
+_DOCUMENT_READERS: Final[tuple[tuple[str, _Reader], ...]] = (
+    ("error", _read_error),
+    ("errors", _read_errors),
+    ("errorMessages", _read_error_messages),
+    ("detail", _read_detail),
+    ("message", _read_nested_message),
+)
+"""The body families that make a document an error document, each read when its member is
+there, in this order (what an earlier one found wins)."""
+
+_FIELD_READERS: Final[tuple[_Reader, ...]] = (
+    _read_top_level,
+    _read_kubernetes,
+    _read_codes,
+    _read_extras,
+    _read_validation_param,
+)
+"""What an error document may carry besides, read once it is known to be one."""
+
+
+def _resolve_kind(found: _Reading, view: ResponseView) -> tuple[str | None, Kind, bool | None]:
+    """(code, kind, retryable): the one place the generic format decides the kind.
+
+    A kind the document names (a body this adapter rendered) wins; then a known code, unless
+    it only names a class of errors and the status says more; then the status, with a few
+    unambiguous phrases for the statuses that say little; then the message may overrule a
+    class code (`_said_by_message`), and so may an upstream provider's message.
+    """
+    status = found.status
+    message = found.message
+    code, row = _code_row(*found.codes)
+    if row is not None and status_says_more(row.code, row.kind, status):
+        row = None  # `invalid_request_error` behind a 402, 404 or 429
+    kind_hint = found.kind_hint
+    if kind_hint is not None:
+        return code, kind_hint, None
+    if row is not None:
+        kind, retryable = row.kind, row.retryable
+    else:
+        kind, retryable = kind_for_status(status), None
+        if message and status in _AMBIGUOUS_STATUSES:
+            scan = message[:_MESSAGE_SCAN]  # a bounded slice: the phrases open a message
+            if _PAYMENT_RE.search(scan):
+                windowed = _WINDOW_RE.search(scan)
+                kind = Kind.RATE_LIMITED if windowed else Kind.PAYMENT_REQUIRED
+            elif status == 429 and _CONCURRENCY_RE.search(scan):
+                kind = Kind.CONCURRENCY_LIMITED
+            elif status != 429 and _RATE_LIMIT_RE.search(scan):
+                kind = Kind.RATE_LIMITED
+        if (
+            status == 403
+            and kind is Kind.PERMISSION
+            and view.headers.get("x-ratelimit-remaining", "").strip() == "0"
+        ):
+            kind = Kind.RATE_LIMITED  # GitHub: the primary rate limit, spent
+    kind, retryable = _said_by_message(kind, retryable, row, status, message)
+    if found.upstream is not None and kind is not Kind.PAYMENT_REQUIRED:
+        # OpenRouter-style gateways: "Provider returned error", the reason upstream.
+        kind, retryable = _said_by_message(kind, retryable, row, status, found.upstream)
+    return code, kind, retryable
+
+
+def _read_document(doc: Mapping[str, Any], view: ResponseView) -> Parsed | None:
+    """Read a JSON object: a run result, stream event or batch line first gives up its error.
+
+    Then each body family's reader (`_DOCUMENT_READERS`) looks at its member; an object none of
+    them recognizes is an error only behind an error status (or, without a status, when it is
+    plainly an error document). Then the other fields (`_FIELD_READERS`) and the kind.
+    """
+    status = view.status
+    is_error_status = status is not None and status >= 400
+    unwrapped = _result_document(doc)
+    if unwrapped is not None:
+        doc, embedded = unwrapped
+        if embedded is not None and not is_error_status:
+            # The status in the result (a batch line's own) counts.
+            status, is_error_status = embedded, True
+    if not is_error_status:
+        # A stream event or result that names its own status (`"status_code": 429`).
+        embedded = _error_status(doc.get("status_code"), doc.get("statusCode"))
+        if embedded is not None:
+            status, is_error_status = embedded, True
+    found = _Reading(status, is_error_status)
+    for key, reader in _DOCUMENT_READERS:
+        if key in doc:
+            reader(doc, found, view)
+    if not (found.document or found.failed or _status_free_error(view, doc)):
+        return None
+    for reader in _FIELD_READERS:
+        reader(doc, found, view)
+    code, kind, retryable = _resolve_kind(found, view)
+    status = found.status
+    message = found.message
+    if found.slack_code and not message:
+        message = synthesize_message(kind, status if found.failed else None, code)
+    return Parsed(
+        kind=kind,
+        message=message,
+        code=code,
+        param=found.param,
+        details=found.details,
+        retryable=retryable,
+        status=status,
+        # Hugging Face: a model still loading says how long it will take.
+        retry_after=retry_after_seconds(doc.get("estimated_time")),
+    )
+
+
+def _read_xml(view: ResponseView) -> Parsed | None:
+    """An XML error document's code, message and request id; None for any other text."""
+    text = view.text[:16384]
+    head = text[:2048].lower()
+    if not any(marker in head for marker in _XML_MARKERS):
+        return None
+    code_match = _XML_CODE_RE.search(text)
+    message_match = _XML_MESSAGE_RE.search(text)
+    if code_match is None and message_match is None:
+        return None
+    code = html.unescape(code_match.group(1)) if code_match else None
+    message = None
+    if message_match:
+        # Azure Storage appends "RequestId:…" and "Time:…" lines to the message.
+        message = html.unescape(message_match.group(1)).splitlines()[0].strip() or None
+    request_match = _XML_REQUEST_ID_RE.search(text)
+    code, row = _code_row(code)
+    kind = row.kind if row is not None else kind_for_status(view.status)
+    return Parsed(
+        kind=kind,
+        message=message,
+        code=code,
+        retryable=row.retryable if row is not None else None,
+        request_id=html.unescape(request_match.group(1)) if request_match else None,
+    )
+
+
+def _read_list(view: ResponseView, doc: list[Any]) -> Parsed:
+    """Salesforce's (and others') bare list of errors behind an error status: the first one."""
+    message, param, raw_code = _from_item(doc[0])
+    code, row = _code_row(raw_code)
+    kind = row.kind if row is not None else kind_for_status(view.status)
+    return Parsed(
+        kind=kind,
+        message=message,
+        code=code,
+        param=param,
+        details={"errors": doc},
+    )
+
+
+def _read_token(view: ResponseView) -> Parsed | None:
+    """Slack's incoming webhooks answer in plain text: a lone code such as `invalid_payload`."""
+    token = view.text.strip() if len(view.body) <= 64 else ""
+    if not _TEXT_TOKEN_RE.match(token):
+        return None
+    code, row = _code_row(token)
+    kind = row.kind if row is not None else kind_for_status(view.status)
+    return Parsed(kind=kind, message=token, code=code)
+
+
 class GenericAdapter:
     """The fallback adapter: reads the common shapes and always answers for an error status."""
 
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset[Shape]()
 
     def sniff(self, view: ResponseView) -> float:
         """Generic is never chosen by sniffing; it is the fallback."""
         return 0.0
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
-        """Parse any common shape; for a success status, only an explicit error document counts."""
+    def read(self, view: ResponseView) -> Parsed | None:
+        """Read any common shape; for a success status, only an explicit error document counts."""
         doc = view.json
-        status = view.status
-        is_error_status = status is not None and status >= 400
         if isinstance(doc, dict):
-            unwrapped = _result_document(doc)
-            if unwrapped is not None:
-                doc, embedded = unwrapped
-                if embedded is not None and not is_error_status:
-                    # The status in the result (a batch line's own) counts.
-                    status, is_error_status = embedded, True
-            if not is_error_status:
-                # A stream event or result that names its own status (`"status_code": 429`).
-                embedded = _error_status(doc.get("status_code"), doc.get("statusCode"))
-                if embedded is not None:
-                    status, is_error_status = embedded, True
-        if not isinstance(doc, dict):
-            if isinstance(doc, list) and doc and isinstance(doc[0], dict) and is_error_status:
-                return self._from_list(view, doc)
-            if doc is None and is_error_status and view.body:
-                from_xml = self._from_xml(view)
-                if from_xml is not None:
-                    return from_xml
-                token = view.text.strip() if len(view.body) <= 64 else ""
-                if _TEXT_TOKEN_RE.match(token):
-                    # Slack's incoming webhooks answer in plain text: `invalid_payload`.
-                    code, row = _code_row(token)
-                    kind = row.kind if row is not None else kind_for_status(status)
-                    return build_error(view, provider=NAME, kind=kind, message=token, code=code)
-            return fallback_error(view, NAME) if is_error_status else None
-
-        message: str | None = None
-        param: str | None = None
-        code_candidates: list[object] = []
-        late_candidates: list[object] = []
-        details: dict[str, Any] = {}
-        kind_hint: Kind | None = None
-        found_document = False
-        slack_code = False
-
-        upstream: str | None = None
-        err = doc.get("error")
-        if isinstance(err, dict) and (err or is_error_status):
-            upstream = _upstream_message(err.get("metadata"))
-            # An empty `error` object in a success response reports nothing.
-            found_document = True
-            message = first_str(err.get("message"), err.get("detail"), err.get("description"))
-            param = first_str(err.get("param"), err.get("field"), err.get("parameter"))
-            code_candidates += [err.get("code"), err.get("type"), err.get("status")]
-            declared = err.get("kind")
-            kind_hint = _KNOWN_TYPES.get(declared) if isinstance(declared, str) else None
-            inner = err.get("details")
-            if isinstance(inner, dict):
-                details.update(inner)
-            elif isinstance(inner, list) and inner:
-                details["errors"] = inner
-            for key, value in err.items():
-                if key not in {
-                    "message",
-                    "detail",
-                    "description",
-                    "param",
-                    "code",
-                    "type",
-                    "details",
-                    "kind",
-                }:
-                    details.setdefault(key, value)
-            if not is_error_status:
-                # An error document in a 200 (OpenRouter, once the model has started) carries
-                # the status it stands for in its own `code`.
-                embedded = _error_status(err.get("code"), err.get("status"))
-                if embedded is not None:
-                    status, is_error_status = embedded, True
-        elif isinstance(err, str) and err.strip():
-            found_document = True
-            described = first_str(doc.get("error_description"), doc.get("message"))
-            if described is not None:
-                # OAuth: `error` is the code and `error_description` the text.
-                message = described
-                code_candidates.append(err)
-            elif doc.get("ok") is False and _TOKEN_RE.match(err.strip()):
-                # Slack: `{"ok": false, "error": "invalid_auth"}`; the error is a code.
-                code_candidates.append(err.strip())
-                slack_code = True
-            else:
-                message = err.strip()
-                # Text Generation Inference adds `error_type` ("validation", "overloaded").
-                code_candidates += [doc.get("code"), doc.get("type"), doc.get("error_type")]
-
-        errors = doc.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            found_document = True
-            m, p, c = _from_item(errors[0])
-            message = message or m
-            param = param or p
-            code_candidates.append(c)
-            details.setdefault("errors", errors)
-        elif isinstance(errors, str) and errors.strip() and is_error_status:
-            # Shopify: `{"errors": "[API] Invalid API key …"}`; only an error behind an error
-            # status (a 200 may carry warnings under that name).
-            message = message or errors.strip()
-        elif isinstance(errors, dict) and errors and is_error_status:
-            # Shopify: `{"errors": {"title": ["can't be blank"]}}`.
-            # Jira: `{"errorMessages": [], "errors": {"summary": "You must specify …"}}`.
-            field, problems = next(iter(errors.items()))
-            problem = first_str(*problems) if isinstance(problems, list) else first_str(problems)
-            if isinstance(field, str) and field != "base":
-                param = param or field
-            if isinstance(field, str) and problem is not None:
-                # Rails sends fragments ("can't be blank") that read after the field's name.
-                whole = field == "base" or problem[:1].isupper()
-                message = message or (problem if whole else f"{field} {problem}")
-            details.setdefault("errors", errors)
-        listed_messages = doc.get("errorMessages")
-        if isinstance(listed_messages, list) and is_error_status:
-            message = first_str(*listed_messages) or message  # Jira
-
-        found, m, p, codes, listed = _from_detail(doc.get("detail"))
-        if found:
-            found_document = found_document or is_error_status or isinstance(found, bool)
-            message = message or m
-            param = param or p
-            code_candidates += codes
-            if listed is not None:
-                details.setdefault("errors", listed)
-        nested = doc.get("message")
-        if isinstance(nested, dict):
-            # Mistral: `{"object": "error", "message": {"detail": [...]}, "type": ...}`.
-            found, m, p, codes, listed = _from_detail(nested.get("detail"))
-            if found:
-                message = message or m
-                param = param or p
-                late_candidates += codes
-                if listed is not None:
-                    details.setdefault("errors", listed)
-
-        if not found_document and not is_error_status and not _status_free_error(view, doc):
+            return _read_document(doc, view)
+        if view.status is None or view.status < 400:
             return None
-        message = message or first_str(doc.get("message"), doc.get("title"), doc.get("msg"))
-        param = param or first_str(doc.get("param"), doc.get("field"))
-        if doc.get("kind") == "Status":
-            # Kubernetes: `reason` is the code, `details` names the object and its causes.
-            code_candidates.append(doc.get("reason"))
-            status_details = doc.get("details")
-            if isinstance(status_details, dict):
-                details.update(status_details)
-                causes = status_details.get("causes")
-                if param is None and isinstance(causes, list) and causes:
-                    cause = causes[0]
-                    param = first_str(cause.get("field")) if isinstance(cause, dict) else None
-        code_candidates += [
-            doc.get("code"),
-            doc.get("error_code"),
-            doc.get("errorCode"),
-            doc.get("type"),
-            _aws_type(doc.get("__type")),
-            _aws_type(view.headers.get("x-amzn-errortype")),
-            *late_candidates,
-        ]
-        for key in _DOC_EXTRAS:
-            value = doc.get(key)
-            if value is not None and value != "":
-                details.setdefault(key, value)
-        if isinstance(doc.get("details"), str) and doc.get("kind") != "Status":
-            details.setdefault("details", doc["details"])  # PostgREST's DETAIL
+        if isinstance(doc, list) and doc and isinstance(doc[0], dict):
+            return _read_list(view, doc)
+        if doc is None and view.body:
+            found = _read_xml(view) or _read_token(view)
+            if found is not None:
+                return found
+        return from_status(view)
 
-        if param is None:
-            param = _validation_param(details.get("errors"), message)
-        if param in _NO_PARAM and kind_hint is None:
-            # LiteLLM writes a missing param as the string "None"; a body this adapter rendered
-            # (it names its kind) means what it says.
-            param = None
-        code, row = _code_row(*code_candidates)
-        if row is not None and status_says_more(row.code, row.kind, status):
-            row = None  # `invalid_request_error` behind a 402, 404 or 429
-        if kind_hint is not None:
-            kind, retryable = kind_hint, None
-        elif row is not None:
-            kind, retryable = row.kind, row.retryable
-        else:
-            kind, retryable = kind_for_status(status), None
-            if message and status in _AMBIGUOUS_STATUSES:
-                scan = message[:_MESSAGE_SCAN]  # a bounded slice: the phrases open a message
-                if _PAYMENT_RE.search(scan):
-                    windowed = _WINDOW_RE.search(scan)
-                    kind = Kind.RATE_LIMITED if windowed else Kind.PAYMENT_REQUIRED
-                elif status == 429 and _CONCURRENCY_RE.search(scan):
-                    kind = Kind.CONCURRENCY_LIMITED
-                elif status != 429 and _RATE_LIMIT_RE.search(scan):
-                    kind = Kind.RATE_LIMITED
-            if (
-                status == 403
-                and kind is Kind.PERMISSION
-                and view.headers.get("x-ratelimit-remaining", "").strip() == "0"
-            ):
-                kind = Kind.RATE_LIMITED  # GitHub: the primary rate limit, spent
-        if kind_hint is None:
-            kind, retryable = _said_by_message(kind, retryable, row, status, message)
-            if upstream is not None and kind is not Kind.PAYMENT_REQUIRED:
-                # OpenRouter-style gateways: "Provider returned error", the reason upstream.
-                kind, retryable = _said_by_message(kind, retryable, row, status, upstream)
-        if slack_code and not message:
-            message = synthesize_message(kind, status if is_error_status else None, code)
-        estimated = doc.get("estimated_time")  # Hugging Face: a model still loading
-        return build_error(
-            view,
-            provider=NAME,
-            kind=kind,
-            message=message,
-            code=code,
-            param=param,
-            details=details,
-            retryable=retryable,
-            status=status,
-            retry_after=estimated if is_number(estimated) else None,
-        )
-
-    def _from_xml(self, view: ResponseView) -> CanonicalError | None:
-        """An XML error document's code, message and request id; None for any other text."""
-        text = view.text[:16384]
-        head = text[:2048].lower()
-        if not any(marker in head for marker in _XML_MARKERS):
-            return None
-        code_match = _XML_CODE_RE.search(text)
-        message_match = _XML_MESSAGE_RE.search(text)
-        if code_match is None and message_match is None:
-            return None
-        code = html.unescape(code_match.group(1)) if code_match else None
-        message = None
-        if message_match:
-            # Azure Storage appends "RequestId:…" and "Time:…" lines to the message.
-            message = html.unescape(message_match.group(1)).splitlines()[0].strip() or None
-        request_match = _XML_REQUEST_ID_RE.search(text)
-        code, row = _code_row(code)
-        kind = row.kind if row is not None else kind_for_status(view.status)
-        return build_error(
-            view,
-            provider=NAME,
-            kind=kind,
-            message=message,
-            code=code,
-            retryable=row.retryable if row is not None else None,
-            request_id=html.unescape(request_match.group(1)) if request_match else None,
-        )
-
-    def _from_list(self, view: ResponseView, doc: list[Any]) -> CanonicalError:
-        message, param, raw_code = _from_item(doc[0])
-        code, row = _code_row(raw_code)
-        kind = row.kind if row is not None else kind_for_status(view.status)
-        return build_error(
-            view,
-            provider=NAME,
-            kind=kind,
-            message=message,
-            code=code,
-            param=param,
-            details={"errors": doc},
-        )
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render OpenAI-style: `{"error": {"message", "type", "param", "code", "kind"}}`.

@@ -22,11 +22,15 @@ from typing import Any, Final
 from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
+    body_status,
     code_table,
     default_status,
+    error_status,
+    finish_error,
     first_str,
     json_rendered,
     whole_seconds,
@@ -222,6 +226,9 @@ class GoogleRpcAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset(
+        {Shape.TYPED_ENVELOPE, Shape.CANONICAL, Shape.GOOGLE_STATUS, Shape.BARE_STATUS, Shape.LIST}
+    )
 
     def sniff(self, view: ResponseView) -> float:
         """0.95 with a canonical `status` name, 0.8 with typed details, 0.6 for legacy `errors`.
@@ -251,7 +258,7 @@ class GoogleRpcAdapter:
             return 0.6  # a finished long-running operation that failed
         return 0.0
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Parse a Status; None when the body is not one."""
         found = _status_object(view)
         if found is None:
@@ -264,9 +271,8 @@ class GoogleRpcAdapter:
         if not wrapped and name is None:
             name = _GRPC_NUMBERS[http_code]
             details["grpc_code"] = http_code
-        status = view.status
-        if (status is None or status < 400) and wrapped and 400 <= http_code <= 599:
-            status = http_code
+        # A wrapped Status's `code` is the HTTP status (an operation's is a gRPC code).
+        status = error_status(view, body_status(http_code, errors_only=True) if wrapped else None)
         if name is not None:
             details["status"] = name
 
@@ -303,9 +309,7 @@ class GoogleRpcAdapter:
         localized = typed.get("LocalizedMessage")
         if message is None and isinstance(localized, dict):
             message = first_str(localized.get("message"))
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=message,
             code=code,
@@ -314,6 +318,11 @@ class GoogleRpcAdapter:
             retryable=row.retryable if row is not None else None,
             status=status,
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render a wrapped Status with ErrorInfo, BadRequest, RetryInfo and RequestInfo."""

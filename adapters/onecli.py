@@ -19,11 +19,13 @@ import attrs
 from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
     code_table,
     default_status,
+    finish_error,
     first_str,
     json_rendered,
 )
@@ -115,27 +117,64 @@ MESSAGES: Final = (
 )
 
 
-_GROUP_RE: Final = re.compile(r"\(\?P<\w+>")
+_GROUP_RE: Final = re.compile(r"\(\?P<(\w+)>")
+_ANCHORED_RE: Final = re.compile(r"\A\\A\(\?:(.*)\)\\Z\Z", re.DOTALL)
 
 
-def _alternation(entries: tuple[Message, ...]) -> re.Pattern[str]:
-    # One expression for "is it any of these": a single C-level match instead of a Python loop.
-    parts = [_GROUP_RE.sub("(?:", entry.pattern.pattern) for entry in entries]
-    return re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE | re.DOTALL)
+def _indexed(entries: tuple[Message, ...]) -> tuple[re.Pattern[str], dict[int, int]]:
+    """One alternation of every entry, in order, and which entry each outer group is.
+
+    A single C-level match instead of a Python loop over the patterns: the first alternative
+    that matches the whole text wins, as the first pattern did. Each entry's named groups are
+    renamed `_<entry>_<name>`, so that two entries may capture the same name.
+    """
+    parts: list[str] = []
+    owners: dict[int, int] = {}
+    group = 0
+    for index, entry in enumerate(entries):
+        found = _ANCHORED_RE.match(entry.pattern.pattern)
+        assert found is not None  # every entry comes from `_msg`
+        inner = found.group(1)
+        group += 1
+        owners[group] = index
+        group += re.compile(inner).groups
+        parts.append(f"({_GROUP_RE.sub(lambda m, i=index: f'(?P<_{i}_{m.group(1)}>', inner)})")
+    pattern = re.compile(r"\A(?:" + "|".join(parts) + r")\Z", re.IGNORECASE | re.DOTALL)
+    return pattern, owners
 
 
-_ANY_DOCUMENTED: Final = _alternation(tuple(m for m in MESSAGES if not m.template))
-_ANY_TEMPLATE: Final = _alternation(tuple(m for m in MESSAGES if m.template))
+_MESSAGES_RE, _OWNERS = _indexed(MESSAGES)
 
 
-def match_message(message: str) -> tuple[Message, dict[str, str]] | None:
+_Match = tuple[Message, dict[str, str]] | None
+# The last message matched and its answer: `sniff` and `read` look at the same string, so the
+# second match is free. (A pure function of an immutable string; swapped in one assignment.)
+_last: tuple[str, _Match] = ("", None)
+
+
+def match_message(message: str) -> _Match:
     """Return the documented message `message` is, with its captured values; None if none."""
-    text = message.strip()
-    for entry in MESSAGES:
-        found = entry.pattern.match(text)
-        if found is not None:
-            return entry, {k: v.strip() for k, v in found.groupdict().items() if v}
-    return None
+    global _last  # noqa: PLW0603 - a one-entry memo, see above
+    last = _last
+    if message is last[0]:
+        answer = last[1]
+        return None if answer is None else (answer[0], dict(answer[1]))  # the caller's own
+    answer = _match(message)
+    _last = (message, answer)
+    return answer
+
+
+def _match(message: str) -> _Match:
+    found = _MESSAGES_RE.match(message.strip())
+    if found is None:
+        return None
+    index = _OWNERS[found.lastindex or 0]
+    values: dict[str, str] = {}
+    prefix = f"_{index}_"
+    for key, value in found.groupdict().items():
+        if value and key.startswith(prefix):
+            values[key[len(prefix) :]] = value.strip()
+    return MESSAGES[index], values
 
 
 def _shape(view: ResponseView) -> tuple[str | None, Mapping[str, Any] | None]:
@@ -157,6 +196,7 @@ class OneCLIAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset({Shape.FLAT_STRING, Shape.ERROR_OBJECT})
 
     def sniff(self, view: ResponseView) -> float:
         """0.9 for a documented message in OneCLI's shape, 0.55 for a templated one, else ≤ 0.3.
@@ -172,14 +212,12 @@ class OneCLIAdapter:
             return 0.0
         if envelope is not None and not set(envelope) <= {"message", "type"}:
             return 0.0
-        text = message.strip()
-        if _ANY_DOCUMENTED.match(text):
-            return 0.9
-        if _ANY_TEMPLATE.match(text):
-            return 0.55
+        found = match_message(message)
+        if found is not None:
+            return 0.55 if found[0].template else 0.9  # the documented ones come first
         return 0.3 if envelope is not None else 0.2
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Parse either shape; None when the body has neither."""
         message, envelope = _shape(view)
         if message is None and envelope is None:
@@ -201,15 +239,18 @@ class OneCLIAdapter:
         if envelope is not None:
             details.update({k: v for k, v in envelope.items() if k not in {"message", "type"}})
         kind = kind_for_status(status if status is not None else documented_status)
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=message,
             code=code,
             param=param,
             details=details,
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render in the envelope shape: `{"error": {"message", "type"}}`.

@@ -15,21 +15,26 @@ then the status.
 from __future__ import annotations
 
 import http
-import math
 from collections.abc import Mapping
 from typing import Any, Final
 
 from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
+    body_status,
     code_table,
     default_status,
+    error_status,
+    finish_error,
     first_str,
     json_rendered,
+    pointer_param,
     provider_details,
+    retry_after_seconds,
     whole_seconds,
 )
 
@@ -90,14 +95,6 @@ def _member_count(doc: Mapping[str, Any]) -> int:
     return count
 
 
-def _pointer_param(pointer: object) -> str | None:
-    text = first_str(pointer)
-    if text is None:
-        return None
-    parts = [p for p in text.lstrip("#").split("/") if p not in _POINTER_SKIP]
-    return ".".join(parts) or None
-
-
 def _field_errors(doc: Mapping[str, Any]) -> tuple[str | None, Any]:
     """(first field, the entries) from `invalid-params` or `errors`, in whichever form."""
     for key in ("invalid-params", "invalid_params", "invalidParams", "errors", "violations"):
@@ -110,9 +107,11 @@ def _field_errors(doc: Mapping[str, Any]) -> tuple[str | None, Any]:
                         item.get("field"),
                         item.get("param"),
                         item.get("propertyPath"),
-                    ) or _pointer_param(item.get("pointer") or item.get("jsonPointer"))
+                    ) or pointer_param(
+                        item.get("pointer") or item.get("jsonPointer"), skip=_POINTER_SKIP
+                    )
                     if field is None and isinstance(item.get("source"), dict):
-                        field = _pointer_param(item["source"].get("pointer"))
+                        field = pointer_param(item["source"].get("pointer"), skip=_POINTER_SKIP)
                     if field is not None:
                         return field, value
             return None, value
@@ -133,6 +132,8 @@ class ProblemDetailsAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset({Shape.PROBLEM, Shape.BARE_STATUS})
+    media_types = frozenset({MEDIA_TYPE})
 
     def sniff(self, view: ResponseView) -> float:
         """0.95 for `application/problem+json`; 0.7 for two or more members with `type`/`title`.
@@ -151,19 +152,15 @@ class ProblemDetailsAdapter:
             return 0.7
         return 0.2 if count else 0.0
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Parse a problem document; None when the body is not a JSON object."""
         doc = _problem(view)
         if doc is None:
             return None
         if _member_count(doc) == 0 and view.content_type != MEDIA_TYPE:
             return None
-        body_status = doc.get("status")
-        if not (isinstance(body_status, int) and not isinstance(body_status, bool)):
-            body_status = None
-        status = view.status
-        if body_status is not None and (status is None or status < 400):
-            status = body_status  # a problem in a stream event, or wrapped in a 200
+        # A problem in a stream event, or wrapped in a 200, names its status.
+        status = error_status(view, body_status(doc.get("status")))
         type_uri = first_str(doc.get("type"))
         code = first_str(doc.get("code")) or (
             type_uri if type_uri is not None and type_uri != "about:blank" else None
@@ -199,14 +196,7 @@ class ProblemDetailsAdapter:
         ours = doc.get("details")
         if isinstance(ours, dict):
             details.update(ours)  # the error's own details, as `render` wrote them
-        retry_after: float | None = None
-        raw_wait = doc.get("retry_after")
-        if isinstance(raw_wait, (int, float)) and not isinstance(raw_wait, bool):
-            wait = float(raw_wait)
-            retry_after = wait if math.isfinite(wait) and wait >= 0 else None
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=first_str(doc.get("detail")) or title,
             code=code,
@@ -214,9 +204,14 @@ class ProblemDetailsAdapter:
             details=details,
             retryable=retryable,
             status=status,
-            retry_after=retry_after,
+            retry_after=retry_after_seconds(doc.get("retry_after")),
             request_id=first_str(doc.get("request_id"), doc.get("traceId")),
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render RFC 9457 with our fields as extension members, as `application/problem+json`.

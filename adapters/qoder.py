@@ -15,13 +15,15 @@ from agent_errors._model import CanonicalError, Kind
 from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     ErrorCode,
+    Parsed,
     Rendered,
     ResponseView,
-    build_error,
+    Shape,
     code_table,
     default_status,
-    fallback_error,
+    finish_error,
     first_str,
+    from_status,
     json_rendered,
     kind_for_code,
 )
@@ -85,6 +87,7 @@ _RENDER_TYPES: Final[Mapping[Kind, str]] = {
     Kind.UNAVAILABLE: "overloaded_error",
 }
 _EXTRA_FIELDS: Final = ("feature", "available_from")
+_READ_FIELDS: Final = frozenset({"type", "message", "param", *_EXTRA_FIELDS})
 # Types that name a class of errors: an unambiguous message says more (DESIGN, Adapter).
 _CLASS_TYPES: Final = frozenset({"invalid_request_error", "api_error"})
 
@@ -115,6 +118,7 @@ class QoderAdapter:
     name = NAME
     hosts = HOSTS
     codes = CODES
+    shapes = frozenset({Shape.TYPED_ENVELOPE})
 
     def sniff(self, view: ResponseView) -> float:
         """0.95 for a Qoder type in the envelope, 0.8 for any other type in it, else 0."""
@@ -123,12 +127,12 @@ class QoderAdapter:
             return 0.0
         return 0.95 if err["type"] in CODES else 0.8
 
-    def parse(self, view: ResponseView) -> CanonicalError | None:
+    def read(self, view: ResponseView) -> Parsed | None:
         """Parse the envelope; without one, a 4xx/5xx (the gateway's) is read from its status."""
         err = _envelope(view)
         if err is None:
             if view.status is not None and view.status >= 400:
-                return fallback_error(view, NAME)
+                return from_status(view)
             return None
         code: str = err["type"]
         kind, retryable = kind_for_code(code, CODES, view.status)
@@ -141,8 +145,7 @@ class QoderAdapter:
             value = err.get(key)
             if value is not None:
                 details[key] = value
-        known = {"type", "message", "param", *_EXTRA_FIELDS}
-        details.update({key: value for key, value in err.items() if key not in known})
+        details.update({key: value for key, value in err.items() if key not in _READ_FIELDS})
         message = first_str(err.get("message"))
         if (code in _CLASS_TYPES or code not in CODES) and asks_for_payment(message):
             # Anthropic: a 400 invalid_request_error "Your credit balance is too low…"; another
@@ -158,9 +161,7 @@ class QoderAdapter:
                 message = feature_message(first_str(err.get("feature")), beta)
         doc = view.json
         request_id = first_str(doc.get("request_id")) if isinstance(doc, dict) else None
-        return build_error(
-            view,
-            provider=NAME,
+        return Parsed(
             kind=kind,
             message=message,
             code=code,
@@ -169,6 +170,11 @@ class QoderAdapter:
             retryable=retryable,
             request_id=request_id,
         )
+
+    def parse(self, view: ResponseView) -> CanonicalError | None:
+        """Return the finished error `read` finds; None when it finds none."""
+        parsed = self.read(view)
+        return None if parsed is None else finish_error(view, parsed, NAME)
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render in Qoder's envelope; kinds it has no type for use `api_error`."""

@@ -1,7 +1,8 @@
-"""The last step of every normalization: hints in their priority order, their sources, redaction.
+"""The one finishing pass: hints in their priority order, their sources, redaction, the message.
 
-Shared by `adapter_kit.build_error` (which finishes an error as it builds it, so the error is
-constructed once) and by `normalize_view` (for adapters that build `CanonicalError` themselves).
+An adapter reads a body into a `Parsed` (what the body says); `finish_error` turns it into the
+`CanonicalError` normalization returns, once. `complete` is the same pass over fields that are
+already an error's (a third-party adapter's own `CanonicalError`).
 """
 
 from __future__ import annotations
@@ -9,21 +10,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+import attrs
+
 from . import _redact
 from ._hints import (
     VERDICT_HEADERS,
     body_containers,
     clean_request_id,
+    envoy_rate_limited,
     message_request_id,
     request_id_hint,
     retry_after_hint,
     should_retry_hint,
     usable_retry_after,
 )
-from ._model import CanonicalError, Kind
+from ._model import CanonicalError, Kind, status_phrase
 from ._view import ResponseView
 
-__all__ = ["PARSE_KEYS", "STREAM_KEYS", "STREAM_SOURCE", "finish_fields", "provider_details"]
+__all__ = [
+    "PARSE_KEYS",
+    "STREAM_KEYS",
+    "STREAM_SOURCE",
+    "USE_VIEW_STATUS",
+    "Parsed",
+    "UseViewStatus",
+    "complete",
+    "finish_error",
+    "provider_details",
+    "synthesize_message",
+]
 
 PARSE_KEYS: Final = frozenset(
     {"retry_after_source", "request_id_source", "should_retry", "body_truncated", "raw_status"}
@@ -35,6 +50,102 @@ STREAM_SOURCE: Final = "stream"
 
 STREAM_KEYS: Final = frozenset({"source", "event", "event_id"})
 """The `details` entries the SSE reader adds (the stream marker), when `source` is `"stream"`."""
+
+
+class UseViewStatus:
+    """The type of `USE_VIEW_STATUS`: a `Parsed` whose status is the response's own."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "USE_VIEW_STATUS"
+
+
+USE_VIEW_STATUS: Final = UseViewStatus()
+"""`Parsed.status`'s default: the status of the response the body came with.
+
+Pass a status (or None) only when the body names another one: a run result, a stream event,
+an error document wrapped in a 200.
+"""
+
+
+@attrs.frozen(init=False)
+class Parsed:
+    """What an adapter read from a body, before the core finishes it.
+
+    Only `kind` is required, and only it may be given by position. The core (`finish_error`)
+    fills in the rest once: an empty `message` is synthesized from the status and kind,
+    `retryable` defaults to the kind's, retry-after and request-id hints are gathered from the
+    headers and the usual body fields (an adapter's own `retry_after`/`request_id` are used
+    only when none of them gives one), and secrets are redacted from every text field and from
+    `details`. The types are not checked, for speed: give each field its annotated type (a
+    `CanonicalError` returned by `parse` is checked instead).
+
+    Attributes:
+        kind: The canonical kind the adapter resolved.
+        message: The provider's message, or None to have one synthesized.
+        code: The provider's own code or type, verbatim.
+        param: The offending request parameter or header.
+        details: Provider extras (field errors, limits, scopes...).
+        retryable: Overrides the kind's default when the provider says otherwise.
+        status: The status the error stands for; `USE_VIEW_STATUS` (the default) for the
+            response's own.
+        retry_after: A wait the format carries in a field of its own, in seconds.
+        request_id: A request id the format carries in a field of its own.
+        provider: The provider the error came from, when the body names it (the canonical
+            form does); None for the adapter's name.
+    """
+
+    kind: Kind
+    message: str | None = None
+    code: str | None = None
+    param: str | None = None
+    details: Mapping[str, Any] | None = None
+    retryable: bool | None = None
+    status: int | UseViewStatus | None = USE_VIEW_STATUS
+    retry_after: float | None = None
+    request_id: str | None = None
+    provider: str | None = None
+
+    def __init__(
+        self,
+        kind: Kind,
+        *,
+        message: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        retryable: bool | None = None,
+        status: int | UseViewStatus | None = USE_VIEW_STATUS,
+        retry_after: float | None = None,
+        request_id: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        # Through the slots: attrs' frozen __init__ goes through object.__setattr__ field by
+        # field, and one of these is made for every error normalized.
+        _SET_KIND(self, kind)
+        _SET_MESSAGE(self, message)
+        _SET_CODE(self, code)
+        _SET_PARAM(self, param)
+        _SET_DETAILS(self, details)
+        _SET_RETRYABLE(self, retryable)
+        _SET_STATUS(self, status)
+        _SET_RETRY_AFTER(self, retry_after)
+        _SET_REQUEST_ID(self, request_id)
+        _SET_PROVIDER(self, provider)
+
+
+_SLOTS: Final[Mapping[str, Any]] = Parsed.__dict__
+_SET_KIND: Final = _SLOTS["kind"].__set__
+_SET_MESSAGE: Final = _SLOTS["message"].__set__
+_SET_CODE: Final = _SLOTS["code"].__set__
+_SET_PARAM: Final = _SLOTS["param"].__set__
+_SET_DETAILS: Final = _SLOTS["details"].__set__
+_SET_RETRYABLE: Final = _SLOTS["retryable"].__set__
+_SET_STATUS: Final = _SLOTS["status"].__set__
+_SET_RETRY_AFTER: Final = _SLOTS["retry_after"].__set__
+_SET_REQUEST_ID: Final = _SLOTS["request_id"].__set__
+_SET_PROVIDER: Final = _SLOTS["provider"].__set__
 
 
 def provider_details(error: CanonicalError) -> dict[str, Any]:
@@ -52,30 +163,97 @@ def provider_details(error: CanonicalError) -> dict[str, Any]:
     }
 
 
-def finish_fields(
+_KIND_TEXT: Final = {
+    Kind.INVALID_REQUEST: "The request was invalid.",
+    Kind.AUTHENTICATION: "Authentication failed.",
+    Kind.PERMISSION: "Permission denied.",
+    Kind.NOT_FOUND: "The resource was not found.",
+    Kind.CONFLICT: "The request conflicts with the current state of the resource.",
+    Kind.PAYMENT_REQUIRED: "Payment required: credits, quota or budget exhausted.",
+    Kind.RATE_LIMITED: "Rate limited: too many requests.",
+    Kind.CONCURRENCY_LIMITED: "Too many concurrent requests or runs.",
+    Kind.FEATURE_NOT_AVAILABLE: "The feature is not available.",
+    Kind.TIMEOUT: "The request timed out.",
+    Kind.UNAVAILABLE: "The service is temporarily unavailable.",
+    Kind.INTERNAL: "The server failed unexpectedly.",
+    Kind.NETWORK: "No response was received.",
+    Kind.CANCELLED: "The run was cancelled.",
+    Kind.RUN_FAILED: "The run failed.",
+    Kind.UNKNOWN: "An unknown error occurred.",
+}
+
+
+def synthesize_message(kind: Kind, status: int | None, code: str | None = None) -> str:
+    """Return a message for an error whose provider sent none."""
+    text = _KIND_TEXT[kind]
+    if status is not None:
+        text = f"{status_phrase(status)}: {text}"
+    if code:
+        text = f"{text} (code: {code})"
+    return text
+
+
+def finish_error(view: ResponseView, parsed: Parsed, provider: str) -> CanonicalError:
+    """Return the finished `CanonicalError` for what an adapter read from `view`.
+
+    `provider` is the adapter's name, used unless `parsed.provider` names another. The kind
+    is the adapter's, except that Envoy's rate-limit filter (an `unavailable` 503 that the
+    `x-envoy-ratelimited` header marks) is `rate_limited`. A 505 (HTTP Version Not Supported)
+    is not retryable unless the adapter says otherwise: it answers every attempt the same.
+    """
+    kind = parsed.kind
+    status = parsed.status
+    if status is USE_VIEW_STATUS:
+        status = view.status
+    assert not isinstance(status, UseViewStatus)  # for mypy: the sentinel is replaced above
+    if kind is Kind.UNAVAILABLE and envoy_rate_limited(view):
+        kind = Kind.RATE_LIMITED  # Envoy's rate-limit filter, not an outage
+    stated = parsed.retryable
+    return complete(
+        view,
+        kind=kind,
+        message=parsed.message,
+        param=parsed.param,
+        retryable=(kind.retryable and status != 505) if stated is None else stated,
+        stated_retryable=kind.retryable if stated is None else stated,
+        retry_after=parsed.retry_after,
+        request_id=parsed.request_id,
+        status=status,
+        code=parsed.code,
+        provider=parsed.provider or provider,
+        details=parsed.details,
+    )
+
+
+def complete(
     view: ResponseView,
     *,
     kind: Kind,
-    message: str,
-    details: Mapping[str, Any] | None,
+    message: str | None,
+    param: str | None,
+    retryable: bool,
+    stated_retryable: bool,
     retry_after: float | None,
     request_id: str | None,
-    param: str | None,
+    status: int | None,
     code: str | None,
-    trusted: bool,
-    retryable: bool | None = None,
-) -> tuple[str, Mapping[str, Any], float | None, str | None, str | None, str | None]:
-    """Return (message, details, retry_after, request_id, param, code) as the error carries them.
+    provider: str,
+    details: Mapping[str, Any] | None,
+) -> CanonicalError:
+    """Return the `CanonicalError` with these fields, finished: the pass itself.
 
-    Header and standard body hints win over the adapter's own `retry_after`/`request_id`, which
-    are kept only when no standard source gives one (and, for a wait, only when it is usable).
-    `details` records the winning sources and the server's retry verdict (the `x-should-retry`
-    header, or a body verdict that differs from `retryable`, the error's own).
+    An empty `message` is synthesized. Header and standard body hints win over the given
+    `retry_after`/`request_id` (the format's own), which are kept only when no standard source
+    gives one (and, for a wait, only when it is usable). `details` records the winning sources
+    and the server's retry verdict (the `x-should-retry` header, or a body verdict that differs
+    from `stated_retryable`, what the error itself says).
 
-    Secrets are redacted from every text field and from the keys and strings of `details`,
-    whoever built them (`trusted` adapters included): one search over all of the fields' text
-    decides whether anything is redacted at all. The request id is always checked.
+    Secrets are redacted from every text field and from the keys and strings of `details`:
+    one search over all of the fields' text decides whether anything is redacted at all. The
+    request id is always checked.
     """
+    if not message:
+        message = synthesize_message(kind, status, code)
     containers = body_containers(view)
     extra: dict[str, Any] = {}
     found, source = retry_after_hint(view, kind, message, containers=containers)
@@ -95,7 +273,7 @@ def finish_fields(
     should_retry = should_retry_hint(view, containers=containers)
     if (
         should_retry is not None
-        and should_retry is (kind.retryable if retryable is None else retryable)
+        and should_retry is stated_retryable
         and not any(name in view.headers.lowered for name in VERDICT_HEADERS)
     ):
         # A verdict in the body that repeats what the error already says adds nothing (a
@@ -123,7 +301,18 @@ def finish_fields(
             details = {**details, **extra}
     else:
         details = extra
-    return message, details, found, rid, param, code
+    return CanonicalError(
+        kind=kind,
+        message=message,
+        param=param,
+        retryable=retryable,
+        retry_after=found,
+        request_id=rid,
+        status=status,
+        code=code,
+        provider=provider,
+        details=details,
+    )
 
 
 def _safe_raw(value: object) -> Any:

@@ -15,7 +15,7 @@ import attrs
 from . import _events, _inputs, _redact
 from ._error_document import is_error_document
 from ._escape import LOG_FIELD_LIMIT, escape_text
-from ._finish import finish_fields
+from ._finish import complete, finish_error, synthesize_message
 from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
 from ._reading import check_deadline as _check_deadline
@@ -28,7 +28,7 @@ from ._view import (
     coerce_status,
     request_url,
 )
-from .adapter_kit import fallback_error, synthesize_message
+from .adapter_kit import from_status
 
 if TYPE_CHECKING:
     import httpx
@@ -205,25 +205,35 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
             return found
     adapter = detect(view, provider)  # raises ValueError for an unknown provider: API misuse
     try:
-        error = adapter.parse(view)
-        if error is None:
-            failed = _is_error(view)
-            # A third-party adapter's None for a success is final; a built-in one only says
-            # the body is in no shape it knows (another API's stream event in its envelope).
-            if adapter.name != "generic" and (failed or _is_builtin(adapter)):
-                # The body is in no shape the adapter knows (a proxy's page, an unknown JSON
-                # shape): read it the generic way, but the error stays the provider's, so that
-                # its retry profile and renderer still apply.
-                error = generic_adapter().parse(view)
+        read = getattr(adapter, "read", None)
+        if read is None:
+            error = adapter.parse(view)
+            if error is not None:
+                return _complete(error, view, trusted=False)
+            if not _is_error(view):
+                return None  # a third-party adapter's None for a success is final
+            parsed = None
+        else:
+            parsed = read(view)
+        name = adapter.name
+        if parsed is None and name != "generic":
+            # The body is in no shape the adapter knows (a proxy's page, an unknown JSON
+            # shape, another API's stream event in its envelope): read it the generic way,
+            # but the error stays the provider's, so that its retry profile and renderer
+            # still apply.
+            generic = generic_adapter()
+            read_generic = getattr(generic, "read", None)
+            if read_generic is not None:
+                parsed = read_generic(view)
+            else:  # a third-party adapter registered as "generic"
+                error = generic.parse(view)
                 if error is not None:
-                    error = attrs.evolve(error, provider=adapter.name)
-                    view.finished = error  # finished by the generic adapter
-            if error is None:
-                if not failed:
-                    return None
-                error = fallback_error(view, adapter.name)
-            return _complete(error, view, trusted=True)
-        return _complete(error, view, trusted=_is_builtin(adapter))
+                    return _complete(attrs.evolve(error, provider=name), view, trusted=False)
+        if parsed is None:
+            if not _is_error(view):
+                return None
+            parsed = from_status(view)
+        return finish_error(view, parsed, name)
     except Exception:
         _logger.warning(
             "adapter %r failed on a response; using its status",
@@ -277,41 +287,39 @@ def _is_error(view: ResponseView) -> bool:
     return status >= 400
 
 
-def _is_builtin(adapter: object) -> bool:
-    return type(adapter).__module__.startswith("agent_errors.adapters.")
-
-
 def _complete(error: CanonicalError, view: ResponseView, *, trusted: bool) -> CanonicalError:
-    """Finish an error: hints in their priority order, their sources, redaction.
+    """Finish an error a third-party adapter's `parse` built itself: the same pass, once.
 
-    An error a built-in adapter made with `adapter_kit.build_error` is finished already. A
-    third-party adapter's result is first held to the model's invariants, then redacted in full.
+    Unless `trusted`, the error is first held to the model's invariants (attrs does not check
+    them); then hints, their sources and redaction are applied in full.
     """
-    if trusted and view.finished is error:
-        return error
     if not trusted:
         error = _sanitize(error, view)
-    message = error.message or synthesize_message(error.kind, error.status, error.code)
-    message, details, retry_after, request_id, param, code = finish_fields(
+    finished = complete(
         view,
         kind=error.kind,
-        message=message,
-        details=error.details,
+        message=error.message,
+        param=error.param,
+        retryable=error.retryable,
+        stated_retryable=error.retryable,
         retry_after=error.retry_after,
         request_id=error.request_id,
-        param=error.param,
+        status=error.status,
         code=error.code,
-        trusted=trusted,
-        retryable=error.retryable,
+        provider=error.provider,
+        details=error.details,
     )
+    if type(error) is CanonicalError:
+        return finished
+    # A subclass of CanonicalError keeps its class.
     return attrs.evolve(
         error,
-        message=message,
-        details=details,
-        retry_after=retry_after,
-        request_id=request_id,
-        param=param,
-        code=code,
+        message=finished.message,
+        param=finished.param,
+        retry_after=finished.retry_after,
+        request_id=finished.request_id,
+        code=finished.code,
+        details=finished.details,
     )
 
 
@@ -344,7 +352,7 @@ def _str_or_none(value: object) -> str | None:
 
 def _last_resort(view: ResponseView, provider: str) -> CanonicalError:
     try:
-        return _complete(fallback_error(view, provider), view, trusted=True)
+        return finish_error(view, from_status(view), provider)
     except Exception:  # noqa: BLE001
         kind = kind_for_status(view.status)
         return CanonicalError(

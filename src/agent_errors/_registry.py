@@ -3,7 +3,9 @@
 Detection order: an explicit `provider=` wins; then the request host (the built-in host map plus
 hosts users register); then the highest `sniff()` score at or above `SNIFF_THRESHOLD` (the first
 score at or above `SNIFF_CERTAIN` ends the search); then
-`generic`, which always answers.
+`generic`, which always answers. The body's shape (`Shape`) is decided once, and only the
+adapters whose `shapes` include it (or that declare no shapes, or claim the response's media
+type in `media_types`) are sniffed, in registration order.
 
 The host map says who the provider is; the body's shape says only which format it is in. A host
 maps to an adapter (its format and its retry profile) or to a provider that has a retry profile
@@ -30,6 +32,7 @@ from types import MappingProxyType, ModuleType
 from typing import Any, Final
 
 from ._retry import PROFILE_NAMES
+from ._shapes import Shape, shape_of
 from ._view import ResponseView
 from .adapter_kit import Adapter, ErrorCode
 
@@ -111,6 +114,12 @@ class _Registry:
         self.wildcards: dict[str, str] = {}
         self.sniffers: tuple[Adapter, ...] = ()
         self.generic: Adapter | None = None
+        # Which sniffers can score a body, by its shape (sent as no registered media type) or
+        # by (shape, media type): built from `sniffers` on first use of each key, dropped
+        # whenever an adapter is added.
+        self.by_shape: dict[Shape | tuple[Shape, str], tuple[Adapter, ...]] = {}
+        self.media_types: frozenset[str] = frozenset()
+        self.media_cache: dict[str, str] = {}
 
     def adopt(self, other: _Registry) -> None:
         self.adapters = other.adapters
@@ -118,7 +127,24 @@ class _Registry:
         self.wildcards = other.wildcards
         self.sniffers = other.sniffers
         self.generic = other.generic
+        self.by_shape = other.by_shape
+        self.media_types = other.media_types
+        self.media_cache = other.media_cache
         self.loaded = other.loaded
+
+    def sniffers_for(self, shape: Shape, media: str) -> tuple[Adapter, ...]:
+        """The sniffers that can score a body of `shape` sent as `media`, in order."""
+        key: Shape | tuple[Shape, str] = (shape, media) if media else shape
+        table = self.by_shape  # before `sniffers`: `_add` replaces them in the other order
+        found = table.get(key)
+        if found is None:
+            found = tuple(
+                adapter
+                for adapter in self.sniffers
+                if _may_claim(adapter, shape) or media in _media_types(adapter)
+            )
+            table[key] = found
+        return found
 
     def ensure_loaded(self) -> None:
         if self.loaded:
@@ -175,6 +201,9 @@ class _Registry:
         if name == "generic":
             self.generic = adapter
         self.sniffers = tuple(a for n, a in self.adapters.items() if n != "generic")
+        self.media_types = frozenset(m for a in self.sniffers for m in _media_types(a))
+        self.media_cache = {}
+        self.by_shape = {}
 
     def _add_host(self, host: str, provider: str, *, builtin: bool) -> None:
         wildcard, key = _host_key(host)
@@ -258,6 +287,53 @@ _MAX_HOST: Final = 253  # the longest DNS name (RFC 1035), without the trailing 
 _HOST_RE: Final = re.compile(r"\A(?:[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*|[0-9a-f]*:[0-9a-f:.]*)\Z")
 
 
+_MEDIA_CACHE_SIZE: Final = 64
+
+
+def _media_key(registry: _Registry, raw: str, view: ResponseView) -> str:
+    """The registered media type a Content-Type value names, or "" (remembered per value)."""
+    cache = registry.media_cache
+    found = cache.get(raw)
+    if found is None:
+        found = view.content_type
+        if found not in registry.media_types:
+            found = ""
+        if len(cache) >= _MEDIA_CACHE_SIZE:
+            cache.clear()  # bounded: a peer can send any number of distinct values
+        cache[raw] = found
+    return found
+
+
+def _may_claim(adapter: Adapter, shape: Shape) -> bool:
+    shapes = getattr(adapter, "shapes", None)
+    return shapes is None or shape in shapes
+
+
+def _media_types(adapter: Adapter) -> frozenset[str]:
+    found = getattr(adapter, "media_types", None)
+    return frozenset() if found is None else frozenset(found)
+
+
+def _shape_problems(obj: Any) -> list[str]:
+    """What is wrong with an adapter's optional `shapes` and `media_types`."""
+    problems: list[str] = []
+    shapes = getattr(obj, "shapes", None)
+    if shapes is not None and (
+        isinstance(shapes, str)
+        or not isinstance(shapes, (tuple, list, frozenset, set))
+        or not all(isinstance(shape, Shape) for shape in shapes)
+    ):
+        problems.append("shapes must be a collection of adapter_kit.Shape members")
+    media = getattr(obj, "media_types", None)
+    if media is not None and (
+        isinstance(media, str)
+        or not isinstance(media, (tuple, list, frozenset, set))
+        or not all(isinstance(m, str) and m == m.strip().lower() and m for m in media)
+    ):
+        problems.append("media_types must be a collection of lower-case media types")
+    return problems
+
+
 def _adapter_from(obj: Any, name: str) -> Adapter:
     """Accept a module (with ADAPTER), an adapter class, or an adapter instance.
 
@@ -288,6 +364,7 @@ def _adapter_from(obj: Any, name: str) -> Adapter:
         problems.append("hosts must be a tuple of host names")
     if not isinstance(found.codes, Mapping):
         problems.append("codes must be a mapping of code to ErrorCode")
+    problems += _shape_problems(found)
     if problems:
         msg = f"{name!r} is not a valid adapter: {'; '.join(problems)}"
         raise TypeError(msg)
@@ -413,7 +490,19 @@ def detect(view: ResponseView, provider: str | None = None) -> Adapter:
     best: Adapter | None = None
     best_score = SNIFF_THRESHOLD
     if view.body:
-        for adapter in registry.sniffers:
+        shape = shape_of(view.json)
+        media: str | None = ""
+        if registry.media_types:
+            raw = view.headers.lowered.get("content-type")
+            if raw:
+                media = registry.media_cache.get(raw)
+                if media is None:
+                    media = _media_key(registry, raw, view)
+        assert media is not None  # for mypy: a cache miss is filled in above
+        candidates = None if media else registry.by_shape.get(shape)
+        if candidates is None:
+            candidates = registry.sniffers_for(shape, media)
+        for adapter in candidates:
             try:
                 score = adapter.sniff(view)
             except Exception:

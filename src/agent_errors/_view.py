@@ -208,7 +208,6 @@ class ResponseView:
         "_json",
         "_text",
         "body",
-        "finished",
         "headers",
         "raw_status",
         "status",
@@ -243,9 +242,6 @@ class ResponseView:
         self._json: Any = _UNSET
         self._text: str | None = None
         self._host: Any = _UNSET
-        # The last error `adapter_kit.build_error` finished for this view (hints and redaction
-        # done), so that normalization does not finish it a second time.
-        self.finished: object = None
 
     @classmethod
     def from_response(

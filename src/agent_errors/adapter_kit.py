@@ -10,10 +10,25 @@ An adapter turns one family of error formats into `CanonicalError`. It is an obj
   document in its format (for a status >= 400 the core then falls back to `generic`);
 - `render(error) -> Rendered`: the error written the way this provider would send it.
 
-Retry-after and request-id hints, secret redaction and the `details` entries that record hint
-sources are added by `build_error` (or by the core after `parse`, for an adapter that builds
-`CanonicalError` itself); an adapter need not look for them. Redaction looks at every value the
-error carries (from the body, a header or synthesized), so `details` may hold any of them.
+Optional members:
+
+- `read(view) -> Parsed | None`: what the body says (kind, code, message, param, details and
+  the format's own overrides), or None when the body is in no shape the adapter knows. When an
+  adapter has `read`, normalization calls it instead of `parse` and finishes the result itself,
+  once (`finish_error`); a None then has the body read the generic way (behind any status:
+  another API's error document may sit behind a 200), the error keeping the adapter's name.
+  `parse` can then be `finish_error` over `read`.
+- `shapes`: the document shapes (`Shape`) its `sniff` can score above zero; detection asks it
+  only about bodies of those shapes (and, whatever their shape, about bodies sent with one of
+  its `media_types`, lower-case media types such as `application/problem+json`). Without
+  `shapes`, every body is sniffed.
+
+Retry-after and request-id hints, secret redaction, the message an error without one gets, and
+the `details` entries that record hint sources are added by the core's finishing pass
+(`finish_error`, which `build_error` also uses; or, for an adapter whose `parse` builds
+`CanonicalError` itself, after `parse`); an adapter need not look for them. Redaction looks at
+every value the error carries (from the body, a header or synthesized), so `details` may hold
+any of them.
 
 The `details` entries the core adds (`PARSE_KEYS`: `retry_after_source`, `request_id_source`,
 `should_retry`, `body_truncated`, `raw_status`; and the stream marker `source`/`event`/`event_id`
@@ -28,17 +43,27 @@ Third-party adapters register through the `agent_errors.adapters` entry-point gr
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
 from . import _json
-from ._finish import PARSE_KEYS, STREAM_KEYS, finish_fields, provider_details
-from ._hints import envoy_rate_limited
-from ._model import CanonicalError, Kind, kind_for_status, status_for_kind, status_phrase
+from ._finish import (
+    PARSE_KEYS,
+    STREAM_KEYS,
+    USE_VIEW_STATUS,
+    Parsed,
+    UseViewStatus,
+    finish_error,
+    provider_details,
+    synthesize_message,
+)
+from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
+from ._shapes import Shape
 from ._sse import SSEDecoder, SSEEvent
 from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
@@ -47,22 +72,33 @@ __all__ = [
     "DEFAULT_BODY_CAP",
     "PARSE_KEYS",
     "STREAM_KEYS",
+    "USE_VIEW_STATUS",
     "Adapter",
     "ErrorCode",
     "Headers",
+    "Parsed",
     "Rendered",
     "ResponseView",
     "SSEDecoder",
     "SSEEvent",
+    "Shape",
+    "UseViewStatus",
+    "body_status",
     "build_error",
     "code_table",
+    "error_status",
     "fallback_error",
+    "finish_error",
     "first_str",
+    "from_status",
     "is_number",
     "json_rendered",
     "kind_for_code",
+    "pointer_param",
     "provider_details",
+    "retry_after_seconds",
     "status_says_more",
+    "synthesize_message",
     "text_message",
     "whole_seconds",
 ]
@@ -162,6 +198,58 @@ def whole_seconds(seconds: float) -> int:
     return whole + 1 if whole < seconds else whole
 
 
+def body_status(value: object, *, errors_only: bool = False) -> int | None:
+    """Return `value` when it is an HTTP status a body names, else None.
+
+    An int (not a bool) from 100 to 599; with `errors_only`, from 400 to 599 (an error
+    object's own `code` or `status` that stands for the response's).
+    """
+    low = 400 if errors_only else 100
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= 599:
+        return value
+    return None
+
+
+def error_status(view: ResponseView, in_body: int | None) -> int | None:
+    """Return the status an error stands for: the body's own `in_body` when it says more.
+
+    The response's status, unless that is missing or a success and the body names a status
+    (`body_status`): an error event in a stream, or an error document wrapped in a 200.
+    """
+    status = view.status
+    if in_body is not None and (status is None or status < 400):
+        return in_body
+    return status
+
+
+def retry_after_seconds(value: object) -> float | None:
+    """Return a wait a format carries in a field of its own, in seconds; None if unusable.
+
+    An int or float (not a bool) that is finite and not negative, as a float. Strings are no
+    wait here (the core reads the standard fields and headers, in any form, itself).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    seconds = float(value)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def pointer_param(pointer: object, *, skip: Collection[str] = ()) -> str | None:
+    """Return the parameter a JSON pointer names, as a dotted path; None when it names none.
+
+    `"/data/attributes/title"` (JSON:API's `source.pointer`) is `"title"`, `"#/items/0/name"`
+    is `"items.0.name"`. Empty segments and those in `skip` (location words such as `"body"`)
+    are left out.
+    """
+    text = first_str(pointer)
+    if text is None:
+        return None
+    parts = [part for part in text.lstrip("#").split("/") if part and part not in skip]
+    if len(parts) >= 3 and parts[0] == "data" and parts[1] == "attributes":
+        parts = parts[2:]
+    return ".".join(parts) or None
+
+
 CLASS_CODES: Final = frozenset(
     {"invalid_request_error", "invalid_request", "server_error", "api_error"}
 )
@@ -254,9 +342,6 @@ def text_message(view: ResponseView) -> str | None:
     return _squash(printable) or None
 
 
-_FROM_VIEW: Final[Any] = object()
-
-
 def build_error(
     view: ResponseView,
     *,
@@ -267,7 +352,7 @@ def build_error(
     param: str | None = None,
     details: Mapping[str, Any] | None = None,
     retryable: bool | None = None,
-    status: Any = _FROM_VIEW,
+    status: int | UseViewStatus | None = USE_VIEW_STATUS,
     retry_after: float | None = None,
     request_id: str | None = None,
 ) -> CanonicalError:
@@ -277,78 +362,39 @@ def build_error(
     and kind. `retryable` defaults to the kind's. Retry-after and request-id hints are gathered
     from the response here (in DESIGN's priority order); `retry_after`/`request_id` given here
     are used only when no header or standard body field gives one. Secrets are redacted.
+
+    The same as `finish_error(view, Parsed(...), provider)`, the pass normalization applies to
+    what an adapter's `read` returns.
     """
-    actual_status: int | None = view.status if status is _FROM_VIEW else status
-    if kind is Kind.UNAVAILABLE and envoy_rate_limited(view):
-        kind = Kind.RATE_LIMITED  # Envoy's rate-limit filter, not an outage
-    if not message:
-        message = synthesize_message(kind, actual_status, code)
-    message, details, retry_after, request_id, param, code = finish_fields(
-        view,
+    parsed = Parsed(
         kind=kind,
         message=message,
-        details=details,
-        retry_after=retry_after,
-        request_id=request_id,
-        param=param,
         code=code,
-        trusted=True,
+        param=param,
+        details=details,
         retryable=retryable,
-    )
-    error = CanonicalError(
-        kind=kind,
-        message=message,
-        param=param,
-        # 505 (HTTP Version Not Supported) answers every attempt the same: no wait clears it.
-        retryable=(kind.retryable and actual_status != 505) if retryable is None else retryable,
+        status=status,
         retry_after=retry_after,
         request_id=request_id,
-        status=actual_status,
-        code=code,
-        provider=provider,
-        details=details,
     )
-    view.finished = error
-    return error
+    return finish_error(view, parsed, provider)
 
 
-_KIND_TEXT: Final = {
-    Kind.INVALID_REQUEST: "The request was invalid.",
-    Kind.AUTHENTICATION: "Authentication failed.",
-    Kind.PERMISSION: "Permission denied.",
-    Kind.NOT_FOUND: "The resource was not found.",
-    Kind.CONFLICT: "The request conflicts with the current state of the resource.",
-    Kind.PAYMENT_REQUIRED: "Payment required: credits, quota or budget exhausted.",
-    Kind.RATE_LIMITED: "Rate limited: too many requests.",
-    Kind.CONCURRENCY_LIMITED: "Too many concurrent requests or runs.",
-    Kind.FEATURE_NOT_AVAILABLE: "The feature is not available.",
-    Kind.TIMEOUT: "The request timed out.",
-    Kind.UNAVAILABLE: "The service is temporarily unavailable.",
-    Kind.INTERNAL: "The server failed unexpectedly.",
-    Kind.NETWORK: "No response was received.",
-    Kind.CANCELLED: "The run was cancelled.",
-    Kind.RUN_FAILED: "The run failed.",
-    Kind.UNKNOWN: "An unknown error occurred.",
-}
+def from_status(view: ResponseView) -> Parsed:
+    """Return what the status alone says, with the body's text (if any) as the message.
 
-
-def synthesize_message(kind: Kind, status: int | None, code: str | None = None) -> str:
-    """Return a message for an error whose provider sent none."""
-    text = _KIND_TEXT[kind]
-    if status is not None:
-        text = f"{status_phrase(status)}: {text}"
-    if code:
-        text = f"{text} (code: {code})"
-    return text
+    For bodies in no known format: a gateway's HTML page, plain text, an empty body.
+    """
+    return Parsed(kind=kind_for_status(view.status), message=text_message(view))
 
 
 def fallback_error(view: ResponseView, provider: str) -> CanonicalError:
     """Return the error a status alone implies, with the body's text (if any) as the message.
 
-    Used for bodies in no known format: a gateway's HTML page, plain text, an empty body.
+    Used for bodies in no known format: a gateway's HTML page, plain text, an empty body. The
+    finished form of `from_status`.
     """
-    kind = kind_for_status(view.status)
-    return build_error(view, provider=provider, kind=kind, message=text_message(view))
+    return finish_error(view, from_status(view), provider)
 
 
 def json_rendered(
