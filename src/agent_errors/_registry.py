@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from ._retry import PROFILE_NAMES
 from ._view import ResponseView
-from .adapter_kit import Adapter, ErrorCode
+from .adapter_kit import Adapter
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -427,8 +427,3 @@ def detect(view: ResponseView, provider: str | None = None) -> Adapter:
         return best
     assert registry.generic is not None
     return registry.generic
-
-
-def code_tables() -> Mapping[str, Mapping[str, ErrorCode]]:
-    """Return every adapter's code table, by adapter name."""
-    return {name: adapter.codes for name, adapter in registered_adapters().items()}
