@@ -18,6 +18,7 @@ from agent_errors._redact import redact
 from agent_errors._serialize import to_dict
 from agent_errors.adapter_kit import (
     ErrorCode,
+    ProviderPack,
     Rendered,
     ResponseView,
     build_error,
@@ -68,12 +69,17 @@ def _retry_after(value: object) -> float | None:
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
+PACK: Final = ProviderPack(NAME, codes=CODES, hosts=HOSTS)
+"""Our own format: its codes are the kinds; no retry profile of its own."""
+
+
 class CanonicalAdapter:
     """Reads and writes agent-errors' own JSON form of a `CanonicalError`."""
 
     name = NAME
     hosts = HOSTS
     codes = CODES
+    pack = PACK
 
     def sniff(self, view: ResponseView) -> float:
         """0.99 for an `error` object with kind, message, retryable and provider; else 0."""

@@ -41,6 +41,7 @@ from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     CLASS_CODES,
     ErrorCode,
+    ProviderPack,
     Rendered,
     ResponseView,
     build_error,
@@ -540,12 +541,17 @@ def _said_by_message(
     return kind, retryable
 
 
+PACK: Final = ProviderPack(NAME, codes=CODES, hosts=HOSTS)
+"""The shared codes `generic` reads; no retry profile of its own (the default policy)."""
+
+
 class GenericAdapter:
     """The fallback adapter: reads the common shapes and always answers for an error status."""
 
     name = NAME
     hosts = HOSTS
     codes = CODES
+    pack = PACK
 
     def sniff(self, view: ResponseView) -> float:
         """Generic is never chosen by sniffing; it is the fallback."""

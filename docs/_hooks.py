@@ -27,7 +27,7 @@ from typing import Any
 
 import agent_errors
 from agent_errors import Kind, registered_adapters
-from agent_errors.testing import documented_code
+from agent_errors.adapter_kit import pack_of
 
 ROOT = Path(__file__).resolve().parent.parent
 _MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)
@@ -72,17 +72,17 @@ def provider_matrix() -> str:
     """Return the kind-by-provider matrix, then every adapter's code table."""
     ordered = _ordered_adapters()
     rows: list[list[str]] = []
+    packs = [pack_of(adapter) for _, adapter in ordered]
     for kind in Kind:
         row = [f"`{kind.value}`"]
-        for _, adapter in ordered:
-            entries = [(code, entry) for code, entry in adapter.codes.items() if entry.kind is kind]
-            if not entries:
+        for pack in packs:
+            entries = [code for code, entry in pack.codes.items() if entry.kind is kind]
+            # The code the provider sends for the kind (the one `render` and the testing
+            # toolkit write, from its pack), then how many others map to it.
+            main = pack.row_for(kind)
+            if main is None:
                 row.append("·")
                 continue
-            # The code the provider most typically sends for the kind (the one the testing
-            # toolkit renders), then how many others map to it.
-            main = documented_code(adapter.codes, kind)
-            assert main is not None
             cell = f"`{main.code}`" + ("" if main.status is None else f" {main.status}")
             if len(entries) > 1:
                 cell += f" +{len(entries) - 1}"
@@ -92,15 +92,16 @@ def provider_matrix() -> str:
         "## Kinds by provider",
         "",
         (
-            "Each cell shows the code a provider typically sends for a kind and its status; "
+            "Each cell shows the code a provider sends for a kind (the one `render` writes) "
+            "and its status; "
             "`+N`: N more of its codes map to the kind (see its table below). "
             "`·`: it documents no code for the kind; the status still decides."
         ),
         "",
         _table(["kind", *(f"`{name}`" for name, _ in ordered)], rows),
     ]
-    for name, adapter in ordered:
-        hosts = ", ".join(f"`{host}`" for host in adapter.hosts) or "none (detected from the body)"
+    for (name, adapter), pack in zip(ordered, packs, strict=True):
+        hosts = ", ".join(f"`{host}`" for host in pack.hosts) or "none (detected from the body)"
         doc = (type(adapter).__doc__ or "").strip().splitlines()
         parts += ["", f"## `{name}`", ""]
         if doc:
@@ -114,7 +115,7 @@ def provider_matrix() -> str:
                 _yes(entry.is_retryable),
                 entry.summary,
             ]
-            for code, entry in adapter.codes.items()
+            for code, entry in pack.codes.items()
         ]
         if code_rows:
             parts.append(_table(["code", "status", "kind", "retryable", "summary"], code_rows))

@@ -26,7 +26,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -41,6 +41,7 @@ from ._render import format_rendered, formats, render
 from ._retry import Decision, RetryPolicy
 from ._serialize import to_dict
 from ._view import DEFAULT_BODY_CAP, ResponseView
+from .adapter_kit import ProviderPack, pack_of
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_ERROR_FOUND", "EXIT_INTERNAL", "EXIT_OK", "main"]
 
@@ -262,12 +263,10 @@ def _cmd_render(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return EXIT_OK
 
 
-def _code_rows(adapter: object) -> list[dict[str, Any]]:
-    codes = getattr(adapter, "codes", None)
+def _code_rows(pack: ProviderPack) -> list[dict[str, Any]]:
+    # A third-party table's rows may be anything: read them defensively.
     rows: list[dict[str, Any]] = []
-    if not isinstance(codes, Mapping):
-        return rows
-    for code, row in codes.items():
+    for code, row in pack.codes.items():
         kind = getattr(row, "kind", None)
         retryable = getattr(row, "is_retryable", None)
         if retryable is None and kind is not None:
@@ -291,13 +290,10 @@ def provider_tables(name: str | None = None) -> list[dict[str, Any]]:
         ValueError: `name` names no registered adapter.
     """
     found = {name: get_adapter(name)} if name is not None else registered_adapters()
+    packs = {adapter_name: pack_of(adapter) for adapter_name, adapter in found.items()}
     return [
-        {
-            "name": adapter_name,
-            "hosts": list(getattr(adapter, "hosts", ())),
-            "codes": _code_rows(adapter),
-        }
-        for adapter_name, adapter in found.items()
+        {"name": adapter_name, "hosts": list(pack.hosts), "codes": _code_rows(pack)}
+        for adapter_name, pack in packs.items()
     ]
 
 
