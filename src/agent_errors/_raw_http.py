@@ -229,7 +229,8 @@ def _parse_head(block: bytes) -> tuple[int, list[tuple[str, str]]]:
         if line[:1] in (b" ", b"\t") and headers:
             # Obsolete line folding: a continuation of the previous header's value.
             prev_name, prev_value = headers[-1]
-            headers[-1] = (prev_name, f"{prev_value} {_header_text(line.strip())}")
+            more = _header_text(line.strip())
+            headers[-1] = (prev_name, f"{prev_value} {more}" if prev_value else more)
             continue
         name, colon, value = line.partition(b":")
         if not colon or not name.strip() or b" " in name.strip():
