@@ -296,3 +296,20 @@ def test_a_replaced_builtin_adapter_keeps_its_profile() -> None:
         assert ae.RetryPolicy.for_provider("qoder") == expected
     finally:
         reload()
+
+
+def test_the_docs_host_table_matches_the_packs() -> None:
+    text = (ROOT / "docs/providers.md").read_text(encoding="utf-8")
+    section = text.split("## Retry profiles by host", 1)[1]
+    table = section[section.index("| host |") :].split("\n\n", 1)[0]
+    found: dict[str, str] = {}
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or not cells[0].startswith("`"):
+            continue
+        provider = cells[1].split("`")[1]
+        for host in cells[0].split("`")[1::2]:
+            found[host] = provider
+    expected = dict(PROVIDER_HOSTS)
+    expected.update(dict.fromkeys(PACKS["google_rpc"].hosts, "google_rpc"))
+    assert found == expected
