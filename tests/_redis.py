@@ -1,7 +1,7 @@
 """A throwaway redis-server on 127.0.0.1 for tests: started on a free port, killed after.
 
-Shared by the store tests (`tests/test_store_fleet.py`) and the adversarial suite. Tests use it
-through a fixture of their own::
+Shared by the store tests (`tests/retry/test_store_fleet.py`) and the adversarial suite. Tests
+use it through a fixture of their own::
 
     @pytest.fixture
     def redis_server() -> Iterator[RedisServer]:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors import CanonicalError, Kind
+from agent_errors import CanonicalError, Kind, _exceptions, adapter_kit
 from agent_errors._exceptions import _BY_KIND
 
 QODER_429 = b'{"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}}'
@@ -42,7 +42,7 @@ def test_every_subclass_is_exported_and_documented():
     for cls in _BY_KIND.values():
         assert getattr(ae, cls.__name__) is cls
         assert cls.__doc__
-        assert cls.__name__ in (ae._exceptions.__doc__ or "")
+        assert cls.__name__ in (_exceptions.__doc__ or "")
 
 
 def test_concurrency_limited_is_caught_as_rate_limited():
@@ -164,7 +164,7 @@ def test_raise_for_error_hook_reads_a_streamed_error_up_to_the_cap():
     ):
         pass  # pragma: no cover - the hook raises first
     assert info.value.error.details["body_truncated"] is True
-    assert _Chunks.pulled <= ae.DEFAULT_BODY_CAP + 1000
+    assert _Chunks.pulled <= adapter_kit.DEFAULT_BODY_CAP + 1000
 
 
 def test_raise_for_error_with_an_explicit_provider():

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import itertools
 import types
 from pathlib import Path
 
+import pytest
+
 import agent_errors as ae
 
 EXPECTED = [
-    "DEFAULT_BODY_CAP",
     "RETRY_REASONS",
     "APITimeoutError",
     "AgentAPIError",
@@ -23,7 +25,6 @@ EXPECTED = [
     "Decision",
     "ErrorMiddleware",
     "FeatureNotAvailableError",
-    "Headers",
     "InternalServerError",
     "InvalidRequestError",
     "Jitter",
@@ -35,14 +36,12 @@ EXPECTED = [
     "PermissionDeniedError",
     "RateLimitedError",
     "RedisStore",
-    "ResponseView",
     "RetryBudget",
     "RetryPolicy",
     "RetryRecord",
     "RetryTransport",
     "RunCancelledError",
     "RunFailedError",
-    "SSEDecoder",
     "SSEEvent",
     "Store",
     "UnavailableError",
@@ -52,7 +51,6 @@ EXPECTED = [
     "anormalize",
     "araise_for_error",
     "araise_for_error_events",
-    "converter",
     "credential_fingerprint",
     "detect",
     "error_class",
@@ -124,7 +122,7 @@ def test_every_exported_name_resolves():
 def _attribute_docstring(name: str) -> str | None:
     """The string literal right after `name = ...` in the agent_errors module defining it."""
     package = Path(ae.__file__).parent
-    for path in sorted(package.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):
         body = ast.parse(path.read_text(encoding="utf-8")).body
         for node, following in itertools.pairwise(body):
             targets: list[ast.expr] = []
@@ -179,3 +177,22 @@ def test_functions_document_what_they_raise():
     # A function that raises on misuse says so in a "Raises:" section.
     for func in (ae.get_adapter, ae.register_adapter, ae.register_host, ae.error_class):
         assert "Raises:" in (func.__doc__ or ""), func
+
+
+@pytest.mark.parametrize(
+    ("name", "home"),
+    [
+        ("ResponseView", "adapter_kit"),
+        ("Headers", "adapter_kit"),
+        ("DEFAULT_BODY_CAP", "adapter_kit"),
+        ("SSEDecoder", "adapter_kit"),
+        ("converter", "schema"),
+    ],
+)
+def test_names_for_adapter_authors_moved_with_a_deprecation_warning(name: str, home: str) -> None:
+    module = importlib.import_module(f"agent_errors.{home}")
+    assert name in module.__all__
+    assert name not in ae.__all__
+    with pytest.warns(DeprecationWarning, match=f"agent_errors.{home}"):
+        value = getattr(ae, name)
+    assert value is getattr(module, name)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import agent_errors as ae
-from agent_errors import Kind, ResponseView
+from agent_errors import Kind
 from agent_errors._hints import (
     MAX_RETRY_AFTER,
     parse_duration,
@@ -21,6 +21,7 @@ from agent_errors._hints import (
     should_retry_hint,
     usable_retry_after,
 )
+from agent_errors.adapter_kit import ResponseView
 
 NOW = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
 

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 import agent_errors as ae
-from agent_errors import CanonicalError, Kind, ResponseView
+from agent_errors import CanonicalError, Kind
 from agent_errors import _registry as registry
 from agent_errors.adapter_kit import (
     ErrorCode,
     Rendered,
+    ResponseView,
     build_error,
     code_table,
     default_status,

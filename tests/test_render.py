@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import agent_errors as ae
-from agent_errors import _redact, registered_adapters
+from agent_errors import _redact, _render, adapter_kit, registered_adapters
 from agent_errors._render import format_rendered, split_raw_response
 from agent_errors.adapter_kit import PARSE_KEYS, Rendered, provider_details
 
@@ -266,7 +266,7 @@ def test_canonical_body_is_to_dict() -> None:
 
 def test_error_without_status_renders_its_kinds_status() -> None:
     error = ae.CanonicalError(kind=ae.Kind.CONFLICT, message="Stream already active")
-    for fmt in ae._render.formats():
+    for fmt in _render.formats():
         assert ae.render(error, to=fmt).status == 409
 
 
@@ -286,10 +286,10 @@ def test_headers_from_a_third_party_adapter_are_cleaned() -> None:
         hosts = ()
         codes: ClassVar[dict[str, Any]] = {}
 
-        def sniff(self, view: ae.ResponseView) -> float:
+        def sniff(self, view: adapter_kit.ResponseView) -> float:
             return 0.0
 
-        def parse(self, view: ae.ResponseView) -> ae.CanonicalError | None:
+        def parse(self, view: adapter_kit.ResponseView) -> ae.CanonicalError | None:
             return None
 
         def render(self, error: ae.CanonicalError) -> Any:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import agent_errors as ae
-from agent_errors import CanonicalError, Kind
+from agent_errors import CanonicalError, Kind, schema
 from agent_errors._hints import MAX_RETRY_AFTER
 from agent_errors.schema import main, schema_text
 
@@ -114,7 +114,7 @@ def test_lone_surrogates_and_big_integers_survive_to_json():
 
 def test_converter_structures_and_unstructures():
     error = CanonicalError(Kind.TIMEOUT, "slow", status=504)
-    assert ae.converter.structure(ae.converter.unstructure(error), CanonicalError) == error
+    assert schema.converter.structure(schema.converter.unstructure(error), CanonicalError) == error
 
 
 def test_missing_optional_fields_take_defaults():

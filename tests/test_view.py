@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import agent_errors as ae
-from agent_errors import DEFAULT_BODY_CAP, Headers, ResponseView
+from agent_errors.adapter_kit import DEFAULT_BODY_CAP, Headers, ResponseView
 
 CAP = DEFAULT_BODY_CAP
 ERROR_JSON = b'{"error": {"message": "boom", "type": "server_error"}}'

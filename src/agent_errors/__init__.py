@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import typing
+import warnings
 
 if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__getattr__`)
     from ._exceptions import (
@@ -38,7 +39,13 @@ if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__ge
     from ._middleware import ErrorMiddleware
     from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
     from ._network import error_from_exception
-    from ._normalize import anormalize, normalize, normalize_parts, normalize_view
+    from ._normalize import (
+        anormalize,
+        error_from_event,
+        normalize,
+        normalize_parts,
+        normalize_view,
+    )
     from ._otel import otel_attributes
     from ._raising import araise_for_error, raise_for_error
     from ._redis_store import RedisStore
@@ -52,20 +59,17 @@ if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__ge
     )
     from ._render import render, render_response_text
     from ._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
-    from ._serialize import converter, from_dict, from_json, json_schema, to_dict, to_json
-    from ._sse import (
-        SSEDecoder,
-        SSEEvent,
+    from ._serialize import from_dict, from_json, json_schema, to_dict, to_json
+    from ._sse import SSEEvent
+    from ._store import MemoryStore, Store, credential_fingerprint, store_scope
+    from ._streams import (
         aiter_sse_events,
         araise_for_error_events,
-        error_from_event,
         iter_sse_events,
         raise_for_error_events,
     )
-    from ._store import MemoryStore, Store, credential_fingerprint, store_scope
     from ._testing_mode import is_testing, set_testing
     from ._transport import AsyncRetryTransport, RetryRecord, RetryTransport
-    from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
 if typing.TYPE_CHECKING:
     __version__: str
@@ -81,11 +85,9 @@ _EXPORTS: dict[str, str] = {
     "CanonicalError": "_model",
     "ConcurrencyLimitedError": "_exceptions",
     "ConflictError": "_exceptions",
-    "DEFAULT_BODY_CAP": "_view",
     "Decision": "_retry",
     "ErrorMiddleware": "_middleware",
     "FeatureNotAvailableError": "_exceptions",
-    "Headers": "_view",
     "InternalServerError": "_exceptions",
     "InvalidRequestError": "_exceptions",
     "Jitter": "_retry",
@@ -98,33 +100,30 @@ _EXPORTS: dict[str, str] = {
     "RETRY_REASONS": "_retry",
     "RateLimitedError": "_exceptions",
     "RedisStore": "_redis_store",
-    "ResponseView": "_view",
     "RetryBudget": "_retry",
     "RetryPolicy": "_retry",
     "RetryRecord": "_transport",
     "RetryTransport": "_transport",
     "RunCancelledError": "_exceptions",
     "RunFailedError": "_exceptions",
-    "SSEDecoder": "_sse",
     "SSEEvent": "_sse",
     "Store": "_store",
     "UnavailableError": "_exceptions",
     "UnknownAPIError": "_exceptions",
-    "aiter_sse_events": "_sse",
+    "aiter_sse_events": "_streams",
     "anormalize": "_normalize",
     "araise_for_error": "_raising",
-    "araise_for_error_events": "_sse",
-    "converter": "_serialize",
+    "araise_for_error_events": "_streams",
     "credential_fingerprint": "_store",
     "detect": "_registry",
     "error_class": "_exceptions",
-    "error_from_event": "_sse",
+    "error_from_event": "_normalize",
     "error_from_exception": "_network",
     "from_dict": "_serialize",
     "from_json": "_serialize",
     "get_adapter": "_registry",
     "is_testing": "_testing_mode",
-    "iter_sse_events": "_sse",
+    "iter_sse_events": "_streams",
     "json_schema": "_serialize",
     "kind_for_status": "_model",
     "normalize": "_normalize",
@@ -133,7 +132,7 @@ _EXPORTS: dict[str, str] = {
     "otel_attributes": "_otel",
     "provider_for_host": "_registry",
     "raise_for_error": "_raising",
-    "raise_for_error_events": "_sse",
+    "raise_for_error_events": "_streams",
     "register_adapter": "_registry",
     "register_host": "_registry",
     "registered_adapters": "_registry",
@@ -144,6 +143,17 @@ _EXPORTS: dict[str, str] = {
     "store_scope": "_store",
     "to_dict": "_serialize",
     "to_json": "_serialize",
+}
+
+
+# Names for adapter authors that moved from the top level to a submodule: still reachable here
+# for now, with a DeprecationWarning that names their new home.
+_MOVED: dict[str, str] = {
+    "DEFAULT_BODY_CAP": "adapter_kit",
+    "Headers": "adapter_kit",
+    "ResponseView": "adapter_kit",
+    "SSEDecoder": "adapter_kit",
+    "converter": "schema",
 }
 
 
@@ -159,6 +169,14 @@ def __getattr__(name: str) -> typing.Any:
 
         globals()[name] = found = version("agent-errors")
         return found
+    moved = _MOVED.get(name)
+    if moved is not None:
+        warnings.warn(
+            f"agent_errors.{name} is deprecated: import it from agent_errors.{moved}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(f"{__name__}.{moved}"), name)
     module = _EXPORTS.get(name)
     if module is None:
         if name in _SUBMODULES:
@@ -175,7 +193,6 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "DEFAULT_BODY_CAP",
     "RETRY_REASONS",
     "APITimeoutError",
     "AgentAPIError",
@@ -187,7 +204,6 @@ __all__ = [
     "Decision",
     "ErrorMiddleware",
     "FeatureNotAvailableError",
-    "Headers",
     "InternalServerError",
     "InvalidRequestError",
     "Jitter",
@@ -199,14 +215,12 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitedError",
     "RedisStore",
-    "ResponseView",
     "RetryBudget",
     "RetryPolicy",
     "RetryRecord",
     "RetryTransport",
     "RunCancelledError",
     "RunFailedError",
-    "SSEDecoder",
     "SSEEvent",
     "Store",
     "UnavailableError",
@@ -216,7 +230,6 @@ __all__ = [
     "anormalize",
     "araise_for_error",
     "araise_for_error_events",
-    "converter",
     "credential_fingerprint",
     "detect",
     "error_class",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import _inputs, _redact, _sse
+from . import _events, _inputs, _redact
 from ._error_document import is_error_document
 from ._escape import LOG_FIELD_LIMIT, escape_text
 from ._finish import finish_fields
@@ -20,6 +20,7 @@ from ._hints import usable_retry_after
 from ._model import CanonicalError, Kind, kind_for_status
 from ._reading import check_deadline as _check_deadline
 from ._registry import detect, generic_adapter
+from ._sse import looks_like_event_stream
 from ._view import (
     DEFAULT_BODY_CAP,
     DEFAULT_READ_DEADLINE,
@@ -32,7 +33,14 @@ from .adapter_kit import fallback_error, synthesize_message
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["anormalize", "normalize", "normalize_parts", "normalize_view"]
+__all__ = [
+    "anormalize",
+    "error_from_event",
+    "headers_only",
+    "normalize",
+    "normalize_parts",
+    "normalize_view",
+]
 
 _logger = logging.getLogger("agent_errors")
 
@@ -73,12 +81,12 @@ def normalize(
     response = prepared
     try:
         if _leave_unread(response, cap):
-            view = _headers_only(response)
+            view = headers_only(response)
         else:
             view = ResponseView.from_response(response, cap=cap, read_deadline=read_deadline)
     except Exception:
         _logger.debug("could not read the response", exc_info=True)
-        view = _headers_only(response)
+        view = headers_only(response)
     return normalize_view(view, provider=provider)
 
 
@@ -107,16 +115,16 @@ async def anormalize(
     response = prepared
     try:
         if _leave_unread(response, cap):
-            view = _headers_only(response)
+            view = headers_only(response)
         else:
             view = await ResponseView.afrom_response(response, cap=cap, read_deadline=read_deadline)
     except Exception:
         _logger.debug("could not read the response", exc_info=True)
-        view = _headers_only(response)
+        view = headers_only(response)
     return normalize_view(view, provider=provider)
 
 
-def _headers_only(response: object) -> ResponseView:
+def headers_only(response: object) -> ResponseView:
     """The status, headers and URL of a response whose body could not be read.
 
     The headers still carry Retry-After and the request id, so they are kept when they can be.
@@ -190,9 +198,9 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
     elif (
         "event-stream" in view.headers.lowered.get("content-type", "")
         and view.content_type == "text/event-stream"
-    ) or (view.json is None and _sse.looks_like_event_stream(view.body)):
+    ) or (view.json is None and looks_like_event_stream(view.body)):
         # An event stream (even one that began with a 200) may carry its error as an event.
-        found = _sse.error_in_view(view, provider)
+        found = _events.read_stream(view, normalize_view, provider)
         if found is not None:
             return found
     adapter = detect(view, provider)  # raises ValueError for an unknown provider: API misuse
@@ -228,6 +236,32 @@ def normalize_view(view: ResponseView, *, provider: str | None = None) -> Canoni
             },
         )
         return _last_resort(view, adapter.name)
+
+
+def error_from_event(
+    event: Any,
+    *,
+    provider: str | None = None,
+    status: int | None = None,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    url: str | None = None,
+) -> CanonicalError | None:
+    """Return the error an SSE event carries, or None for an ordinary event.
+
+    `event` is an `SSEEvent` or anything with `.event` and `.data` (httpx-sse's events too).
+    An event counts as an error when its type is `error`, or when its data is a JSON error
+    document (a Qoder/Anthropic envelope, `{"error": {...}}`, ...) or a failed run or response
+    (`response.failed`, `response.incomplete`, `thread.run.failed` and their `last_error`).
+    `status` is the stream's HTTP status (the error's status is None when it is not given),
+    `headers` the stream's response headers (for the request id). The error's `details` record
+    the stream: `source` is `"stream"`, `event` the event type, `event_id` the last event id.
+
+    Raises:
+        ValueError: `provider` names no registered adapter.
+    """
+    return _events.read_event(
+        event, normalize_view, provider=provider, status=status, headers=headers, url=url
+    )
 
 
 def _is_error(view: ResponseView) -> bool:

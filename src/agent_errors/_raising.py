@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from ._exceptions import AgentAPIError
-from ._normalize import _headers_only, anormalize, normalize, normalize_view
+from ._normalize import anormalize, headers_only, normalize, normalize_view
 
 __all__ = ["araise_for_error", "raise_for_error"]
 
@@ -33,7 +33,7 @@ def raise_for_error(response: httpx.Response, *, provider: str | None = None) ->
         AgentAPIError: The subclass for the error's kind, with `.error` and `.response`.
     """
     if _streamed_success(response):
-        error = normalize_view(_headers_only(response), provider=provider)
+        error = normalize_view(headers_only(response), provider=provider)
     else:
         error = normalize(response, provider=provider)
     if error is not None:
@@ -47,7 +47,7 @@ async def araise_for_error(response: httpx.Response, *, provider: str | None = N
         AgentAPIError: The subclass for the error's kind, with `.error` and `.response`.
     """
     if _streamed_success(response):
-        error = normalize_view(_headers_only(response), provider=provider)
+        error = normalize_view(headers_only(response), provider=provider)
     else:
         error = await anormalize(response, provider=provider)
     if error is not None:

@@ -44,7 +44,7 @@ from ._escape import LOG_FIELD_LIMIT, escape_text
 from ._json import dumps
 from ._model import CanonicalError
 from ._network import error_from_exception
-from ._normalize import _headers_only, normalize_view
+from ._normalize import headers_only, normalize_view
 from ._reading import DEFAULT_READ_DEADLINE, check_deadline
 from ._registry import _REGISTRY, BUILTIN_ADAPTERS
 from ._retry import IDEMPOTENCY_HEADERS, PROFILE_NAMES, Decision, RetryPolicy
@@ -500,7 +500,7 @@ class RetryTransport(httpx.BaseTransport):
                     op[1], read_deadline=self._read_deadline, keep_content=False
                 )
             except Exception:  # noqa: BLE001 - as normalize(): a status-only error
-                view = _headers_only(op[1])
+                view = headers_only(op[1])
             return normalize_view(view, provider=op[2])
         if tag == CLOSE:
             return op[1].close()
@@ -610,7 +610,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                     op[1], read_deadline=self._read_deadline, keep_content=False
                 )
             except Exception:  # noqa: BLE001 - as anormalize(): a status-only error
-                view = _headers_only(op[1])
+                view = headers_only(op[1])
             return normalize_view(view, provider=op[2])
         if tag == CLOSE:
             return await op[1].aclose()

@@ -43,17 +43,22 @@ from ._finish import PARSE_KEYS, STREAM_KEYS, finish_fields, provider_details
 from ._hints import envoy_rate_limited
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind, status_phrase
 from ._packs import ProviderPack
-from ._view import ResponseView
+from ._sse import SSEDecoder, SSEEvent
+from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
 __all__ = [
     "CLASS_CODES",
+    "DEFAULT_BODY_CAP",
     "PARSE_KEYS",
     "STREAM_KEYS",
     "Adapter",
     "ErrorCode",
+    "Headers",
     "ProviderPack",
     "Rendered",
     "ResponseView",
+    "SSEDecoder",
+    "SSEEvent",
     "build_error",
     "code_table",
     "fallback_error",

@@ -1,4 +1,7 @@
-"""The JSON Schema of a serialized `CanonicalError`, as a file.
+"""The serialized form of a `CanonicalError`: its JSON Schema, as a file, and the converter.
+
+`converter` is the cattrs converter `to_dict`/`from_dict` use (for a model that embeds a
+`CanonicalError` in its own cattrs structure).
 
 `python -m agent_errors.schema` prints it; `python -m agent_errors.schema PATH` writes it to
 `PATH` (the project keeps a copy in `docs/schema/canonical-error.schema.json`, checked by a test).
@@ -11,9 +14,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._serialize import json_schema
+from ._serialize import converter, json_schema
 
-__all__ = ["main", "schema_text"]
+__all__ = ["converter", "main", "schema_text"]
 
 
 def schema_text() -> str:

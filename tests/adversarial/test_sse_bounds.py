@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterator
 import pytest
 
 import agent_errors as ae
+from agent_errors import adapter_kit
 
 MIB = 1024 * 1024
 CHUNK = 64 * 1024
 
 
-def _feed(decoder: ae.SSEDecoder, chunks: Iterator[bytes]) -> list[ae.SSEEvent]:
+def _feed(decoder: adapter_kit.SSEDecoder, chunks: Iterator[bytes]) -> list[ae.SSEEvent]:
     events: list[ae.SSEEvent] = []
     for chunk in chunks:
         events.extend(decoder.feed(chunk))
@@ -68,7 +69,7 @@ TOTALS = {name: 32 * MIB if "without a line end" in name else 4 * MIB for name i
 def test_memory_is_the_cap_plus_a_constant(name: str) -> None:
     """Megabytes of hostile stream: the decoder's peak stays near its cap (1 MiB by default)."""
     prefix, chunk = ATTACKS[name]
-    decoder = ae.SSEDecoder()
+    decoder = adapter_kit.SSEDecoder()
     total = TOTALS[name]
 
     def run() -> None:
@@ -82,7 +83,7 @@ def test_memory_is_the_cap_plus_a_constant(name: str) -> None:
 
 def test_small_cap_bounds_memory_to_the_small_cap() -> None:
     """With a 64 KiB cap, a 32 MiB line costs about 64 KiB plus one chunk."""
-    decoder = ae.SSEDecoder(max_event_size=64 * 1024)
+    decoder = adapter_kit.SSEDecoder(max_event_size=64 * 1024)
 
     def run() -> None:
         decoder.feed(b"data: ")
@@ -114,7 +115,7 @@ def test_time_is_linear(name: str, chunk_size: int) -> None:
         pieces = [data[i : i + chunk_size] for i in range(0, total, chunk_size)]
 
         def go() -> None:
-            decoder = ae.SSEDecoder()
+            decoder = adapter_kit.SSEDecoder()
             for piece in pieces:
                 decoder.feed(piece)
 
@@ -129,14 +130,14 @@ def test_many_short_lines_in_one_chunk_are_linear() -> None:
     """LF-only lines in one big chunk: the CR search is not repeated per line (was quadratic)."""
     small = b"data: a\n\n" * (8 * 1024)
     large = small * 8
-    t_small = _best(lambda: ae.SSEDecoder().feed(small))
-    t_large = _best(lambda: ae.SSEDecoder().feed(large))
+    t_small = _best(lambda: adapter_kit.SSEDecoder().feed(small))
+    t_large = _best(lambda: adapter_kit.SSEDecoder().feed(large))
     assert t_large / t_small < 24
 
 
 def test_an_overlong_data_line_is_delivered_truncated() -> None:
     """The rule: the first `max_event_size` characters are kept, the event still dispatched."""
-    decoder = ae.SSEDecoder(max_event_size=2048)
+    decoder = adapter_kit.SSEDecoder(max_event_size=2048)
     events = decoder.feed(b"event: big\ndata: " + b"a" * 10_000 + b"\n\ndata: next\n\n")
     assert [e.event for e in events] == ["big", "message"]
     assert events[0].data == "a" * 2048
@@ -147,7 +148,7 @@ def test_an_overlong_data_line_is_delivered_truncated() -> None:
 
 def test_overlong_data_split_over_lines_and_chunks() -> None:
     """The cap counts LF joiners and holds across many lines and many chunks."""
-    decoder = ae.SSEDecoder(max_event_size=100)
+    decoder = adapter_kit.SSEDecoder(max_event_size=100)
     events: list[ae.SSEEvent] = []
     for _ in range(50):
         events += decoder.feed(b"data: 0123456789\n")
@@ -162,16 +163,16 @@ def test_many_lines_within_the_cap_are_kept_exactly() -> None:
     """Past the internal spill threshold (64 pieces) the data is still exact and in order."""
     lines = [f"line {i}" for i in range(500)]
     body = "".join(f"data: {line}\n" for line in lines) + "\n"
-    (event,) = ae.SSEDecoder().feed(body.encode())
+    (event,) = adapter_kit.SSEDecoder().feed(body.encode())
     assert event.data == "\n".join(lines)
     assert event.truncated is False
-    again = ae.SSEDecoder()
+    again = adapter_kit.SSEDecoder()
     assert [e.data for e in again.feed(body) + again.feed(body)] == [event.data] * 2
 
 
 def test_event_name_is_read_next_to_a_full_data_buffer() -> None:
     """A full data buffer does not starve the next line: its field name is still read."""
-    decoder = ae.SSEDecoder(max_event_size=16)
+    decoder = adapter_kit.SSEDecoder(max_event_size=16)
     (event,) = decoder.feed(b"data: " + b"b" * 100 + b"\nevent: error\nid: 7\n\n")
     assert (event.event, event.id, event.data, event.truncated) == ("error", "7", "b" * 16, True)
 
@@ -179,7 +180,7 @@ def test_event_name_is_read_next_to_a_full_data_buffer() -> None:
 def test_an_error_event_beyond_the_cap_is_still_an_error() -> None:
     """A huge `event: error` frame is cut, delivered, and still raises."""
     big = b"event: error\ndata: " + b"boom " * 500_000 + b"\n\n"
-    response_events = ae.SSEDecoder(max_event_size=4096).feed(big)
+    response_events = adapter_kit.SSEDecoder(max_event_size=4096).feed(big)
     with pytest.raises(ae.AgentAPIError):
         list(ae.raise_for_error_events(response_events, status=200))
 
@@ -187,11 +188,11 @@ def test_an_error_event_beyond_the_cap_is_still_an_error() -> None:
 def test_cap_must_be_a_positive_int() -> None:
     """Misuse raises: a zero or negative cap, or one that is not an int."""
     with pytest.raises(ValueError, match="positive"):
-        ae.SSEDecoder(max_event_size=0)
+        adapter_kit.SSEDecoder(max_event_size=0)
     with pytest.raises(TypeError):
-        ae.SSEDecoder(max_event_size=1.5)  # type: ignore[arg-type]
+        adapter_kit.SSEDecoder(max_event_size=1.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        ae.SSEDecoder(max_event_size=True)
+        adapter_kit.SSEDecoder(max_event_size=True)
 
 
 def test_normal_stream_unchanged_by_the_cap() -> None:
@@ -200,9 +201,9 @@ def test_normal_stream_unchanged_by_the_cap() -> None:
         "\ufeff: hello\r\nevent: delta\r\nid: 1\r\nretry: 500\r\ndata: a\r\ndata:b\r\n\r\n"
         'data: {"x": 1}\n\n'
     ).encode()
-    whole = ae.SSEDecoder().feed(stream)
+    whole = adapter_kit.SSEDecoder().feed(stream)
     pieces: list[ae.SSEEvent] = []
-    split = ae.SSEDecoder()
+    split = adapter_kit.SSEDecoder()
     for i in range(len(stream)):
         pieces += split.feed(stream[i : i + 1])
     expected = [

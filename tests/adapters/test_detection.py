@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import agent_errors as ae
+from agent_errors import adapter_kit
 from agent_errors._registry import BUILTIN_ADAPTERS, SNIFF_THRESHOLD
 
 SPECIFIC = [name for name in BUILTIN_ADAPTERS if name != "generic"]
@@ -45,7 +46,7 @@ UNRELATED: list[tuple[str, int, Any]] = [
 
 @pytest.mark.parametrize(("label", "status", "body"), UNRELATED, ids=[u[0] for u in UNRELATED])
 def test_unrelated_shapes_are_not_claimed(label: str, status: int, body: Any) -> None:
-    view = ae.ResponseView(status, {"content-type": "application/json"}, json.dumps(body))
+    view = adapter_kit.ResponseView(status, {"content-type": "application/json"}, json.dumps(body))
     for name in SPECIFIC:
         assert ae.get_adapter(name).sniff(view) < SNIFF_THRESHOLD, name
     assert ae.detect(view).name == "generic"
@@ -76,15 +77,15 @@ def test_unrelated_shapes_are_not_claimed(label: str, status: int, body: Any) ->
     ],
 )
 def test_specific_structure_is_claimed(body: Any, headers: dict[str, str], provider: str) -> None:
-    view = ae.ResponseView(400, headers, json.dumps(body))
+    view = adapter_kit.ResponseView(400, headers, json.dumps(body))
     assert ae.detect(view).name == provider
 
 
 def test_a_templated_onecli_message_is_weaker_than_a_documented_one() -> None:
     onecli = ae.get_adapter("onecli")
-    documented = ae.ResponseView(400, {}, '{"error": "Label is required"}')
-    templated = ae.ResponseView(400, {}, '{"error": "apiKey is required"}')
-    unknown = ae.ResponseView(400, {}, '{"error": "apiKey looks wrong"}')
+    documented = adapter_kit.ResponseView(400, {}, '{"error": "Label is required"}')
+    templated = adapter_kit.ResponseView(400, {}, '{"error": "apiKey is required"}')
+    unknown = adapter_kit.ResponseView(400, {}, '{"error": "apiKey looks wrong"}')
     assert onecli.sniff(documented) > onecli.sniff(templated) >= SNIFF_THRESHOLD
     assert onecli.sniff(unknown) < SNIFF_THRESHOLD
 
@@ -140,7 +141,7 @@ json_values = st.recursive(
 def test_no_adapter_raises_on_any_json(body: Any, status: int | None, problem: bool) -> None:
     headers = {"content-type": "application/problem+json" if problem else "application/json"}
     data = json.dumps(body)
-    view = ae.ResponseView(status, headers, data)
+    view = adapter_kit.ResponseView(status, headers, data)
     for name in BUILTIN_ADAPTERS:
         adapter = ae.get_adapter(name)
         score = adapter.sniff(view)
@@ -155,7 +156,8 @@ def test_no_adapter_raises_on_any_json(body: Any, status: int | None, problem: b
 @pytest.mark.parametrize("status", [200, 201, None])
 def test_a_success_shaped_like_a_problem_is_not_one(status: int | None) -> None:
     body = '{"type": "article", "title": "Hello", "detail": "A post"}'
-    assert ae.get_adapter("problem_details").sniff(ae.ResponseView(status, {}, body)) == 0.0
+    view = adapter_kit.ResponseView(status, {}, body)
+    assert ae.get_adapter("problem_details").sniff(view) == 0.0
     assert ae.normalize_parts(status, {}, body) is None
     problem = '{"title": "Too Many Requests", "status": 429}'
     error = ae.normalize_parts(status, {}, problem)

@@ -518,13 +518,13 @@ def test_loopback_host_mapped_to_a_profile(
     assert all(0.75 <= s <= 1.25 for s in slept[1:])
 
 
-BY_HOST = sorted((Path(__file__).parent / "corpus").glob("*/*_by_host.json"))
+BY_HOST = sorted((Path(__file__).resolve().parent.parent / "corpus").glob("*/*_by_host.json"))
 
 
 @pytest.mark.parametrize("path", BY_HOST, ids=lambda p: p.stem)
 def test_corpus_hosts_name_a_profile(path: Path) -> None:
     # The golden cases captured with their URL: the error is the same with or without it
-    # (test_corpus), and the host names the provider whose profile the transports apply.
+    # (tests/adapters), and the host names the provider whose profile the transports apply.
     case = json.loads(path.read_text(encoding="utf-8"))
     host = httpx.URL(case["url"]).host
     provider = provider_for_host(host)

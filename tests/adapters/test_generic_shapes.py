@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import agent_errors as ae
+from agent_errors import adapter_kit
 from agent_errors._registry import BUILTIN_ADAPTERS, SNIFF_THRESHOLD
 
 
@@ -78,7 +79,7 @@ def test_class_code_gives_way_to_a_status_that_says_more(status: int, kind: ae.K
 
 def test_specific_code_is_not_overridden_by_the_status() -> None:
     body = {"error": {"message": "x", "type": "tokens", "code": "rate_limit_exceeded"}}
-    # (A 413 is the exception: a request too large for the limit, tests/test_wider_formats.py.)
+    # (A 413 is the exception: a request too large for the limit, test_wider_formats.py.)
     error = _parse(400, body)
     assert error is not None
     assert error.kind is ae.Kind.RATE_LIMITED
@@ -139,7 +140,7 @@ NEW_SHAPES: list[Any] = [
 @pytest.mark.parametrize("body", NEW_SHAPES)
 @pytest.mark.parametrize("name", [n for n in BUILTIN_ADAPTERS if n != "generic"])
 def test_no_specific_adapter_claims_shared_shapes(name: str, body: Any) -> None:
-    view = ae.ResponseView(400, {}, json.dumps(body).encode())
+    view = adapter_kit.ResponseView(400, {}, json.dumps(body).encode())
     assert ae.get_adapter(name).sniff(view) < SNIFF_THRESHOLD
 
 

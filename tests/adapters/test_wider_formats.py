@@ -9,13 +9,13 @@ read into memory with no headers, a single line of a results file, a run object.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import agent_errors as ae
+from _timing import growth
 from agent_errors._hints import message_request_id
 from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors._sse import looks_like_event_stream
@@ -488,15 +488,6 @@ def test_payment_phrases_leave_windowed_quotas_to_the_rate_limit() -> None:
 # -- hostile input ----------------------------------------------------------------------------
 
 
-def _best_of(repeats: int, run: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 @pytest.mark.parametrize(
     "make",
     [
@@ -517,7 +508,7 @@ def test_the_new_message_patterns_are_linear(make: Callable[[int], str]) -> None
 
         return run
 
-    ratio = _best_of(5, scan(large)) / _best_of(5, scan(small))
+    ratio = growth(scan(small), scan(large), limit=24)
     assert ratio < 24, ratio
 
 
@@ -671,5 +662,5 @@ def test_finding_the_trailing_document_is_linear() -> None:
         return lambda: ae.normalize_parts(200, _SSE, text, cap=256 * 1024)
 
     assert ae.normalize_parts(200, _SSE, large, cap=256 * 1024) is not None
-    ratio = _best_of(5, read(large)) / _best_of(5, read(small))
+    ratio = growth(read(small), read(large), limit=24)
     assert ratio < 24, ratio

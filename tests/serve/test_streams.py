@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import agent_errors as ae
+from agent_errors import adapter_kit
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +42,7 @@ SSE_HEADERS = {"content-type": "text/event-stream", "x-request-id": "req_sse"}
 
 
 def decode(*chunks: bytes | str) -> list[ae.SSEEvent]:
-    decoder = ae.SSEDecoder()
+    decoder = adapter_kit.SSEDecoder()
     events = [event for chunk in chunks for event in decoder.feed(chunk)]
     return events + decoder.close()
 

@@ -1,0 +1,40 @@
+"""Qoder Cloud Agents: its envelope, its documented codes, its render and its retry profile."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from _contract import AdapterContract, Documented, pytest_generate_tests
+
+__all__ = ["TestQoder", "pytest_generate_tests"]
+
+
+class TestQoder(AdapterContract):
+    """Qoder's `{"type": "error", "error": {"type", "message"}}` envelope."""
+
+    provider = "qoder"
+    documented: ClassVar[tuple[Documented, ...]] = (
+        ("invalid_request_error", 400, "invalid_request", False),
+        ("authentication_error", 401, "authentication", False),
+        ("permission_error", 403, "permission", False),
+        ("not_found_error", 404, "not_found", False),
+        ("conflict_error", 409, "conflict", False),
+        ("api_error", 500, "internal", True),
+        ("feature_not_available", 501, "feature_not_available", False),
+    )
+    # The rest of Qoder's table is the Anthropic-style types sharing its envelope.
+    documented_is_whole_table = False
+    detectable = True
+    # Documented: 5xx and 429 retried 1 s -> 2 s -> 4 s, at most 3 retries; writes again only
+    # with an Idempotency-Key.
+    profile: ClassVar = {
+        "max_retries": 3,
+        "initial_delay": 1.0,
+        "multiplier": 2.0,
+        "max_delay": 4.0,
+        "idempotency_header": "Idempotency-Key",
+    }
+
+    @staticmethod
+    def body_for(code: str, status: int | None) -> object:
+        return {"type": "error", "error": {"type": code, "message": "m"}}

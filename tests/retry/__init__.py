@@ -1,0 +1,1 @@
+"""Retry decisions, provider profiles and the shared stores."""

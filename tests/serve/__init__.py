@@ -1,0 +1,1 @@
+"""The transports, the middleware, event streams and what they log."""
