@@ -313,3 +313,12 @@ def test_the_docs_host_table_matches_the_packs() -> None:
     expected = dict(PROVIDER_HOSTS)
     expected.update(dict.fromkeys(PACKS["google_rpc"].hosts, "google_rpc"))
     assert found == expected
+
+
+@pytest.mark.parametrize("kind", list(ae.Kind))
+def test_the_openai_and_anthropic_dialects_write_their_packs_codes(kind: ae.Kind) -> None:
+    error = ae.CanonicalError(kind=kind, message="m", status=None)
+    openai = _body(ae.render(error, to="openai"))["error"]
+    assert openai["code"] == PROFILE_PACKS["openai"].code_for(kind)
+    anthropic = _body(ae.render(error, to="anthropic"))["error"]
+    assert anthropic["type"] == PROFILE_PACKS["anthropic"].code_for(kind)

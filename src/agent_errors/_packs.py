@@ -139,6 +139,48 @@ _STAINLESS: Final[Mapping[str, Any]] = MappingProxyType(
 _OPENAI: Final[Mapping[str, Any]] = MappingProxyType({**_STAINLESS, "max_server_delay": 120.0})
 # botocore's standard mode: 3 attempts, delay rand() * min(2 ** (attempt - 1), 20) s, the
 # throttling codes retried at the throttle price of the budget, x-amz-retry-after honoured.
+# error.code as the OpenAI API documents it for each kind (error-codes guide): what the `openai`
+# dialect of `render` writes. No code for invalid_request and unknown (`code: null`).
+_OPENAI_CODES: Final[Mapping[Kind, str]] = MappingProxyType(
+    {
+        Kind.AUTHENTICATION: "invalid_api_key",
+        Kind.PERMISSION: "unsupported_country_region_territory",
+        Kind.NOT_FOUND: "not_found",
+        Kind.CONFLICT: "conflict",
+        Kind.PAYMENT_REQUIRED: "insufficient_quota",
+        Kind.RATE_LIMITED: "rate_limit_exceeded",
+        Kind.CONCURRENCY_LIMITED: "rate_limit_exceeded",
+        Kind.FEATURE_NOT_AVAILABLE: "feature_not_available",
+        Kind.TIMEOUT: "timeout",
+        Kind.UNAVAILABLE: "engine_overloaded",
+        Kind.INTERNAL: "server_error",
+        Kind.NETWORK: "upstream_unreachable",
+        Kind.CANCELLED: "cancelled",
+        Kind.RUN_FAILED: "run_failed",
+    }
+)
+# error.type as the Anthropic API documents it for each kind (errors page): what the
+# `anthropic` dialect of `render` writes.
+_ANTHROPIC_TYPES: Final[Mapping[Kind, str]] = MappingProxyType(
+    {
+        Kind.INVALID_REQUEST: "invalid_request_error",
+        Kind.AUTHENTICATION: "authentication_error",
+        Kind.PERMISSION: "permission_error",
+        Kind.NOT_FOUND: "not_found_error",
+        Kind.CONFLICT: "invalid_request_error",
+        Kind.PAYMENT_REQUIRED: "billing_error",
+        Kind.RATE_LIMITED: "rate_limit_error",
+        Kind.CONCURRENCY_LIMITED: "rate_limit_error",
+        Kind.FEATURE_NOT_AVAILABLE: "invalid_request_error",
+        Kind.TIMEOUT: "timeout_error",
+        Kind.UNAVAILABLE: "overloaded_error",
+        Kind.INTERNAL: "api_error",
+        Kind.NETWORK: "api_error",
+        Kind.CANCELLED: "invalid_request_error",
+        Kind.RUN_FAILED: "api_error",
+        Kind.UNKNOWN: "api_error",
+    }
+)
 _AWS: Final[Mapping[str, Any]] = MappingProxyType(
     {
         "max_retries": 2,
@@ -154,11 +196,23 @@ PROFILE_PACKS: Final[Mapping[str, ProviderPack]] = MappingProxyType(
     {
         pack.name: pack
         for pack in (
-            ProviderPack("openai", retry=_OPENAI, hosts=("api.openai.com",)),
+            ProviderPack(
+                "openai", render_codes=_OPENAI_CODES, retry=_OPENAI, hosts=("api.openai.com",)
+            ),
             # Azure OpenAI: the openai SDK's AzureOpenAI client; its 429s name the wait in
             # retry-after-ms / Retry-After (a token quota's window is a minute).
-            ProviderPack("azure_openai", retry=_OPENAI, hosts=("*.openai.azure.com",)),
-            ProviderPack("anthropic", retry=_STAINLESS, hosts=("api.anthropic.com",)),
+            ProviderPack(
+                "azure_openai",
+                render_codes=_OPENAI_CODES,
+                retry=_OPENAI,
+                hosts=("*.openai.azure.com",),
+            ),
+            ProviderPack(
+                "anthropic",
+                render_codes=_ANTHROPIC_TYPES,
+                retry=_STAINLESS,
+                hosts=("api.anthropic.com",),
+            ),
             ProviderPack(
                 "bedrock",
                 retry=_AWS,
