@@ -8,7 +8,8 @@ agent-errors providers [NAME] [--format text|json]
 
 `normalize` reads a response as `curl -i` prints it (status line, headers, a blank line, the
 body; CRLF or LF; when several header blocks precede the body, as after `100 Continue` or a
-proxy's `CONNECT` reply, the last one counts), or a bare body when `--status` is given.
+proxy's `CONNECT` reply, the last one counts; chunked framing and content-codings undone by the
+reader `render_response_text` uses too), or a bare body when `--status` is given.
 
 Exit status:
 
