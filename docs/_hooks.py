@@ -6,6 +6,8 @@ A page asks for a section with an HTML comment on a line of its own:
   exception class;
 - `<!-- generated: provider-matrix -->`: which code each adapter sends for each kind, then each
   adapter's full code table (read from the adapters' own `codes` tables);
+- `<!-- generated: retry-profiles -->`: each provider pack's retry profile (the numbers
+  `RetryPolicy.for_provider` builds), with its hosts;
 - `<!-- generated: cli -->`: the `agent-errors` command's help, command by command;
 - `<!-- generated: readme-commands -->`: the README's two commands, verbatim, and what the first
   one prints (run when the docs are built);
@@ -124,6 +126,49 @@ def provider_matrix() -> str:
     return "\n".join(parts)
 
 
+def _seconds(value: object) -> str:
+    return "none" if value is None else f"{value:g} s"
+
+
+def retry_profiles() -> str:
+    """Return one row per provider pack with a retry profile: its numbers and its hosts."""
+    from agent_errors._packs import ADAPTER_PROFILES, PROFILE_PACKS  # noqa: PLC0415
+    from agent_errors._registry import provider_pack  # noqa: PLC0415
+
+    rows: list[list[str]] = []
+    for name in (*ADAPTER_PROFILES, *PROFILE_PACKS):
+        pack = provider_pack(name)
+        assert pack is not None
+        policy = agent_errors.RetryPolicy.for_provider(name)
+        notes = []
+        if policy.retry_4xx is not None:
+            notes.append("4xx retried: " + ", ".join(map(str, sorted(policy.retry_4xx))))
+        if policy.never_retry_statuses:
+            notes.append("never: " + ", ".join(map(str, sorted(policy.never_retry_statuses))))
+        if policy.throttle_default is not None:
+            notes.append(f"a rate limit without a wait: {_seconds(policy.throttle_default)}")
+        if policy.idempotency_header:
+            notes.append(f"writes retried with `{policy.idempotency_header}`")
+        if policy.retry_on != agent_errors.RetryPolicy().retry_on:
+            skipped = sorted(k.value for k in agent_errors.RetryPolicy().retry_on - policy.retry_on)
+            notes.append("not retried: " + ", ".join(f"`{kind}`" for kind in skipped))
+        rows.append(
+            [
+                f"`{name}`",
+                str(policy.max_retries),
+                _seconds(policy.initial_delay),
+                f"{policy.multiplier:g}",
+                _seconds(policy.max_delay),
+                str(policy.jitter),
+                _seconds(policy.max_server_delay),
+                "; ".join(notes),
+                ", ".join(f"`{host}`" for host in pack.hosts) or "—",
+            ]
+        )
+    header = ["provider", "retries", "first wait", "multiplier", "cap", "jitter", "server wait ≤"]
+    return _table([*header, "also", "hosts"], rows)
+
+
 def cli_reference() -> str:
     """Return the `agent-errors` help, the command's and each subcommand's."""
     from agent_errors import _cli  # noqa: PLC0415 - only this section needs the CLI
@@ -198,6 +243,7 @@ SECTIONS: Mapping[str, Callable[[], str]] = {
     "changelog": changelog,
     "kinds": kinds_table,
     "provider-matrix": provider_matrix,
+    "retry-profiles": retry_profiles,
     "cli": cli_reference,
     "readme-commands": readme_commands,
 }

@@ -322,3 +322,19 @@ def test_the_openai_and_anthropic_dialects_write_their_packs_codes(kind: ae.Kind
     assert openai["code"] == PROFILE_PACKS["openai"].code_for(kind)
     anthropic = _body(ae.render(error, to="anthropic"))["error"]
     assert anthropic["type"] == PROFILE_PACKS["anthropic"].code_for(kind)
+
+
+def test_the_docs_profile_table_is_generated_from_the_packs() -> None:
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        hooks = importlib.import_module("_hooks")
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    assert "<!-- generated: retry-profiles -->" in (ROOT / "docs/providers.md").read_text()
+    rows = {line.split("|")[1].strip(): line for line in hooks.retry_profiles().splitlines()[2:]}
+    assert set(rows) == {f"`{name}`" for name in PROFILE_NAMES}
+    for name in PROFILE_NAMES:
+        policy = ae.RetryPolicy.for_provider(name)
+        cells = [cell.strip() for cell in rows[f"`{name}`"].split("|")[2:-1]]
+        assert cells[0] == str(policy.max_retries)
+        assert cells[3] == f"{policy.max_delay:g} s"
