@@ -201,6 +201,7 @@ def test_a_bare_body_with_a_byte_order_mark(
         (BODY, False),  # curl printed the body unchunked, the header as sent
         (_chunked(BODY)[:-5], False),  # no last chunk: not complete framing, kept as it is
         (b"abc\r\n" + BODY, False),  # hex-looking text that is no framing
+        (b"5\r\nhelloXX0\r\n\r\n", False),  # a chunk not followed by its line end
     ],
 )
 def test_chunked_bodies(
