@@ -202,6 +202,7 @@ def test_a_bare_body_with_a_byte_order_mark(
         (_chunked(BODY)[:-5], False),  # no last chunk: not complete framing, kept as it is
         (b"abc\r\n" + BODY, False),  # hex-looking text that is no framing
         (b"5\r\nhelloXX0\r\n\r\n", False),  # a chunk not followed by its line end
+        (BODY + b"\r\n", False),  # a first line that is no chunk size
     ],
 )
 def test_chunked_bodies(
@@ -310,7 +311,7 @@ def test_gzip_without_a_content_encoding_is_recognized(
     assert _error(_agree(tmp_path, capsys, data))["message"] == "Slow down"
 
 
-@pytest.mark.parametrize("coding", ["gzip", "br", "deflate", "zstd", "compress"])
+@pytest.mark.parametrize("coding", ["gzip", "br", "deflate", "zstd", "compress", "identity"])
 def test_a_body_already_decoded_is_kept(
     coding: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
