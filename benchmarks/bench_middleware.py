@@ -1,9 +1,13 @@
-"""ErrorMiddleware's overhead on success responses, against the bare app, in the same run.
+"""ErrorMiddleware's overhead, against the bare app, in the same run.
+
+On success responses (passed through: the target is <= 1.05) and on an error response (an
+OpenAI-style 429 the middleware reads, normalizes and renders as problem+json: the target is
+<= 3x the bare app that sends it, Starlette's being the realistic one).
 
 Each ASGI app is called directly in process (no server, no sockets): a request is one call of
 `app(scope, receive, send)` with a no-op `send`. Bare and wrapped apps are timed alternately,
 each repeat over the same number of requests, and the table reports medians per request and
-their ratio (the target is <= 1.05 on 2xx).
+their ratio.
 
     python benchmarks/bench_middleware.py [--quick]
 """
@@ -37,6 +41,17 @@ SCOPE: dict[str, Any] = {
 BODY = b'{"id": "sess_123", "status": "running", "agent": "agent_42", "events": []}'
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
 
+ERROR_BODY = (
+    b'{"error":{"message":"Rate limit reached for requests","type":"requests",'
+    b'"param":null,"code":"rate_limit_exceeded"}}'
+)
+ERROR_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(ERROR_BODY)).encode()),
+    (b"retry-after", b"3"),
+    (b"x-request-id", b"req_0123456789"),
+]
+
 
 async def receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
@@ -57,6 +72,26 @@ async def streaming_app(scope: Any, receive: Any, send: Any) -> None:
     for _ in range(10):
         await send({"type": "http.response.body", "body": b"data: {}\n\n", "more_body": True})
     await send({"type": "http.response.body", "body": b""})
+
+
+async def error_app(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 429, "headers": ERROR_HEADERS})
+    await send({"type": "http.response.body", "body": ERROR_BODY})
+
+
+def starlette_error_app() -> Any:
+    try:
+        from starlette.applications import Starlette  # noqa: PLC0415 - optional
+        from starlette.responses import Response  # noqa: PLC0415
+        from starlette.routing import Route  # noqa: PLC0415
+    except ImportError:
+        return None
+
+    async def endpoint(request: Any) -> Response:
+        headers = {"retry-after": "3", "x-request-id": "req_0123456789"}
+        return Response(ERROR_BODY, 429, headers=headers, media_type="application/json")
+
+    return Starlette(routes=[Route("/v1/sessions", endpoint)])
 
 
 def starlette_app() -> Any:
@@ -127,6 +162,8 @@ def main(argv: list[str] | None = None) -> None:
         ("bare ASGI, SSE 200 (11 messages)", lambda: streaming_app),
         ("Starlette, JSON 200", starlette_app),
         ("FastAPI, JSON 200", fastapi_app),
+        ("bare ASGI, JSON 429 (rewritten)", lambda: error_app),
+        ("Starlette, JSON 429 (rewritten)", starlette_error_app),
     ]
     print(f"{requests} requests x {repeats} repeats; medians per request; ratio = wrapped / bare")
     print(f"{'case':<34} {'bare ns':>10} {'middleware ns':>14} {'ratio':>7} {'added ns':>9}")

@@ -49,8 +49,6 @@ _logger = logging.getLogger("agent_errors")
 
 _INTERNAL_MESSAGE: Final = "The server failed unexpectedly."
 _EVENT: Final = "agent_errors.middleware."
-# Bytes no header value may carry: they would end the header or the whole head.
-_HEADER_BREAKERS: Final = (b"\r", b"\n", b"\x00")
 
 # Headers that describe the body we replace; they must not outlive it.
 _BODY_HEADERS: Final = frozenset(
@@ -245,7 +243,10 @@ class ErrorMiddleware:
 
     def _normalize(self, state: _Exchange, scope: Scope) -> CanonicalError:
         provider: str | None = None
-        headers: list[tuple[bytes, bytes]] = []
+        # A plain dict of clean names and values takes the view's fast path; a repeated or
+        # empty name sends the raw pairs through its general one, which joins repeats.
+        decoded: dict[str, str] = {}
+        headers: dict[str, str] | list[tuple[bytes, bytes]] = decoded
         encoded = False
         for name, value in state.headers:
             lowered = name.lower()
@@ -253,7 +254,10 @@ class ErrorMiddleware:
                 provider = value.decode("latin-1").strip() or None
             if lowered == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
                 encoded = True
-            headers.append((lowered, value))
+            key = name.decode("latin-1").strip().lower()
+            if not key or key in decoded:
+                headers = state.headers
+            decoded[key] = value.decode("latin-1").strip()
         body = None if (state.truncated or encoded) else bytes(state.body)
         view = ResponseView(
             state.status, headers, body, truncated=state.truncated or encoded, cap=self._cap
@@ -330,11 +334,17 @@ class ErrorMiddleware:
             (name, value)
             for name, value in original
             if (lowered := name.lower()) not in _BODY_HEADERS
-            and not any(bad in value or bad in name for bad in _HEADER_BREAKERS)
+            and not _breaks(name)
+            and not _breaks(value)
             and lowered not in replaced
             and lowered != self._provider_header
         ]
         return kept + own
+
+
+def _breaks(data: bytes) -> bool:
+    """Whether a header name or value carries a byte that would end the header or the head."""
+    return b"\r" in data or b"\n" in data or b"\x00" in data
 
 
 async def _done() -> None:

@@ -15,10 +15,14 @@ The rules, checked in this order (the first that says no wins; its word is the d
 | `max_retries`            | the attempts are used up                                            |
 | `server_delay_too_long`  | the server asked for a wait above the policy's ceiling              |
 | `deadline`               | the wait would end past the overall deadline                        |
-| `budget_exhausted`       | the retry budget is empty (the transports, or `decide(store=...)`)  |
+| `budget_exhausted`       | the retry budget is empty (set by the flow: `RetryBudget.withdraw`) |
 
 A retry's reason says where its delay came from: `server_delay` (the server's wait, never
 shortened) or `backoff` (initial * multiplier**(attempt - 1), capped, jittered).
+
+`decide` reads only its arguments and the policy (and draws jitter from the policy's random):
+testing mode and the retry budget's store belong to the flows that drive it (the transports,
+the bridges), which apply them around the decision.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from . import _testing_mode
 from ._model import CanonicalError, Kind
 from ._packs import PROFILE_NAMES
 
@@ -120,9 +123,23 @@ class RetryBudget:
         """Return the tokens a retry of `error` costs."""
         return self.throttle_cost if error.kind in _THROTTLE_KINDS else self.failure_cost
 
+    def withdraw(self, store: Store, error: CanonicalError, *, scope: str = "default") -> bool:
+        """Take the cost of retrying `error` from `store`'s bucket for `scope`.
+
+        Returns whether the retry may go ahead (False: the bucket is empty; refuse the retry
+        with `Decision.refuse("budget_exhausted")`). Raises what the store raises.
+        """
+        return store.withdraw(scope, self.cost(error), capacity=self.capacity)
+
+    async def awithdraw(
+        self, store: Store, error: CanonicalError, *, scope: str = "default"
+    ) -> bool:
+        """The async `withdraw`, through the store's async methods."""
+        return await store.awithdraw(scope, self.cost(error), capacity=self.capacity)
+
 
 def _str_map(value: Mapping[str, str]) -> Mapping[str, str]:
-    if isinstance(value, MappingProxyType):
+    if type(value) is MappingProxyType:
         return value
     return MappingProxyType(dict(value))
 
@@ -329,8 +346,6 @@ class RetryPolicy:
         idempotency_key: str | None = None,
         elapsed: float = 0.0,
         stream_established: bool = False,
-        store: Store | None = None,
-        scope: str = "default",
     ) -> Decision:
         """Decide whether and when to retry after `attempt` attempts ended in `error`.
 
@@ -342,12 +357,11 @@ class RetryPolicy:
             elapsed: Seconds since the first attempt started (for the deadline).
             stream_established: The error came from a stream whose response had already
                 arrived; such a request is never re-sent.
-            store: When given (and the policy has a budget), the retry's cost is withdrawn
-                from this store's bucket for `scope`.
-            scope: The budget scope in `store`.
 
         Returns:
-            A `Decision`; in testing mode its delay is 0 and the attempt cap applies.
+            A `Decision`. Pure: the same arguments and random draws give the same decision,
+            in testing mode or not; the flows (transports, bridges) apply testing mode and
+            the retry budget (`RetryBudget.withdraw`) around it.
 
         Raises:
             TypeError: `error` is not a `CanonicalError`.
@@ -363,10 +377,6 @@ class RetryPolicy:
             elapsed=elapsed,
             stream_established=stream_established,
         )
-        if retry and store is not None and self.budget is not None:
-            budget = self.budget
-            if not store.withdraw(scope, budget.cost(error), capacity=budget.capacity):
-                retry, delay, reason = False, 0.0, "budget_exhausted"
         return Decision(
             retry,
             delay,
@@ -391,7 +401,8 @@ class RetryPolicy:
     ) -> tuple[bool, float, str]:
         kind = error.kind
         status = error.status
-        should_retry = error.details.get("should_retry") if error.details else None
+        details = error.details
+        should_retry = details.get("should_retry") if details else None
         if should_retry is False:
             return False, 0.0, "server_says_no"
         if status is not None and status in self.never_retry_statuses:
@@ -406,11 +417,7 @@ class RetryPolicy:
             return False, 0.0, "stream_established"
         if not self._safe(error, method, idempotency_key):
             return False, 0.0, "unsafe_method"
-        testing = _testing_mode._state
-        max_retries = self.max_retries
-        if testing.attempts is not None and testing.testing:
-            max_retries = min(max_retries, testing.attempts - 1)
-        if attempt > max_retries:
+        if attempt > self.max_retries:
             return False, 0.0, "max_retries"
 
         delay = self.backoff(attempt)
@@ -425,8 +432,6 @@ class RetryPolicy:
                 delay, reason = server, "server_delay"
         if self.deadline is not None and elapsed + delay > self.deadline:
             return False, 0.0, "deadline"
-        if testing.testing:
-            delay = 0.0
         return True, delay, reason
 
     def _retryable(self, error: CanonicalError) -> bool:
@@ -451,7 +456,10 @@ class RetryPolicy:
 
 
 def _fix_headers(error: CanonicalError) -> Mapping[str, str]:
-    beta = error.details.get("beta_header") if error.details else None
+    details = error.details
+    if not details or "beta_header" not in details:  # nearly every error: no ABC check
+        return _NO_HEADERS
+    beta = details["beta_header"]
     if isinstance(beta, Mapping):
         return MappingProxyType({str(name): str(value) for name, value in beta.items()})
     return _NO_HEADERS

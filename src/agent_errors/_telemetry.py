@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from ._otel import ERROR_TYPE, HTTP_STATUS, PROVIDER, otel_attributes
+from ._retry import PROFILE_NAMES
 
 if TYPE_CHECKING:
     from ._model import CanonicalError
@@ -96,10 +97,9 @@ def record_error(error: CanonicalError) -> None:
     """Add an `agent_errors.error` event to the current span and count the error."""
     if not ENABLED:
         return
-    attributes = otel_attributes(error)
     span = _span()
-    if span is not None:
-        span.add_event(EVENT_ERROR, attributes)
+    if span is not None:  # the attributes (redacted) only for a span that records them
+        span.add_event(EVENT_ERROR, otel_attributes(error))
     counted: dict[str, str | int] = {
         ERROR_TYPE: error.kind.value,
         PROVIDER: _metric_provider(error.provider),
@@ -139,7 +139,23 @@ def record_cooldown(action: str, provider: str | None) -> None:
 
 def _metric_provider(name: str) -> str:
     """`name` when it is a registered adapter or a retry profile, else `other`."""
-    from ._registry import _REGISTRY  # noqa: PLC0415 - the registry imports the transports
-    from ._retry import PROFILE_NAMES  # noqa: PLC0415
+    if name in PROFILE_NAMES:
+        return name
+    try:
+        _registry().get_adapter(name)
+    except (ValueError, TypeError):
+        return "other"
+    return name
 
-    return name if name in _REGISTRY.adapters or name in PROFILE_NAMES else "other"
+
+def _registry() -> Any:
+    """The registry module, imported on first use: it imports the transports, which import us."""
+    global _REGISTRY_MODULE  # noqa: PLW0603 - imported once
+    if _REGISTRY_MODULE is None:
+        from . import _registry as module  # noqa: PLC0415
+
+        _REGISTRY_MODULE = module
+    return _REGISTRY_MODULE
+
+
+_REGISTRY_MODULE: Any = None

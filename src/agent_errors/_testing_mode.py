@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = ["is_testing", "set_testing"]
+__all__ = ["attempts_cap", "is_testing", "set_testing"]
 
 
 @attrs.frozen
@@ -70,7 +70,9 @@ def set_testing(testing: bool, *, attempts: int | None = None) -> _Restore:
 
     In testing mode every retry delay and cooldown wait is zero, and when `attempts` is given
     no request is tried more than `attempts` times in all. Decisions are otherwise unchanged, so a
-    test sees the same retry or give-up as production would, only without waiting.
+    test sees the same retry or give-up as production would, only without waiting. The flows
+    apply the mode (the transports, the stamina and tenacity bridges); `RetryPolicy.decide`
+    itself is pure and answers the same either way.
 
     When stamina is imported, its testing mode is switched alike (no waits, `attempts` as a
     cap), so code retried by stamina through `agent_errors.stamina` does not wait either.
@@ -94,3 +96,9 @@ def set_testing(testing: bool, *, attempts: int | None = None) -> _Restore:
 def is_testing() -> bool:
     """Return whether testing mode is on."""
     return _state.testing
+
+
+def attempts_cap() -> int | None:
+    """Return the testing mode's cap on attempts per request, or None (off, or no cap)."""
+    state = _state
+    return state.attempts if state.testing else None

@@ -1,6 +1,6 @@
 """httpx transports that retry per the engine: `RetryTransport` and `AsyncRetryTransport`.
 
-The whole retry flow is one I/O-free generator (`_Flow.run`), like httpx's `Auth.auth_flow`: it
+The whole retry flow is one I/O-free generator (`RetryFlow.run`), like httpx's `Auth.auth_flow`: it
 yields operations (send, inspect an error response, close, sleep, store calls) and the thin sync
 and async shells carry them out. Nothing is mirrored between the two.
 
@@ -34,6 +34,7 @@ import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import attrs
@@ -41,12 +42,13 @@ import httpx
 
 from . import _telemetry
 from ._escape import LOG_FIELD_LIMIT, escape_text
+from ._flow import in_testing_mode
 from ._json import dumps
 from ._model import CanonicalError
 from ._network import error_from_exception
 from ._normalize import headers_only, normalize_view
 from ._reading import DEFAULT_READ_DEADLINE, check_deadline
-from ._registry import _REGISTRY, BUILTIN_ADAPTERS
+from ._registry import BUILTIN_ADAPTERS, provider_for_host
 from ._retry import IDEMPOTENCY_HEADERS, PROFILE_NAMES, Decision, RetryPolicy
 from ._store import MemoryStore, Store, credential_fingerprint, route_of, shared_cooldown
 from ._testing_mode import is_testing
@@ -55,9 +57,20 @@ from ._view import ResponseView
 __all__ = [
     "COOLDOWN_EXTENSION",
     "EXTENSION",
+    "SEND",
     "AsyncRetryTransport",
+    "Close",
+    "Cooldown",
+    "Deposit",
+    "Extend",
+    "Inspect",
+    "RetryFlow",
     "RetryRecord",
     "RetryTransport",
+    "Send",
+    "Sleep",
+    "Step",
+    "Withdraw",
 ]
 
 EXTENSION: Final = "agent_errors.retry"
@@ -90,22 +103,87 @@ class RetryRecord:
     provider: str | None = None
 
 
-# The operations the flow yields, as (tag, *arguments) tuples: cheap to build on every request.
-# Each shell answers them; nothing else does I/O.
-SEND: Final = 0  # (SEND, request) -> httpx.Response | httpx.TransportError
-COOLDOWN: Final = 1  # (COOLDOWN, scope) -> float
-DEPOSIT: Final = 2  # (DEPOSIT, scope, amount, capacity) -> None
 _PROFILE_ONLY: Final = PROFILE_NAMES - frozenset(BUILTIN_ADAPTERS)
-
-INSPECT: Final = 3  # (INSPECT, response, provider) -> CanonicalError | None
-CLOSE: Final = 4  # (CLOSE, response) -> None
-SLEEP: Final = 5  # (SLEEP, seconds) -> None
-WITHDRAW: Final = 6  # (WITHDRAW, scope, cost, capacity) -> bool
-EXTEND: Final = 7  # (EXTEND, scope, seconds) -> float
-_Op = tuple[Any, ...]
 OnRetry = Callable[[Decision, httpx.Request], object]
 CooldownScope = Literal["host", "route"]
 _COOLDOWN_SCOPES: Final = ("host", "route")
+
+
+# The steps the flow yields. Each shell carries them out and sends back the answer named on
+# each; nothing else does I/O. The constant ones are built once (`SEND`) or once per route (its
+# Cooldown and Deposit), so a 2xx allocates no step at all.
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send the flow's request through the wrapped transport.
+
+    -> `httpx.Response | httpx.TransportError`. Always the one request the flow was started
+    with (the same object on every attempt, its idempotency key set once), so the step carries
+    nothing: it is the constant `SEND`.
+    """
+
+
+SEND: Final = Send()
+
+
+@dataclass(frozen=True, slots=True)
+class Cooldown:
+    """Ask the store how long `scope` still cools down -> seconds (float)."""
+
+    scope: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    """Put `amount` tokens back in `scope`'s retry budget (of `capacity`) -> None."""
+
+    scope: str
+    amount: float
+    capacity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Inspect:
+    """Read an error response (to the cap) and normalize it -> `CanonicalError | None`."""
+
+    response: httpx.Response
+    provider: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Close a response that is discarded for a retry -> None."""
+
+    response: httpx.Response
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait `seconds` -> None."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    """Take `cost` tokens from `scope`'s retry budget (of `capacity`) -> bool (allowed)."""
+
+    scope: str
+    cost: float
+    capacity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Extend:
+    """Make `scope` cool down for at least `seconds` more -> float (seconds now left)."""
+
+    scope: str
+    seconds: float
+
+
+Step = Send | Cooldown | Deposit | Inspect | Close | Sleep | Withdraw | Extend
+"""Everything the flow may yield."""
 
 
 def _replayable(request: httpx.Request) -> bool:
@@ -220,15 +298,17 @@ class _Route:
         self.policy = policy
         self.scope = scope
         self.cooldown_scope = cooldown_scope or scope
-        self.cooldown: _Op = (COOLDOWN, self.cooldown_scope)
+        self.cooldown = Cooldown(self.cooldown_scope)
         budget = policy.budget
-        self.deposit: _Op | None = (
-            None if budget is None else (DEPOSIT, scope, budget.refund, budget.capacity)
-        )
+        self.deposit = None if budget is None else Deposit(scope, budget.refund, budget.capacity)
 
 
-class _Flow:
-    """The retry flow shared by both transports: configuration plus the `run` generator."""
+class RetryFlow:
+    """The retry flow shared by both transports: configuration plus the `run` generator.
+
+    I/O-free: `run(request)` yields `Step`s and is sent each one's answer; the transports'
+    shells carry the steps out. Drive it by hand to test the flow without a transport.
+    """
 
     def __init__(
         self,
@@ -260,10 +340,8 @@ class _Flow:
         if route is None:
             provider = self.provider
             if provider is None:
-                if not _REGISTRY.loaded:
-                    _REGISTRY.ensure_loaded()
                 # The host says who the provider is, and so whose profile applies.
-                provider = _REGISTRY.provider_for_host(host)
+                provider = provider_for_host(host)
             policy = self.policy or RetryPolicy.for_provider(provider)
             if len(self.routes) >= _MAX_ROUTES:  # a proxy to endless hosts must not grow forever
                 self.routes.clear()
@@ -292,7 +370,7 @@ class _Flow:
                 self.path_routes[route.scope, path] = narrowed
         return narrowed
 
-    def run(self, request: httpx.Request) -> Generator[_Op, Any, httpx.Response]:
+    def run(self, request: httpx.Request) -> Generator[Step, Any, httpx.Response]:
         """Send `request` until it succeeds or the engine says stop; return the last response.
 
         Raises the last transport exception when the final attempt got no response.
@@ -325,9 +403,9 @@ class _Flow:
                     _telemetry.record_cooldown("refused", provider)
                     refused = _cooldown_response(request, wait)
                     return self._finish(refused, attempt, decisions, key, provider)
-                yield (SLEEP, wait)
+                yield Sleep(wait)
             attempt += 1
-            result = yield (SEND, request)
+            result = yield SEND
             exc: httpx.TransportError | None = None
             response: httpx.Response | None = None
             if isinstance(result, httpx.Response):
@@ -336,24 +414,26 @@ class _Flow:
                     if route.deposit is not None:
                         yield route.deposit
                     return self._finish(response, attempt, decisions, key, provider)
-                error: CanonicalError | None = yield (INSPECT, response, self.adapter)
+                error: CanonicalError | None = yield Inspect(response, self.adapter)
                 if error is None:
                     return self._finish(response, attempt, decisions, key, provider)
             else:
                 exc = result
                 error = error_from_exception(result, provider=provider or "generic", method=method)
             _telemetry.record_error(error)
-            decision = policy.decide(
-                error,
-                attempt=attempt,
-                method=method,
-                idempotency_key=key,
-                elapsed=clock() - start,
+            decision = in_testing_mode(
+                policy.decide(
+                    error,
+                    attempt=attempt,
+                    method=method,
+                    idempotency_key=key,
+                    elapsed=clock() - start,
+                )
             )
             if decision.retry and not _replayable(request):
                 decision = decision.refuse("body_not_replayable")
             if decision.retry and budget is not None:
-                allowed = yield (WITHDRAW, scope, budget.cost(error), budget.capacity)
+                allowed = yield Withdraw(scope, budget.cost(error), budget.capacity)
                 if not allowed:
                     decision = decision.refuse("budget_exhausted")
             decisions.append(decision)
@@ -363,7 +443,7 @@ class _Flow:
             if shared:
                 # Everyone sharing this scope waits too, not only this request.
                 _telemetry.record_cooldown("set", provider)
-                yield (EXTEND, route.cooldown_scope, shared)
+                yield Extend(route.cooldown_scope, shared)
             if not decision.retry:
                 if response is not None:
                     return self._finish(response, attempt, decisions, key, provider)
@@ -372,9 +452,9 @@ class _Flow:
             if self.on_retry is not None:
                 self.on_retry(decision, request)
             if response is not None:
-                yield (CLOSE, response)
+                yield Close(response)
             if decision.delay > 0:
-                yield (SLEEP, decision.delay)
+                yield Sleep(decision.delay)
 
     @staticmethod
     def _idempotency_key(request: httpx.Request, policy: RetryPolicy) -> str | None:
@@ -453,7 +533,7 @@ class RetryTransport(httpx.BaseTransport):
         cooldown_scope: CooldownScope = "host",
     ) -> None:
         self._transport = transport if transport is not None else httpx.HTTPTransport()
-        self._flow = _Flow(
+        self._flow = RetryFlow(
             policy=policy,
             provider=provider,
             clock=clock,
@@ -475,41 +555,40 @@ class RetryTransport(httpx.BaseTransport):
         value: Any = None
         try:
             while True:
-                value = self._perform(flow.send(value))
+                value = self._perform(flow.send(value), request)
         except StopIteration as stop:
             response: httpx.Response = stop.value
             return response
         finally:
             flow.close()
 
-    def _perform(self, op: _Op) -> Any:
-        tag = op[0]
-        if tag == SEND:
+    def _perform(self, step: Step, request: httpx.Request) -> Any:
+        if type(step) is Send:
             try:
-                return self._transport.handle_request(op[1])
+                return self._transport.handle_request(request)
             except httpx.TransportError as exc:
                 return exc
         store = self._store
-        if tag == COOLDOWN:
-            return store.cooldown_remaining(op[1])
-        if tag == DEPOSIT:
-            return store.deposit(op[1], op[2], capacity=op[3])
-        if tag == INSPECT:
+        if isinstance(step, Cooldown):
+            return store.cooldown_remaining(step.scope)
+        if isinstance(step, Deposit):
+            return store.deposit(step.scope, step.amount, capacity=step.capacity)
+        if isinstance(step, Inspect):
             try:
                 view = ResponseView.from_response(
-                    op[1], read_deadline=self._read_deadline, keep_content=False
+                    step.response, read_deadline=self._read_deadline, keep_content=False
                 )
             except Exception:  # noqa: BLE001 - as normalize(): a status-only error
-                view = headers_only(op[1])
-            return normalize_view(view, provider=op[2])
-        if tag == CLOSE:
-            return op[1].close()
-        if tag == SLEEP:
-            return self._sleep(op[1])
-        if tag == WITHDRAW:
-            return store.withdraw(op[1], op[2], capacity=op[3])
-        assert tag == EXTEND
-        return store.extend_cooldown(op[1], op[2])
+                view = headers_only(step.response)
+            return normalize_view(view, provider=step.provider)
+        if isinstance(step, Close):
+            return step.response.close()
+        if isinstance(step, Sleep):
+            return self._sleep(step.seconds)
+        if isinstance(step, Withdraw):
+            return store.withdraw(step.scope, step.cost, capacity=step.capacity)
+        assert isinstance(step, Extend)
+        return store.extend_cooldown(step.scope, step.seconds)
 
     def close(self) -> None:
         """Close the wrapped transport."""
@@ -563,7 +642,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         cooldown_scope: CooldownScope = "host",
     ) -> None:
         self._transport = transport if transport is not None else httpx.AsyncHTTPTransport()
-        self._flow = _Flow(
+        self._flow = RetryFlow(
             policy=policy,
             provider=provider,
             clock=clock,
@@ -585,41 +664,40 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         value: Any = None
         try:
             while True:
-                value = await self._perform(flow.send(value))
+                value = await self._perform(flow.send(value), request)
         except StopIteration as stop:
             response: httpx.Response = stop.value
             return response
         finally:
             flow.close()
 
-    async def _perform(self, op: _Op) -> Any:
-        tag = op[0]
-        if tag == SEND:
+    async def _perform(self, step: Step, request: httpx.Request) -> Any:
+        if type(step) is Send:
             try:
-                return await self._transport.handle_async_request(op[1])
+                return await self._transport.handle_async_request(request)
             except httpx.TransportError as exc:
                 return exc
         store = self._store
-        if tag == COOLDOWN:
-            return await store.acooldown_remaining(op[1])
-        if tag == DEPOSIT:
-            return await store.adeposit(op[1], op[2], capacity=op[3])
-        if tag == INSPECT:
+        if isinstance(step, Cooldown):
+            return await store.acooldown_remaining(step.scope)
+        if isinstance(step, Deposit):
+            return await store.adeposit(step.scope, step.amount, capacity=step.capacity)
+        if isinstance(step, Inspect):
             try:
                 view = await ResponseView.afrom_response(
-                    op[1], read_deadline=self._read_deadline, keep_content=False
+                    step.response, read_deadline=self._read_deadline, keep_content=False
                 )
             except Exception:  # noqa: BLE001 - as anormalize(): a status-only error
-                view = headers_only(op[1])
-            return normalize_view(view, provider=op[2])
-        if tag == CLOSE:
-            return await op[1].aclose()
-        if tag == SLEEP:
-            return await self._sleep(op[1])
-        if tag == WITHDRAW:
-            return await store.awithdraw(op[1], op[2], capacity=op[3])
-        assert tag == EXTEND
-        return await store.aextend_cooldown(op[1], op[2])
+                view = headers_only(step.response)
+            return normalize_view(view, provider=step.provider)
+        if isinstance(step, Close):
+            return await step.response.aclose()
+        if isinstance(step, Sleep):
+            return await self._sleep(step.seconds)
+        if isinstance(step, Withdraw):
+            return await store.awithdraw(step.scope, step.cost, capacity=step.capacity)
+        assert isinstance(step, Extend)
+        return await store.aextend_cooldown(step.scope, step.seconds)
 
     async def aclose(self) -> None:
         """Close the wrapped transport."""

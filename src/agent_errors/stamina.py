@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._bridge import error_of
+from ._flow import in_testing_mode
 from ._retry import RetryPolicy
 
 __all__ = ["retry_on"]
@@ -60,7 +61,9 @@ def retry_on(
         if error is None:
             return False
         # stamina counts attempts and keeps time itself: ask as for a first retry.
-        decision = chosen.decide(error, attempt=1, method=method, idempotency_key=idempotency_key)
+        decision = in_testing_mode(
+            chosen.decide(error, attempt=1, method=method, idempotency_key=idempotency_key)
+        )
         if not decision.retry:
             return False
         if decision.reason == "server_delay":

@@ -32,6 +32,7 @@ import tenacity
 from tenacity.wait import wait_base
 
 from ._bridge import error_of
+from ._flow import in_testing_mode
 from ._retry import Decision, RetryPolicy
 
 if TYPE_CHECKING:
@@ -132,12 +133,21 @@ class AgentRetrying:
         error = error_of(exc if exc is not None else outcome.result(), provider=self.provider)
         if error is None:
             return None
-        return self.policy.decide(
-            error,
-            attempt=attempt,
-            method=self.method,
-            idempotency_key=self.idempotency_key,
-            elapsed=retry_state.seconds_since_start or 0.0,
-            store=self.store,
-            scope=self.scope,
+        decision = in_testing_mode(
+            self.policy.decide(
+                error,
+                attempt=attempt,
+                method=self.method,
+                idempotency_key=self.idempotency_key,
+                elapsed=retry_state.seconds_since_start or 0.0,
+            )
         )
+        budget, store = self.policy.budget, self.store
+        if (
+            decision.retry
+            and store is not None
+            and budget is not None
+            and not budget.withdraw(store, error, scope=self.scope)
+        ):
+            return decision.refuse("budget_exhausted")
+        return decision

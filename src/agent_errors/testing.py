@@ -6,6 +6,8 @@
   field by field; the failure names every field that differs, with both values.
 - `FakeProvider`: an `httpx.MockTransport` that answers a script (429 with Retry-After 2, then
   503, then 200, ...) and records the requests it saw, for testing retry behaviour.
+- `FakeClock`: a clock that only moves when told to, and whose `sleep`/`asleep` advance it, for
+  everything that takes a `clock=` or a `sleep=` (transports, policies' deadlines, stores).
 
 This module imports neither pytest nor hypothesis; the pytest plugin (fixtures `fake_provider`
 and `no_wait`, marker `agent_errors`) and the hypothesis strategies live beside it.
@@ -13,6 +15,7 @@ and `no_wait`, marker `agent_errors`) and the hypothesis strategies live beside 
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +31,7 @@ from ._registry import get_adapter
 from .adapter_kit import pack_of, synthesize_message
 
 __all__ = [
+    "FakeClock",
     "FakeProvider",
     "ScriptExhaustedError",
     "Step",
@@ -335,3 +339,87 @@ class FakeProvider(httpx.MockTransport):
                 return error_response(self.provider, kind_for_status(step), status=step)
             return httpx.Response(step)
         return error_response(self.provider, step)
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told to: by `advance`, `sleep` or `asleep`.
+
+    Pass the clock itself (it is callable) wherever a `clock=` is taken, and its `sleep` (or
+    `asleep`, for the async transport) wherever a `sleep=` is: every wait then passes at once,
+    moves the clock by exactly its length, and is recorded in `sleeps`.
+
+    ```python
+    clock = FakeClock()
+    transport = ae.RetryTransport(fake_provider, clock=clock, sleep=clock.sleep,
+                                  store=ae.MemoryStore(clock=clock))
+    ```
+
+    Args:
+        start: The time the clock shows first, in seconds.
+
+    Attributes:
+        sleeps: The seconds of every `sleep`/`asleep` so far, in order.
+
+    Raises:
+        ValueError: `start` is not a finite number.
+    """
+
+    __slots__ = ("_now", "sleeps")
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = _finite(start, "start")
+        self.sleeps: list[float] = []
+
+    def __repr__(self) -> str:
+        return f"FakeClock(now={self._now!r}, sleeps={len(self.sleeps)})"
+
+    def __call__(self) -> float:
+        """Return the current time in seconds (as `time.monotonic()` would)."""
+        return self._now
+
+    def now(self) -> float:
+        """Return the current time in seconds."""
+        return self._now
+
+    def monotonic(self) -> float:
+        """Return the current time in seconds (an alias of `now`, named as in `time`)."""
+        return self._now
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward by `seconds` without recording a sleep; return the new time.
+
+        Raises:
+            ValueError: `seconds` is negative, NaN or infinite (a monotonic clock never goes
+                back).
+        """
+        self._now += _non_negative(seconds)
+        return self._now
+
+    def sleep(self, seconds: float) -> None:
+        """Record a sleep of `seconds` and move the clock by as much, at once.
+
+        Raises:
+            ValueError: `seconds` is negative, NaN or infinite (as `time.sleep` refuses them).
+        """
+        seconds = _non_negative(seconds)
+        self.sleeps.append(seconds)
+        self._now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        """The awaitable `sleep`, for `AsyncRetryTransport(sleep=...)`; it never suspends."""
+        self.sleep(seconds)
+
+
+def _finite(value: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        msg = f"{what} must be a finite number of seconds, not {value!r}"
+        raise ValueError(msg)
+    return float(value)
+
+
+def _non_negative(seconds: float) -> float:
+    seconds = _finite(seconds, "seconds")
+    if seconds < 0:
+        msg = f"seconds must be >= 0, not {seconds!r}"
+        raise ValueError(msg)
+    return seconds

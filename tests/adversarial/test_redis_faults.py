@@ -17,16 +17,9 @@ import pytest
 
 import agent_errors as ae
 from _redis import RedisServer, running_redis
+from agent_errors.testing import FakeClock
 
 redis = pytest.importorskip("redis")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -49,7 +42,7 @@ def notes_of(caplog: pytest.LogCaptureFixture) -> list[str]:
 def test_paused_server_times_out_then_returns(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.RedisStore.from_url(redis_server.url, socket_timeout=0.25, clock=clock)
     assert store.extend_cooldown("p:h", 30) == 30
     with caplog.at_level(logging.INFO, logger="agent_errors.store"):
@@ -63,7 +56,7 @@ def test_paused_server_times_out_then_returns(
             assert store.using_fallback
         finally:
             redis_server.resume()
-        clock.now += 10  # a probe is due: the resumed server answers it
+        clock.advance(10)  # a probe is due: the resumed server answers it
         assert 29 < store.cooldown_remaining("p:h") <= 30
         assert not store.using_fallback
     # Bounded, not a speed target: 20 calls against a stopped server cost about one timeout
@@ -98,7 +91,7 @@ def test_async_paused_server_times_out(redis_server: RedisServer) -> None:
 def test_restarts_warn_once_per_outage(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.RedisStore.from_url(
         redis_server.url, retry_interval=1, clock=clock, socket_timeout=1
     )
@@ -107,9 +100,9 @@ def test_restarts_warn_once_per_outage(
             redis_server.kill()
             for _ in range(20):
                 store.cooldown_remaining("p:h")
-                clock.now += 1  # probes come due while the server is down: still one warning
+                clock.advance(1)  # probes come due while the server is down: still one warning
             redis_server.start()
-            clock.now += 1
+            clock.advance(1)
             for _ in range(20):
                 store.withdraw("p:h", 0.1, capacity=10)
             assert not store.using_fallback

@@ -270,42 +270,66 @@ def test_every_reason_is_documented():
 # -- budget -----------------------------------------------------------------------------------
 
 
+def spend(
+    policy: ae.RetryPolicy, error: ae.CanonicalError, store: ae.MemoryStore, scope: str = "default"
+) -> bool:
+    """A retry as the flows take it: the pure decision, then the budget."""
+    assert policy.budget is not None
+    decision = policy.decide(error, attempt=1)
+    return decision.retry and policy.budget.withdraw(store, error, scope=scope)
+
+
 def test_budget_stops_a_retry_storm_and_throttling_is_cheaper():
     store = ae.MemoryStore(clock=lambda: 0.0)
     budget = ae.RetryBudget(capacity=2, failure_cost=1, throttle_cost=0.25, refund=0.5)
     policy = ae.RetryPolicy(budget=budget, random=lambda: 0.0)
-    results = [policy.decide(err(500), attempt=1, store=store).retry for _ in range(3)]
+    results = [spend(policy, err(500), store) for _ in range(3)]
     assert results == [True, True, False]
-    assert policy.decide(err(500), attempt=1, store=store).reason == "budget_exhausted"
     store.deposit("default", 0.5, capacity=2)
-    assert policy.decide(err(429), attempt=1, store=store).retry  # 0.25 of the 0.5
-    assert policy.decide(err(429), attempt=1, store=store).retry
-    assert not policy.decide(err(429), attempt=1, store=store).retry
+    assert spend(policy, err(429), store)  # 0.25 of the 0.5
+    assert spend(policy, err(429), store)
+    assert not spend(policy, err(429), store)
     assert budget.cost(err(429)) < budget.cost(err(503))
 
 
 def test_budget_is_per_scope():
     store = ae.MemoryStore()
     policy = ae.RetryPolicy(budget=ae.RetryBudget(capacity=1), random=lambda: 0.0)
-    assert policy.decide(err(500), attempt=1, store=store, scope="a").retry
-    assert not policy.decide(err(500), attempt=1, store=store, scope="a").retry
-    assert policy.decide(err(500), attempt=1, store=store, scope="b").retry
+    assert spend(policy, err(500), store, "a")
+    assert not spend(policy, err(500), store, "a")
+    assert spend(policy, err(500), store, "b")
+
+
+@pytest.mark.anyio
+async def test_budget_async_withdraw_shares_the_bucket():
+    store = ae.MemoryStore()
+    budget = ae.RetryBudget(capacity=1)
+    assert await budget.awithdraw(store, err(500), scope="a")
+    assert not budget.withdraw(store, err(500), scope="a")
+
+
+def test_decide_never_reads_a_store():
+    with pytest.raises(TypeError, match="store"):
+        ae.RetryPolicy().decide(err(500), attempt=1, store=ae.MemoryStore())  # type: ignore[call-arg]
 
 
 # -- testing mode -------------------------------------------------------------------------------
 
 
-def test_testing_mode_zeroes_delays_and_caps_attempts():
+def test_decide_is_pure_in_testing_mode():
+    # Testing mode belongs to the flows (transports, bridges): decide answers as in production.
     policy = ae.RetryPolicy(max_retries=5, initial_delay=3, jitter="none")
+    outside = [policy.decide(err(503, retry_after="4"), attempt=n) for n in (1, 2, 6)]
     with ae.set_testing(True, attempts=2):
         assert ae.is_testing()
-        first = policy.decide(err(503, retry_after="4"), attempt=1)
-        assert (first.retry, first.delay, first.reason) == (True, 0.0, "server_delay")
-        assert policy.decide(err(503), attempt=2).reason == "max_retries"
-        # The ceiling still applies: a test sees production's decision, without the wait.
-        assert policy.decide(err(429, retry_after="9999"), attempt=1).retry is False
+        inside = [policy.decide(err(503, retry_after="4"), attempt=n) for n in (1, 2, 6)]
+    assert inside == outside
+    assert [(d.retry, d.delay, d.reason) for d in inside] == [
+        (True, 4.0, "server_delay"),
+        (True, 6.0, "backoff"),
+        (False, 0.0, "max_retries"),
+    ]
     assert not ae.is_testing()
-    assert policy.decide(err(503), attempt=2).delay == 6.0
 
 
 def test_testing_mode_without_cap_and_nesting():
@@ -313,8 +337,6 @@ def test_testing_mode_without_cap_and_nesting():
         with ae.set_testing(False):
             assert not ae.is_testing()
         assert ae.is_testing()
-        decision = ae.RetryPolicy(jitter="none").decide(err(503), attempt=3)
-        assert (decision.retry, decision.delay) == (True, 0.0)
     assert not ae.is_testing()
     with pytest.raises(ValueError, match="attempts"):
         ae.set_testing(True, attempts=0)

@@ -209,15 +209,19 @@ def test_throttle_budget_price_in_a_store() -> None:
     # 40 throttled retries cost what 10 failures cost: the default bucket holds 10 tokens.
     store = ae.MemoryStore()
     policy = ae.RetryPolicy(jitter="none")
+    budget = policy.budget
+    assert budget is not None
     throttle = err(400, {}, {"__type": "ThrottlingException", "message": "Rate exceeded"})
     granted = sum(
-        policy.decide(throttle, attempt=1, store=store, scope="aws").retry for _ in range(60)
+        policy.decide(throttle, attempt=1).retry and budget.withdraw(store, throttle, scope="aws")
+        for _ in range(60)
     )
     assert granted == 40
     failure = err(500, {}, {"__type": "InternalFailure", "message": "x"})
     store = ae.MemoryStore()
     granted = sum(
-        policy.decide(failure, attempt=1, store=store, scope="aws").retry for _ in range(60)
+        policy.decide(failure, attempt=1).retry and budget.withdraw(store, failure, scope="aws")
+        for _ in range(60)
     )
     assert granted == 10
 

@@ -7,14 +7,7 @@ import threading
 import pytest
 
 import agent_errors as ae
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from agent_errors.testing import FakeClock
 
 
 def test_is_a_store():
@@ -22,15 +15,15 @@ def test_is_a_store():
 
 
 def test_cooldown_extends_never_shortens_and_expires():
-    clock = Clock()
+    clock = FakeClock(100)
     store = ae.MemoryStore(clock=clock)
     assert store.cooldown_remaining("s") == 0.0
     assert store.extend_cooldown("s", 10) == 10
     assert store.extend_cooldown("s", 3) == 10
-    clock.now += 4
+    clock.advance(4)
     assert store.cooldown_remaining("s") == pytest.approx(6)
     assert store.extend_cooldown("s", 8) == pytest.approx(8)
-    clock.now += 8
+    clock.advance(8)
     assert store.cooldown_remaining("s") == 0.0
     assert store.extend_cooldown("s", -5) == 0.0
     assert store.cooldown_remaining("other") == 0.0
@@ -64,7 +57,7 @@ def test_bucket_is_thread_safe():
 
 @pytest.mark.anyio
 async def test_async_methods_share_the_state():
-    clock = Clock()
+    clock = FakeClock(100)
     store = ae.MemoryStore(clock=clock)
     assert await store.aextend_cooldown("s", 5) == 5
     assert store.cooldown_remaining("s") == 5

@@ -25,6 +25,7 @@ import pytest
 
 import agent_errors as ae
 from _redis import RedisServer, free_port, running_redis
+from agent_errors.testing import FakeClock
 
 redis = pytest.importorskip("redis")
 redis_asyncio = pytest.importorskip("redis.asyncio")
@@ -33,14 +34,6 @@ redis_asyncio = pytest.importorskip("redis.asyncio")
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
     yield from running_redis()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -118,7 +111,7 @@ def test_budget_withdraw_deposit(store: ae.RedisStore, redis_server: RedisServer
 
 
 def test_deposits_to_a_full_bucket_are_skipped_briefly(redis_server: RedisServer) -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.RedisStore.from_url(redis_server.url, clock=clock)
     raw = redis_server.client()
     key = "agent-errors:tb:p:h"
@@ -126,7 +119,7 @@ def test_deposits_to_a_full_bucket_are_skipped_briefly(redis_server: RedisServer
     raw.set(key, "3")  # another replica withdraws meanwhile
     store.deposit("p:h", 0.5, capacity=10)  # skipped: no round trip for a second
     assert raw.get(key) == b"3"
-    clock.now += 1.0
+    clock.advance(1.0)
     store.deposit("p:h", 0.5, capacity=10)
     assert raw.get(key) == b"3.5"
     store.deposit("p:h", 10, capacity=10)  # full again
@@ -279,7 +272,7 @@ def test_describes_its_server() -> None:
 def test_killed_mid_use_warns_once_then_returns(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.RedisStore.from_url(redis_server.url, retry_interval=5, clock=clock)
     raw = redis_server.client()
     assert store.withdraw("p:h", 3, capacity=10)
@@ -293,7 +286,7 @@ def test_killed_mid_use_warns_once_then_returns(
             assert store.cooldown_remaining("p:h") == 0.0
         assert store.extend_cooldown("p:h", 60) == 60  # recorded locally
         assert store.withdraw("p:h", 1, capacity=10)
-        clock.now += 5  # a probe is due, but Redis is still down: no second warning
+        clock.advance(5)  # a probe is due, but Redis is still down: no second warning
         assert 59 < store.cooldown_remaining("p:h") <= 60
         assert store.using_fallback
         assert len(fallback_warnings(caplog)) == 1
@@ -301,7 +294,7 @@ def test_killed_mid_use_warns_once_then_returns(
         redis_server.start()  # same port, empty memory
         assert 59 < store.cooldown_remaining("p:h") <= 60  # not yet probed: still local
         assert store.using_fallback
-        clock.now += 5
+        clock.advance(5)
         assert 59 < store.cooldown_remaining("p:h") <= 60  # the local cooldown still counts
         assert not store.using_fallback
         assert store.withdraw("p:h", 10, capacity=10)  # back on Redis's (fresh) bucket
@@ -321,7 +314,7 @@ def test_killed_mid_use_warns_once_then_returns(
 def test_async_fallback_and_return(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.RedisStore.from_url(redis_server.url, retry_interval=1, clock=clock)
 
     async def during_outage() -> tuple[float, bool, float]:
@@ -339,7 +332,7 @@ def test_async_fallback_and_return(
         assert granted
         assert 14 < left <= 15
         redis_server.start()
-        clock.now += 1
+        clock.advance(1)
 
         async def after_return() -> float:
             try:
@@ -620,7 +613,7 @@ def test_processes_share_a_retry_budget(
 def test_redis_killed_mid_test_requests_still_succeed(
     redis_server: RedisServer, upstream: Upstream, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.RedisStore.from_url(redis_server.url, retry_interval=5, clock=clock)
     transport = ae.RetryTransport(provider="qoder", policy=policy(), store=store, sleep=[].append)
     with (
@@ -638,7 +631,7 @@ def test_redis_killed_mid_test_requests_still_succeed(
         assert upstream.hits == {"/ok": 25, "/fail": 4, "/limited": 1}
         # Redis returns; after the retry interval the store uses it again.
         redis_server.start()
-        clock.now += 5
+        clock.advance(5)
         assert client.get("/ok").extensions["agent_errors.retry"].attempts == 0  # local cooldown
         assert not store.using_fallback
         other = ae.RetryTransport(provider="generic", policy=policy(), store=store)

@@ -13,14 +13,7 @@ import pytest
 import agent_errors as ae
 from agent_errors._store import MAX_COOLDOWN
 from agent_errors._transport import COOLDOWN_EXTENSION, EXTENSION
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from agent_errors.testing import FakeClock
 
 
 def test_store_protocol_is_met() -> None:
@@ -29,46 +22,46 @@ def test_store_protocol_is_met() -> None:
 
 
 def test_cooldown_extends_never_shortens_and_ends() -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.MemoryStore(clock=clock)
     assert store.cooldown_remaining("p:h") == 0.0
     assert store.extend_cooldown("p:h", 30) == 30
     assert store.extend_cooldown("p:h", 10) == 30  # never shortened
-    clock.now += 5
+    clock.advance(5)
     assert store.cooldown_remaining("p:h") == 25
     assert store.extend_cooldown("p:h", 40) == 40
     assert store.cooldown_remaining("other:h") == 0.0
-    clock.now += 40
+    clock.advance(40)
     assert store.cooldown_remaining("p:h") == 0.0
     assert "cooldowns=0" in repr(store)  # an ended cooldown is dropped
 
 
 @pytest.mark.parametrize("bad", [0.0, -3.0, math.nan])
 def test_cooldown_ignores_unusable_delays(bad: float) -> None:
-    store = ae.MemoryStore(clock=Clock())
+    store = ae.MemoryStore(clock=FakeClock(1000))
     assert store.extend_cooldown("p:h", bad) == 0.0
     store.extend_cooldown("p:h", 5)
     assert store.extend_cooldown("p:h", bad) == 5
 
 
 def test_cooldown_is_capped() -> None:
-    store = ae.MemoryStore(clock=Clock())
+    store = ae.MemoryStore(clock=FakeClock(1000))
     assert store.extend_cooldown("p:h", math.inf) == MAX_COOLDOWN
 
 
 def test_idle_scopes_are_swept() -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.MemoryStore(clock=clock, budget_ttl=10)
     for i in range(100):
         store.extend_cooldown(f"p:h{i}", 1)
         store.withdraw(f"p:h{i}", 1, capacity=5)
-    clock.now += 61  # past the sweep interval and every TTL
+    clock.advance(61)  # past the sweep interval and every TTL
     store.extend_cooldown("p:new", 1)
     assert repr(store) == "MemoryStore(cooldowns=1, budgets=0)"
 
 
 def test_budget_withdraw_deposit_and_cap() -> None:
-    store = ae.MemoryStore(clock=Clock())
+    store = ae.MemoryStore(clock=FakeClock(1000))
     assert store.withdraw("p:h", 5, capacity=10)
     assert store.withdraw("p:h", 5, capacity=10)
     assert not store.withdraw("p:h", 1, capacity=10)
@@ -81,21 +74,21 @@ def test_budget_withdraw_deposit_and_cap() -> None:
 
 
 def test_deposit_into_a_full_bucket_keeps_it_full() -> None:
-    store = ae.MemoryStore(clock=Clock())
+    store = ae.MemoryStore(clock=FakeClock(1000))
     store.deposit("p:h", 5, capacity=10)
     assert store.withdraw("p:h", 10, capacity=10)
     assert not store.withdraw("p:h", 0.1, capacity=10)
 
 
 def test_budget_refills_after_idle_ttl() -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.MemoryStore(clock=clock, budget_ttl=30)
     assert store.withdraw("p:h", 10, capacity=10)
-    clock.now += 29
+    clock.advance(29)
     assert not store.withdraw("p:h", 1, capacity=10)  # refreshes the TTL
-    clock.now += 31
+    clock.advance(31)
     assert store.withdraw("p:h", 10, capacity=10)
-    clock.now += 31
+    clock.advance(31)
     store.deposit("p:h", 1, capacity=10)  # an expired bucket is full again
     assert store.withdraw("p:h", 10, capacity=10)
 
@@ -143,7 +136,7 @@ def test_cooldown_seen_by_every_thread() -> None:
 
 
 def test_async_methods_share_state_across_tasks() -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.MemoryStore(clock=clock)
 
     async def main() -> tuple[list[bool], float, float]:
@@ -191,7 +184,7 @@ def transport(
     store: ae.Store,
     hits: list[httpx.Request],
     slept: list[float],
-    clock: Clock,
+    clock: FakeClock,
     **policy: Any,
 ) -> ae.RetryTransport:
     return ae.RetryTransport(
@@ -205,7 +198,7 @@ def transport(
 
 
 def test_cooldown_above_ceiling_fails_fast_without_sending() -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.MemoryStore(clock=clock)
     hits: list[httpx.Request] = []
     slept: list[float] = []
@@ -216,7 +209,7 @@ def test_cooldown_above_ceiling_fails_fast_without_sending() -> None:
     assert told.status_code == 429
     assert len(hits) == 1
     assert store.cooldown_remaining("qoder:api.qoder.com") == 30
-    clock.now += 12
+    clock.advance(12)
     with httpx.Client(transport=second, base_url="https://api.qoder.com") as client:
         refused = client.post("/ok", json={})
     assert len(hits) == 1  # not sent
@@ -234,7 +227,7 @@ def test_cooldown_above_ceiling_fails_fast_without_sending() -> None:
 
 
 def test_cooldown_within_ceiling_is_waited_then_sent() -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.MemoryStore(clock=clock)
     store.extend_cooldown("qoder:api.qoder.com", 30)
     hits: list[httpx.Request] = []
@@ -249,7 +242,7 @@ def test_cooldown_within_ceiling_is_waited_then_sent() -> None:
 
 
 def test_cooldown_past_the_deadline_fails_fast() -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.MemoryStore(clock=clock)
     store.extend_cooldown("qoder:api.qoder.com", 6)
     hits: list[httpx.Request] = []
@@ -264,7 +257,7 @@ def test_cooldown_past_the_deadline_fails_fast() -> None:
 
 
 def test_testing_mode_ignores_cooldowns() -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.MemoryStore(clock=clock)
     store.extend_cooldown("qoder:api.qoder.com", 600)
     hits: list[httpx.Request] = []
@@ -280,7 +273,7 @@ def test_testing_mode_ignores_cooldowns() -> None:
 
 
 def test_cooldowns_per_credential() -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.MemoryStore(clock=clock)
     hits: list[httpx.Request] = []
 
@@ -310,7 +303,7 @@ def test_cooldowns_per_credential() -> None:
 
 
 def test_async_transport_fails_fast_too() -> None:
-    clock = Clock()
+    clock = FakeClock(1000)
     store = ae.MemoryStore(clock=clock)
     store.extend_cooldown("qoder:api.qoder.com", 90)
     hits: list[httpx.Request] = []

@@ -10,6 +10,7 @@ import pytest
 
 import agent_errors as ae
 from agent_errors._transport import _anyio_sleep
+from agent_errors.testing import FakeClock
 
 
 class Tracked(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -49,17 +50,6 @@ class Script:
             raise answer
         assert isinstance(answer, httpx.Response)
         return answer
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 QODER = "https://api.qoder.com/api/v1/cloud"
@@ -190,7 +180,7 @@ def test_budget_is_shared_through_the_store():
 
 
 def test_a_servers_delay_cools_the_whole_scope_down():
-    clock = Clock()
+    clock = FakeClock()
     store = ae.MemoryStore(clock=clock)
     slept: list[float] = []
 
@@ -209,20 +199,20 @@ def test_a_servers_delay_cools_the_whole_scope_down():
     assert first.handle_request(httpx.Request("GET", "https://x.io/a")).status_code == 429
     assert retry.handle_request(httpx.Request("GET", "https://x.io/b")).status_code == 200
     assert slept == [8.0]
-    clock.now += 100
+    clock.advance(100)
     assert retry.handle_request(httpx.Request("GET", "https://x.io/c")).status_code == 200
     assert slept == [8.0]
 
 
 def test_deadline_uses_the_injected_clock():
-    clock = Clock()
+    clock = FakeClock()
     policy = ae.RetryPolicy(deadline=2.5, initial_delay=1, jitter="none", max_retries=9)
     script = Script(*[httpx.Response(503)] * 9)
     retry = transport(script, policy=policy, clock=clock, sleep=clock.sleep)
     response = retry.handle_request(httpx.Request("GET", "https://x.io/"))
     reasons = [d.reason for d in response.extensions["agent_errors.retry"].decisions]
     assert reasons == ["backoff", "deadline"]  # 1 s, then 2 s would end at 3 s > 2.5 s
-    assert clock.now == 1.0
+    assert clock() == 1.0
 
 
 def test_testing_mode_never_sleeps_and_caps_attempts():
@@ -264,20 +254,16 @@ def anyio_backend() -> str:
 
 @pytest.mark.anyio
 async def test_async_shares_the_flow():
-    slept: list[float] = []
+    clock = FakeClock()
     stream = Tracked(b"")
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-
     script = Script(
         httpx.Response(503, stream=stream), httpx.ConnectError("x"), httpx.Response(200)
     )
-    retry = ae.AsyncRetryTransport(httpx.MockTransport(script), sleep=sleep)
+    retry = ae.AsyncRetryTransport(httpx.MockTransport(script), sleep=clock.asleep)
     async with httpx.AsyncClient(transport=retry) as client:
         response = await client.post(f"{QODER}/agents", json={})
     assert response.status_code == 200
-    assert slept == [1.0, 2.0]
+    assert clock.sleeps == [1.0, 2.0]
     assert stream.closed
     key = script.requests[0].headers["idempotency-key"]
     assert all(r.headers["idempotency-key"] == key for r in script.requests)
@@ -314,7 +300,7 @@ def test_route_cache_stays_bounded():
 
 
 def test_a_cooldown_above_the_ceiling_is_not_waited_and_no_budget_means_no_store_calls():
-    clock = Clock()
+    clock = FakeClock()
     store = ae.MemoryStore(clock=clock)
     store.extend_cooldown("generic:x.io", 500)
     slept: list[float] = []
@@ -325,7 +311,7 @@ def test_a_cooldown_above_the_ceiling_is_not_waited_and_no_budget_means_no_store
     assert refused.status_code == 429  # 500 s is above the ceiling: neither waited nor sent
     assert refused.extensions["agent_errors.cooldown"] == 500
     assert script.requests == []
-    clock.now += 500
+    clock.advance(500)
     assert retry.handle_request(httpx.Request("GET", "https://x.io/")).status_code == 200
     assert slept == []  # the retry's own backoff was 0
     assert store.tokens("generic:x.io", capacity=10) == 10

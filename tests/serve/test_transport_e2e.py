@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 import agent_errors as ae
+from agent_errors.testing import FakeClock
 
 QODER_409 = (
     b'{"type":"error","error":{"type":"conflict_error","message":"Idempotency key reused'
@@ -218,20 +219,17 @@ async def call(
     mode: str, method: str, url: str, *, provider: str = "qoder", **kwargs: Any
 ) -> Result:
     """Send one request through the retry transport of `mode`; sleeps are recorded, not slept."""
-    sleeps: list[float] = []
+    clock = FakeClock()
     if mode == "sync":
-        transport = ae.RetryTransport(provider=provider, sleep=sleeps.append)
+        transport = ae.RetryTransport(provider=provider, sleep=clock.sleep)
         with httpx.Client(transport=transport, timeout=5) as client:
             response = client.request(method, url, **kwargs)
-        return Result(response, sleeps)
+        return Result(response, clock.sleeps)
 
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    atransport = ae.AsyncRetryTransport(provider=provider, sleep=sleep)
+    atransport = ae.AsyncRetryTransport(provider=provider, sleep=clock.asleep)
     async with httpx.AsyncClient(transport=atransport, timeout=5) as aclient:
         response = await aclient.request(method, url, **kwargs)
-    return Result(response, sleeps)
+    return Result(response, clock.sleeps)
 
 
 pytestmark = pytest.mark.anyio
