@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from agent_errors._model import CanonicalError, Kind, kind_for_status
+from agent_errors._model import CanonicalError, Kind
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,
+    ProviderPack,
     Rendered,
     ResponseView,
     Shape,
@@ -91,6 +92,23 @@ _RENDER_CODES: Final[Mapping[Kind, str]] = {
     Kind.RUN_FAILED: "MAX_ITERATIONS_REACHED",
     Kind.CANCELLED: "CANCELLED",
 }
+# Documented: on 429 wait Retry-After (or 60 s); else min(1000 * 2^attempt, 30000) ms,
+# 3 attempts in all.
+RETRY_PROFILE: Final[Mapping[str, Any]] = {
+    "max_retries": 2,
+    "initial_delay": 1.0,
+    "multiplier": 2.0,
+    "max_delay": 30.0,
+    "jitter": "equal",
+    "max_server_delay": 120.0,
+    "throttle_default": 60.0,
+}
+
+PACK: Final = ProviderPack(
+    NAME, codes=CODES, render_codes=_RENDER_CODES, retry=RETRY_PROFILE, hosts=HOSTS
+)
+"""Everything about AgentGate: its codes, the code written for each kind, its retry profile."""
+
 _RUN_KINDS: Final = frozenset({Kind.RUN_FAILED, Kind.CANCELLED})
 _RUN_STATUSES: Final = frozenset({"failed", "cancelled", "canceled", "timed_out", "error"})
 _ENVELOPE_KEYS: Final = frozenset({"code", "message", "details"})
@@ -153,6 +171,7 @@ class AgentGateAdapter:
     shapes = frozenset(
         {Shape.TYPED_ENVELOPE, Shape.CANONICAL, Shape.CODE_STATUS, Shape.CODE_DETAILS}
     )
+    pack = PACK
 
     def sniff(self, view: ResponseView) -> float:
         """0.9 for a documented code or a run result, 0.6 for a documented code with extra keys.
@@ -235,16 +254,12 @@ class AgentGateAdapter:
 
 
 def _render_code(error: CanonicalError) -> str:
-    code = error.code
-    if code is not None:
-        row = CODES.get(code)
-        if row is not None and row.kind is error.kind:
-            return code
-        if row is None and kind_for_status(default_status(error)) is error.kind:
-            return code  # an unknown code falls back to the status, which gives the kind back
-        if row is None and error.status is None and error.kind in _RUN_KINDS:
-            return code  # an unknown code in a run result: the run's status gives the kind back
-    return _RENDER_CODES.get(error.kind) or code or error.kind.value.upper()
+    # A code that is not AgentGate's for the kind (another provider's `rate_limit_exceeded`)
+    # becomes AgentGate's own; only a kind AgentGate has no code for, nor the status, keeps the
+    # error's code, which reads back through the status (or, in a run, the run's status).
+    status = default_status(error)
+    code = PACK.code_to_write(error.code, error.kind, status)
+    return code or error.code or error.kind.value.upper()
 
 
 ADAPTER: Final = AgentGateAdapter()

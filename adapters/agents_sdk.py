@@ -14,10 +14,11 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from agent_errors._model import CanonicalError, Kind, kind_for_status
+from agent_errors._model import CanonicalError, Kind
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,
+    ProviderPack,
     Rendered,
     ResponseView,
     Shape,
@@ -93,6 +94,14 @@ _RENDER_CODES: Final[Mapping[Kind, str]] = {
     Kind.INTERNAL: "sandbox_error",
     Kind.UNAVAILABLE: "service_unavailable",
 }
+# Documented: a 429 carries retryAfter in seconds (60 in the example); 500/503 are transient.
+RETRY_PROFILE: Final[Mapping[str, Any]] = {"max_server_delay": 120.0, "jitter": "equal"}
+
+PACK: Final = ProviderPack(
+    NAME, codes=CODES, render_codes=_RENDER_CODES, retry=RETRY_PROFILE, hosts=HOSTS
+)
+"""Everything about the 21st.dev Agents SDK API: codes, the code for each kind, retry profile."""
+
 # The documented example names its field in the message ("sandboxId is required").
 _REQUIRED_RE: Final = re.compile(r"\A\s*([A-Za-z_][\w.]*) is required\.?\s*\Z")
 _ENVELOPE_KEYS: Final = frozenset({"code", "message", "status", "retryAfter", "details"})
@@ -112,6 +121,7 @@ class AgentsSDKAdapter:
     hosts = HOSTS
     codes = CODES
     shapes = frozenset({Shape.TYPED_ENVELOPE, Shape.CANONICAL, Shape.CODE_STATUS})
+    pack = PACK
 
     def sniff(self, view: ResponseView) -> float:
         """0.9 for a documented code with an integer `status` beside it, 0.6 for another code.
@@ -172,14 +182,9 @@ class AgentsSDKAdapter:
 
 
 def _render_code(error: CanonicalError, status: int) -> str:
-    code = error.code
-    if code is not None:
-        row = CODES.get(code)
-        if row is not None and row.kind is error.kind:
-            return code
-        if row is None and kind_for_status(status) is error.kind:
-            return code
-    return _RENDER_CODES.get(error.kind) or code or error.kind.value
+    # A foreign code becomes this API's own for the kind; only a kind it has no code for, nor
+    # the status, keeps the error's code, which reads back through the status.
+    return PACK.code_to_write(error.code, error.kind, status) or error.code or error.kind.value
 
 
 ADAPTER: Final = AgentsSDKAdapter()

@@ -18,6 +18,7 @@ from agent_errors._serialize import to_dict
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,
+    ProviderPack,
     Rendered,
     ResponseView,
     Shape,
@@ -63,6 +64,10 @@ def _optional_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+PACK: Final = ProviderPack(NAME, codes=CODES, hosts=HOSTS)
+"""Our own format: its codes are the kinds; no retry profile of its own."""
+
+
 class CanonicalAdapter:
     """Reads and writes agent-errors' own JSON form of a `CanonicalError`."""
 
@@ -70,6 +75,7 @@ class CanonicalAdapter:
     hosts = HOSTS
     codes = CODES
     shapes = frozenset({Shape.TYPED_ENVELOPE, Shape.CANONICAL})
+    pack = PACK
 
     def sniff(self, view: ResponseView) -> float:
         """0.99 for an `error` object with kind, message, retryable and provider; else 0."""

@@ -42,6 +42,7 @@ from agent_errors.adapter_kit import (
     CLASS_CODES,
     ErrorCode,
     Parsed,
+    ProviderPack,
     Rendered,
     ResponseView,
     Shape,
@@ -894,6 +895,10 @@ def _read_token(view: ResponseView) -> Parsed | None:
     return Parsed(kind=kind, message=token, code=code)
 
 
+PACK: Final = ProviderPack(NAME, codes=CODES, hosts=HOSTS)
+"""The shared codes `generic` reads; no retry profile of its own (the default policy)."""
+
+
 class GenericAdapter:
     """The fallback adapter: reads the common shapes and always answers for an error status."""
 
@@ -901,6 +906,7 @@ class GenericAdapter:
     hosts = HOSTS
     codes = CODES
     shapes = frozenset[Shape]()
+    pack = PACK
 
     def sniff(self, view: ResponseView) -> float:
         """Generic is never chosen by sniffing; it is the fallback."""

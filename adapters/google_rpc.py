@@ -23,6 +23,7 @@ from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,
+    ProviderPack,
     Rendered,
     ResponseView,
     Shape,
@@ -220,6 +221,25 @@ def _first(entries: object, key: str) -> Mapping[str, Any] | None:
     return None
 
 
+# Gemini / Vertex AI: "retry with exponential backoff" on 429 RESOURCE_EXHAUSTED, 500, 503 and
+# 504; google-genai's HttpRetryOptions default to 5 attempts, 1 s doubling to 60 s.
+# RetryInfo.retryDelay (read as retry_after) is honoured.
+RETRY_PROFILE: Final[Mapping[str, Any]] = {
+    "max_retries": 4,
+    "initial_delay": 1.0,
+    "multiplier": 2.0,
+    "max_delay": 60.0,
+    "jitter": "equal",
+    "max_server_delay": 120.0,
+}
+
+PACK: Final = ProviderPack(
+    NAME, codes=CODES, render_codes=_RENDER_STATUSES, retry=RETRY_PROFILE, hosts=HOSTS
+)
+"""Everything about google.rpc.Status: statuses and reasons, the status written for each kind,
+the Gemini / Vertex AI retry profile and their hosts."""
+
+
 class GoogleRpcAdapter:
     """Adapter for google.rpc.Status JSON errors."""
 
@@ -229,6 +249,7 @@ class GoogleRpcAdapter:
     shapes = frozenset(
         {Shape.TYPED_ENVELOPE, Shape.CANONICAL, Shape.GOOGLE_STATUS, Shape.BARE_STATUS, Shape.LIST}
     )
+    pack = PACK
 
     def sniff(self, view: ResponseView) -> float:
         """0.95 with a canonical `status` name, 0.8 with typed details, 0.6 for legacy `errors`.
@@ -338,7 +359,7 @@ class GoogleRpcAdapter:
                 name = candidate
                 break
         if name is None:
-            name = _RENDER_STATUSES.get(error.kind, "UNKNOWN")
+            name = PACK.render_codes.get(error.kind, "UNKNOWN")
         entries: list[dict[str, Any]] = []
         if code is not None and code != name:
             entries.append(

@@ -20,6 +20,7 @@ from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,
+    ProviderPack,
     Rendered,
     ResponseView,
     Shape,
@@ -190,6 +191,25 @@ def _shape(view: ResponseView) -> tuple[str | None, Mapping[str, Any] | None]:
     return None, None
 
 
+# Documented: of OneCLI's own statuses (400-409, 500) only 500 is retryable ("retry with
+# exponential backoff"); no idempotency keys. OneCLI documents no 429/502-504: those come from the
+# proxies and load balancers in front of it, and are transient like anywhere else.
+RETRY_PROFILE: Final[Mapping[str, Any]] = {
+    "retry_on": {
+        Kind.INTERNAL,
+        Kind.NETWORK,
+        Kind.UNAVAILABLE,
+        Kind.TIMEOUT,
+        Kind.RATE_LIMITED,
+        Kind.CONCURRENCY_LIMITED,
+    },
+    "jitter": "equal",
+}
+
+PACK: Final = ProviderPack(NAME, codes=CODES, retry=RETRY_PROFILE, hosts=HOSTS)
+"""Everything about OneCLI: its statuses, its retry profile and its host."""
+
+
 class OneCLIAdapter:
     """Adapter for the OneCLI API: kind from the status, param from the documented messages."""
 
@@ -197,6 +217,7 @@ class OneCLIAdapter:
     hosts = HOSTS
     codes = CODES
     shapes = frozenset({Shape.FLAT_STRING, Shape.ERROR_OBJECT})
+    pack = PACK
 
     def sniff(self, view: ResponseView) -> float:
         """0.9 for a documented message in OneCLI's shape, 0.55 for a templated one, else ≤ 0.3.

@@ -22,6 +22,7 @@ from agent_errors._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,
+    ProviderPack,
     Rendered,
     ResponseView,
     Shape,
@@ -126,6 +127,10 @@ def _type_name(type_uri: str | None) -> str | None:
     return type_uri.rstrip("/").rsplit("/", 1)[-1].split("#")[-1] or None
 
 
+PACK: Final = ProviderPack(NAME, codes=CODES, hosts=HOSTS)
+"""The problem type names this format settles a kind with; no retry profile of its own."""
+
+
 class ProblemDetailsAdapter:
     """Adapter for RFC 9457 problem details, ours and everyone else's."""
 
@@ -134,6 +139,7 @@ class ProblemDetailsAdapter:
     codes = CODES
     shapes = frozenset({Shape.PROBLEM, Shape.BARE_STATUS})
     media_types = frozenset({MEDIA_TYPE})
+    pack = PACK
 
     def sniff(self, view: ResponseView) -> float:
         """0.95 for `application/problem+json`; 0.7 for two or more members with `type`/`title`.

@@ -16,6 +16,7 @@ from agent_errors._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,
+    ProviderPack,
     Rendered,
     ResponseView,
     Shape,
@@ -86,6 +87,28 @@ _RENDER_TYPES: Final[Mapping[Kind, str]] = {
     Kind.TIMEOUT: "timeout_error",
     Kind.UNAVAILABLE: "overloaded_error",
 }
+# Documented: retry 5xx and 429 with 1 s -> 2 s -> 4 s, at most 3 retries; never 4xx unless the
+# request changed; the SDK never retries 409 and sends writes again only with a key.
+RETRY_PROFILE: Final[Mapping[str, Any]] = {
+    "max_retries": 3,
+    "initial_delay": 1.0,
+    "multiplier": 2.0,
+    "max_delay": 4.0,
+    "jitter": "none",
+    "max_server_delay": 60.0,
+    "retry_4xx": {429},
+    "never_retry_statuses": {409},
+    "idempotent_methods": {"GET", "HEAD"},
+    "idempotency_header": "Idempotency-Key",
+    "gateway_statuses": {429, 503},
+    "stream_paths": ("sessions/*/events/stream", "sessions/*/threads/*/stream"),
+}
+
+PACK: Final = ProviderPack(
+    NAME, codes=CODES, render_codes=_RENDER_TYPES, retry=RETRY_PROFILE, hosts=HOSTS
+)
+"""Everything about Qoder: its types, the type written for each kind, its retry profile, hosts."""
+
 _EXTRA_FIELDS: Final = ("feature", "available_from")
 _READ_FIELDS: Final = frozenset({"type", "message", "param", *_EXTRA_FIELDS})
 # Types that name a class of errors: an unambiguous message says more (DESIGN, Adapter).
@@ -119,6 +142,7 @@ class QoderAdapter:
     hosts = HOSTS
     codes = CODES
     shapes = frozenset({Shape.TYPED_ENVELOPE})
+    pack = PACK
 
     def sniff(self, view: ResponseView) -> float:
         """0.95 for a Qoder type in the envelope, 0.8 for any other type in it, else 0."""
@@ -195,9 +219,7 @@ class QoderAdapter:
 
 
 def _render_type(error: CanonicalError) -> str:
-    if error.code is not None and error.code in CODES and CODES[error.code].kind is error.kind:
-        return error.code
-    return _RENDER_TYPES.get(error.kind, "api_error")
+    return PACK.code_to_write(error.code, error.kind) or "api_error"
 
 
 ADAPTER: Final = QoderAdapter()

@@ -6,6 +6,8 @@ A page asks for a section with an HTML comment on a line of its own:
   exception class;
 - `<!-- generated: provider-matrix -->`: which code each adapter sends for each kind, then each
   adapter's full code table (read from the adapters' own `codes` tables);
+- `<!-- generated: retry-profiles -->`: each provider pack's retry profile (the numbers
+  `RetryPolicy.for_provider` builds), with its hosts;
 - `<!-- generated: cli -->`: the `agent-errors` command's help, command by command;
 - `<!-- generated: readme-commands -->`: the README's two commands, verbatim, and what the first
   one prints (run when the docs are built);
@@ -27,7 +29,7 @@ from typing import Any
 
 import agent_errors
 from agent_errors import Kind, registered_adapters
-from agent_errors.testing import documented_code
+from agent_errors.adapter_kit import pack_of
 
 ROOT = Path(__file__).resolve().parent.parent
 _MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)
@@ -72,17 +74,17 @@ def provider_matrix() -> str:
     """Return the kind-by-provider matrix, then every adapter's code table."""
     ordered = _ordered_adapters()
     rows: list[list[str]] = []
+    packs = [pack_of(adapter) for _, adapter in ordered]
     for kind in Kind:
         row = [f"`{kind.value}`"]
-        for _, adapter in ordered:
-            entries = [(code, entry) for code, entry in adapter.codes.items() if entry.kind is kind]
-            if not entries:
+        for pack in packs:
+            entries = [code for code, entry in pack.codes.items() if entry.kind is kind]
+            # The code the provider sends for the kind (the one `render` and the testing
+            # toolkit write, from its pack), then how many others map to it.
+            main = pack.row_for(kind)
+            if main is None:
                 row.append("·")
                 continue
-            # The code the provider most typically sends for the kind (the one the testing
-            # toolkit renders), then how many others map to it.
-            main = documented_code(adapter.codes, kind)
-            assert main is not None
             cell = f"`{main.code}`" + ("" if main.status is None else f" {main.status}")
             if len(entries) > 1:
                 cell += f" +{len(entries) - 1}"
@@ -92,15 +94,16 @@ def provider_matrix() -> str:
         "## Kinds by provider",
         "",
         (
-            "Each cell shows the code a provider typically sends for a kind and its status; "
+            "Each cell shows the code a provider sends for a kind (the one `render` writes) "
+            "and its status; "
             "`+N`: N more of its codes map to the kind (see its table below). "
             "`·`: it documents no code for the kind; the status still decides."
         ),
         "",
         _table(["kind", *(f"`{name}`" for name, _ in ordered)], rows),
     ]
-    for name, adapter in ordered:
-        hosts = ", ".join(f"`{host}`" for host in adapter.hosts) or "none (detected from the body)"
+    for (name, adapter), pack in zip(ordered, packs, strict=True):
+        hosts = ", ".join(f"`{host}`" for host in pack.hosts) or "none (detected from the body)"
         doc = (type(adapter).__doc__ or "").strip().splitlines()
         parts += ["", f"## `{name}`", ""]
         if doc:
@@ -114,13 +117,56 @@ def provider_matrix() -> str:
                 _yes(entry.is_retryable),
                 entry.summary,
             ]
-            for code, entry in adapter.codes.items()
+            for code, entry in pack.codes.items()
         ]
         if code_rows:
             parts.append(_table(["code", "status", "kind", "retryable", "summary"], code_rows))
         else:
             parts.append("No code table: the status decides.")
     return "\n".join(parts)
+
+
+def _seconds(value: object) -> str:
+    return "none" if value is None else f"{value:g} s"
+
+
+def retry_profiles() -> str:
+    """Return one row per provider pack with a retry profile: its numbers and its hosts."""
+    from agent_errors._packs import ADAPTER_PROFILES, PROFILE_PACKS  # noqa: PLC0415
+    from agent_errors._registry import provider_pack  # noqa: PLC0415
+
+    rows: list[list[str]] = []
+    for name in (*ADAPTER_PROFILES, *PROFILE_PACKS):
+        pack = provider_pack(name)
+        assert pack is not None
+        policy = agent_errors.RetryPolicy.for_provider(name)
+        notes = []
+        if policy.retry_4xx is not None:
+            notes.append("4xx retried: " + ", ".join(map(str, sorted(policy.retry_4xx))))
+        if policy.never_retry_statuses:
+            notes.append("never: " + ", ".join(map(str, sorted(policy.never_retry_statuses))))
+        if policy.throttle_default is not None:
+            notes.append(f"a rate limit without a wait: {_seconds(policy.throttle_default)}")
+        if policy.idempotency_header:
+            notes.append(f"writes retried with `{policy.idempotency_header}`")
+        if policy.retry_on != agent_errors.RetryPolicy().retry_on:
+            skipped = sorted(k.value for k in agent_errors.RetryPolicy().retry_on - policy.retry_on)
+            notes.append("not retried: " + ", ".join(f"`{kind}`" for kind in skipped))
+        rows.append(
+            [
+                f"`{name}`",
+                str(policy.max_retries),
+                _seconds(policy.initial_delay),
+                f"{policy.multiplier:g}",
+                _seconds(policy.max_delay),
+                str(policy.jitter),
+                _seconds(policy.max_server_delay),
+                "; ".join(notes),
+                ", ".join(f"`{host}`" for host in pack.hosts) or "—",
+            ]
+        )
+    header = ["provider", "retries", "first wait", "multiplier", "cap", "jitter", "server wait ≤"]
+    return _table([*header, "also", "hosts"], rows)
 
 
 def cli_reference() -> str:
@@ -197,6 +243,7 @@ SECTIONS: Mapping[str, Callable[[], str]] = {
     "changelog": changelog,
     "kinds": kinds_table,
     "provider-matrix": provider_matrix,
+    "retry-profiles": retry_profiles,
     "cli": cli_reference,
     "readme-commands": readme_commands,
 }

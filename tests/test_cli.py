@@ -15,6 +15,7 @@ import pytest
 import agent_errors
 from agent_errors import _cli, registered_adapters
 from agent_errors._cli import EXIT_BAD_INPUT, EXIT_ERROR_FOUND, EXIT_INTERNAL, EXIT_OK, main
+from agent_errors._raw_http import parse_http
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -220,7 +221,7 @@ def test_folded_and_latin1_header_values(
         b"HTTP/1.1 500 Internal Server Error\r\nx-request-id: req-\xe9t\xe9\r\n"
         b"x-note: first\r\n  second\r\n\r\n"
     )
-    raw = _cli.parse_http(data)
+    raw = parse_http(data)
     assert raw is not None
     assert ("x-note", "first second") in raw.headers
     doc = run_json(capsys, write(tmp_path, data))
@@ -243,7 +244,7 @@ def test_a_body_that_only_looks_like_gzip_is_kept(
     data = b"HTTP/1.1 502 Bad Gateway\r\n\r\n\x1f\x8bnot really gzip"
     doc = run_json(capsys, write(tmp_path, data))
     assert (doc["status"], doc["kind"]) == (502, "unavailable")
-    raw = _cli.parse_http(b"HTTP/1.1 502 Bad Gateway\r\ncontent-encoding: br\r\n\r\n\x1f\x8bxyz")
+    raw = parse_http(b"HTTP/1.1 502 Bad Gateway\r\ncontent-encoding: br\r\n\r\n\x1f\x8bxyz")
     assert raw is not None
     assert raw.body == b"\x1f\x8bxyz"
 

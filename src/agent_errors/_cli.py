@@ -8,7 +8,8 @@ agent-errors providers [NAME] [--format text|json]
 
 `normalize` reads a response as `curl -i` prints it (status line, headers, a blank line, the
 body; CRLF or LF; when several header blocks precede the body, as after `100 Continue` or a
-proxy's `CONNECT` reply, the last one counts), or a bare body when `--status` is given.
+proxy's `CONNECT` reply, the last one counts; chunked framing and content-codings undone by the
+reader `render_response_text` uses too), or a bare body when `--status` is given.
 
 Exit status:
 
@@ -26,7 +27,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -35,12 +36,13 @@ import attrs
 from ._escape import escape_json_text, escape_text
 from ._model import CanonicalError, status_phrase
 from ._normalize import normalize_view
-from ._raw_http import BadInputError, RawResponse, parse_http, read_http
+from ._raw_http import NO_STATUS, BadInputError, read_capture, read_http
 from ._registry import get_adapter, registered_adapters
 from ._render import format_rendered, formats, render
 from ._retry import Decision, RetryPolicy
 from ._serialize import to_dict
-from ._view import DEFAULT_BODY_CAP, ResponseView
+from ._view import ResponseView
+from .adapter_kit import ProviderPack, pack_of
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_ERROR_FOUND", "EXIT_INTERNAL", "EXIT_OK", "main"]
 
@@ -105,11 +107,8 @@ def _status_arg(value: str) -> int | None:
     return status
 
 
-_NO_STATUS: Final[Any] = object()
-
-
 def view_from_input(
-    data: bytes, *, status: Any = _NO_STATUS, url: str | None = None, truncated: bool = False
+    data: bytes, *, status: Any = NO_STATUS, url: str | None = None, truncated: bool = False
 ) -> ResponseView:
     """Return the `ResponseView` for `curl -i` output, or for a bare body with `status`.
 
@@ -121,24 +120,23 @@ def view_from_input(
     if not data.strip():
         msg = "the input is empty"
         raise BadInputError(msg)
-    raw = parse_http(data, truncated=truncated)
+    # The same reader as `render_response_text`; the CLI adds its input checks and lets
+    # `--status` override a status line.
+    raw = read_capture(data, truncated=truncated)
     if raw is None:
-        if status is _NO_STATUS:
+        raw = read_capture(data, status=status, truncated=truncated)
+        if raw is None:
             msg = (
                 "no HTTP status line (such as 'HTTP/1.1 429 Too Many Requests'); "
                 "for a bare body, pass --status N"
             )
             raise BadInputError(msg)
-        body = data.lstrip(b"\xef\xbb\xbf")
-        if _looks_binary(body):
+        if _looks_binary(raw.body):
             msg = "the input is binary, neither an HTTP response nor an error document"
             raise BadInputError(msg)
-        raw = RawResponse(status, (), body, truncated=truncated)
-    elif status is not _NO_STATUS:
+    elif status is not NO_STATUS:
         raw = attrs.evolve(raw, status=status)
-    return ResponseView(
-        raw.status, raw.headers, raw.body, url=url, cap=DEFAULT_BODY_CAP, truncated=raw.truncated
-    )
+    return raw.view(url)
 
 
 def _decision(error: CanonicalError) -> Decision:
@@ -262,12 +260,10 @@ def _cmd_render(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return EXIT_OK
 
 
-def _code_rows(adapter: object) -> list[dict[str, Any]]:
-    codes = getattr(adapter, "codes", None)
+def _code_rows(pack: ProviderPack) -> list[dict[str, Any]]:
+    # A third-party table's rows may be anything: read them defensively.
     rows: list[dict[str, Any]] = []
-    if not isinstance(codes, Mapping):
-        return rows
-    for code, row in codes.items():
+    for code, row in pack.codes.items():
         kind = getattr(row, "kind", None)
         retryable = getattr(row, "is_retryable", None)
         if retryable is None and kind is not None:
@@ -291,13 +287,10 @@ def provider_tables(name: str | None = None) -> list[dict[str, Any]]:
         ValueError: `name` names no registered adapter.
     """
     found = {name: get_adapter(name)} if name is not None else registered_adapters()
+    packs = {adapter_name: pack_of(adapter) for adapter_name, adapter in found.items()}
     return [
-        {
-            "name": adapter_name,
-            "hosts": list(getattr(adapter, "hosts", ())),
-            "codes": _code_rows(adapter),
-        }
-        for adapter_name, adapter in found.items()
+        {"name": adapter_name, "hosts": list(pack.hosts), "codes": _code_rows(pack)}
+        for adapter_name, pack in packs.items()
     ]
 
 
@@ -379,7 +372,7 @@ def _parser() -> argparse.ArgumentParser:
     normalize.add_argument(
         "--status",
         type=_status_arg,
-        default=_NO_STATUS,
+        default=NO_STATUS,
         metavar="N",
         help="the HTTP status of a bare body (overrides a status line); 'none' for a run result",
     )
@@ -414,7 +407,7 @@ def _parser() -> argparse.ArgumentParser:
     render_cmd.add_argument(
         "--status",
         type=_status_arg,
-        default=_NO_STATUS,
+        default=NO_STATUS,
         metavar="N",
         help="the HTTP status of a bare body (overrides a status line); 'none' for a run result",
     )

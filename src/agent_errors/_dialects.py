@@ -7,8 +7,10 @@ the status (`RateLimitError`, `AuthenticationError`, `OverloadedError`, …), ho
 `Retry-After` / `retry-after-ms` and `x-should-retry` in its retry loop, and reports the request
 id from its own header (`x-request-id` for OpenAI, `request-id` for Anthropic).
 
-The type and code words are the providers' documented ones for each kind; the provider's own
-code stays in `details` of the canonical error and is not sent to a client that would not know it.
+The code (OpenAI) and type (Anthropic) words are the providers' documented ones for each kind,
+read from the `openai` and `anthropic` provider packs (`_packs.PROFILE_PACKS`); the provider's
+own code stays in `details` of the canonical error and is not sent to a client that would not
+know it.
 """
 
 from __future__ import annotations
@@ -20,53 +22,36 @@ from typing import Final
 
 from . import _json
 from ._model import CanonicalError, Kind
+from ._packs import PROFILE_PACKS
 from .adapter_kit import Rendered, default_status
 
 __all__ = ["DIALECTS", "render_anthropic", "render_openai"]
 
-# kind -> (error.type, error.code) as the OpenAI API documents them (error-codes guide).
-_OPENAI: Final[Mapping[Kind, tuple[str, str | None]]] = MappingProxyType(
-    {
-        Kind.INVALID_REQUEST: ("invalid_request_error", None),
-        Kind.AUTHENTICATION: ("invalid_request_error", "invalid_api_key"),
-        Kind.PERMISSION: ("invalid_request_error", "unsupported_country_region_territory"),
-        Kind.NOT_FOUND: ("invalid_request_error", "not_found"),
-        Kind.CONFLICT: ("invalid_request_error", "conflict"),
-        Kind.PAYMENT_REQUIRED: ("insufficient_quota", "insufficient_quota"),
-        Kind.RATE_LIMITED: ("requests", "rate_limit_exceeded"),
-        Kind.CONCURRENCY_LIMITED: ("requests", "rate_limit_exceeded"),
-        Kind.FEATURE_NOT_AVAILABLE: ("invalid_request_error", "feature_not_available"),
-        Kind.TIMEOUT: ("server_error", "timeout"),
-        Kind.UNAVAILABLE: ("server_error", "engine_overloaded"),
-        Kind.INTERNAL: ("server_error", "server_error"),
-        Kind.NETWORK: ("server_error", "upstream_unreachable"),
-        Kind.CANCELLED: ("invalid_request_error", "cancelled"),
-        Kind.RUN_FAILED: ("server_error", "run_failed"),
-        Kind.UNKNOWN: ("server_error", None),
-    }
-)
-
-# kind -> error.type as the Anthropic API documents it (errors page).
-_ANTHROPIC: Final[Mapping[Kind, str]] = MappingProxyType(
+# kind -> error.type as the OpenAI API documents it (error-codes guide); error.code is the
+# `openai` pack's code for the kind (none for invalid_request and unknown).
+_OPENAI_TYPES: Final[Mapping[Kind, str]] = MappingProxyType(
     {
         Kind.INVALID_REQUEST: "invalid_request_error",
-        Kind.AUTHENTICATION: "authentication_error",
-        Kind.PERMISSION: "permission_error",
-        Kind.NOT_FOUND: "not_found_error",
+        Kind.AUTHENTICATION: "invalid_request_error",
+        Kind.PERMISSION: "invalid_request_error",
+        Kind.NOT_FOUND: "invalid_request_error",
         Kind.CONFLICT: "invalid_request_error",
-        Kind.PAYMENT_REQUIRED: "billing_error",
-        Kind.RATE_LIMITED: "rate_limit_error",
-        Kind.CONCURRENCY_LIMITED: "rate_limit_error",
+        Kind.PAYMENT_REQUIRED: "insufficient_quota",
+        Kind.RATE_LIMITED: "requests",
+        Kind.CONCURRENCY_LIMITED: "requests",
         Kind.FEATURE_NOT_AVAILABLE: "invalid_request_error",
-        Kind.TIMEOUT: "timeout_error",
-        Kind.UNAVAILABLE: "overloaded_error",
-        Kind.INTERNAL: "api_error",
-        Kind.NETWORK: "api_error",
+        Kind.TIMEOUT: "server_error",
+        Kind.UNAVAILABLE: "server_error",
+        Kind.INTERNAL: "server_error",
+        Kind.NETWORK: "server_error",
         Kind.CANCELLED: "invalid_request_error",
-        Kind.RUN_FAILED: "api_error",
-        Kind.UNKNOWN: "api_error",
+        Kind.RUN_FAILED: "server_error",
+        Kind.UNKNOWN: "server_error",
     }
 )
+_OPENAI_CODES: Final = PROFILE_PACKS["openai"].render_codes
+# kind -> error.type as the Anthropic API documents it: the `anthropic` pack's code for the kind.
+_ANTHROPIC_TYPES: Final = PROFILE_PACKS["anthropic"].render_codes
 
 # Statuses a kind takes when the error carries none (a stream event, a transport failure):
 # those the SDKs map to the kind's own exception class.
@@ -99,13 +84,12 @@ def _retry_headers(error: CanonicalError) -> list[tuple[str, str]]:
 
 def render_openai(error: CanonicalError) -> Rendered:
     """Return `error` as the OpenAI API sends errors: `{"error": {message, type, param, code}}`."""
-    kind_type, code = _OPENAI[error.kind]
     body = {
         "error": {
             "message": error.message,
-            "type": kind_type,
+            "type": _OPENAI_TYPES[error.kind],
             "param": error.param,
-            "code": code,
+            "code": _OPENAI_CODES.get(error.kind),
         }
     }
     headers = [("content-type", "application/json"), *_retry_headers(error)]
@@ -118,7 +102,7 @@ def render_anthropic(error: CanonicalError) -> Rendered:
     """Return `error` as the Anthropic API sends errors: `{"type": "error", "error": {...}}`."""
     body: dict[str, object] = {
         "type": "error",
-        "error": {"type": _ANTHROPIC[error.kind], "message": error.message},
+        "error": {"type": _ANTHROPIC_TYPES.get(error.kind, "api_error"), "message": error.message},
     }
     headers = [("content-type", "application/json"), *_retry_headers(error)]
     if error.request_id:

@@ -2,24 +2,36 @@
 
 A capture is a status line, headers, a blank line and the body, with CRLF or LF line ends. When
 several header blocks come first (`100 Continue`, `103 Early Hints`, a proxy's `CONNECT` reply,
-redirects followed with `-L`), the last one is the response. Both readers here are linear in the
-input: `parse_http` walks blocks by offset (no copy of the rest per block), and `read_http`
-streams a file past any number of interim blocks, keeping at most one header section
-(`MAX_HEAD`) and the body's first bytes in memory, so a capture that buries its 500 under
-gigabytes of `100 Continue` is still read as the 500.
+redirects followed with `-L`), the last one is the response. A body still in chunked framing is
+unchunked, and a body still content-encoded (saved without `--compressed`) is decoded by the
+same bounded decoders as a response read (`_reading.decode_capped`): a bomb stops at the cap.
+`read_capture` is the one entry point of both the CLI and `render_response_text`.
+
+The readers here are linear in the input: `parse_http` walks blocks by offset (no copy of the
+rest per block), and `read_http` streams a file past any number of interim blocks, keeping at
+most one header section (`MAX_HEAD`) and the body's first bytes in memory, so a capture that
+buries its 500 under gigabytes of `100 Continue` is still read as the 500.
 """
 
 from __future__ import annotations
 
 import re
-import zlib
-from typing import IO, Final
+from typing import IO, Any, Final
 
 import attrs
 
-from ._view import DEFAULT_BODY_CAP
+from ._reading import decode_capped
+from ._view import DEFAULT_BODY_CAP, ResponseView
 
-__all__ = ["MAX_HEAD", "BadInputError", "RawResponse", "parse_http", "read_http"]
+__all__ = [
+    "MAX_HEAD",
+    "NO_STATUS",
+    "BadInputError",
+    "RawResponse",
+    "parse_http",
+    "read_capture",
+    "read_http",
+]
 
 MAX_HEAD: Final = 1024 * 1024
 """The largest one header section may be (each block is checked on its own)."""
@@ -33,6 +45,11 @@ _STATUS_PROBE: Final = 6  # bytes needed to tell a status line from a body: b"HT
 _BLANK_LINE_RE: Final = re.compile(rb"\r?\n\r?\n")
 _LEADING: Final = b"\xef\xbb\xbf \t\r\n"  # a UTF-8 byte order mark and blank lines
 _GZIP_MAGIC: Final = b"\x1f\x8b"
+_BOM: Final = b"\xef\xbb\xbf"
+_CHUNK_SIZE_RE: Final = re.compile(rb"[0-9A-Fa-f]{1,16}")
+
+NO_STATUS: Final[Any] = object()
+"""`read_capture`'s `status` when none was given (None is a status: a run result's)."""
 
 
 class BadInputError(ValueError):
@@ -55,14 +72,47 @@ class RawResponse:
     body: bytes
     truncated: bool = False
 
+    def view(self, url: str | None = None) -> ResponseView:
+        """Return the `ResponseView` of this response (the normalizer's cap, its truncation)."""
+        return ResponseView(
+            self.status,
+            self.headers,
+            self.body,
+            url=url,
+            cap=DEFAULT_BODY_CAP,
+            truncated=self.truncated,
+        )
+
+
+def read_capture(
+    data: bytes, *, status: Any = NO_STATUS, truncated: bool = False
+) -> RawResponse | None:
+    """Return the response in a capture: `curl -i` output, or a bare body with `status`.
+
+    A capture with a status line is read by `parse_http`; `status` does not override it. A bare
+    body (a leading byte order mark dropped) takes `status` (None: a run result's); without
+    one, there is no response: None.
+
+    Raises:
+        BadInputError: A status line or a header section is malformed (see `parse_http`).
+    """
+    raw = parse_http(data, truncated=truncated)
+    if raw is not None:
+        return raw
+    if status is NO_STATUS:
+        return None
+    body = data.removeprefix(_BOM)
+    return RawResponse(status, (), body, truncated=truncated)
+
 
 def parse_http(data: bytes, *, truncated: bool = False) -> RawResponse | None:
     """Return the response in `curl -i` output, or None when `data` has no status line.
 
     Leading blank lines and a byte order mark are skipped. When a header block is followed by
     another status line (`100 Continue`, a proxy's `CONNECT` reply, redirects followed with
-    `-L`), the last block is the response. A gzip body (saved without `--compressed`) is
-    decompressed up to the normalizer's cap. Time is linear in `len(data)`, however many blocks.
+    `-L`), the last block is the response. A chunked body is unchunked and a content-encoded
+    one (saved without `--compressed`) decoded, up to the normalizer's cap. Time is linear in
+    `len(data)`, however many blocks.
 
     Raises:
         BadInputError: A status line or a header section is malformed, or a header section is
@@ -179,7 +229,8 @@ def _parse_head(block: bytes) -> tuple[int, list[tuple[str, str]]]:
         if line[:1] in (b" ", b"\t") and headers:
             # Obsolete line folding: a continuation of the previous header's value.
             prev_name, prev_value = headers[-1]
-            headers[-1] = (prev_name, f"{prev_value} {_header_text(line.strip())}")
+            more = _header_text(line.strip())
+            headers[-1] = (prev_name, f"{prev_value} {more}" if prev_value else more)
             continue
         name, colon, value = line.partition(b":")
         if not colon or not name.strip() or b" " in name.strip():
@@ -203,18 +254,58 @@ def show(raw: bytes, limit: int = 60) -> str:
     return repr(text + ("..." if len(raw) > limit else ""))
 
 
+def _header_values(headers: list[tuple[str, str]], wanted: str) -> str:
+    return ", ".join(value for name, value in headers if name.lower() == wanted)
+
+
 def _decoded_body(body: bytes, headers: list[tuple[str, str]]) -> tuple[bytes, bool]:
-    """Gunzip a gzip body (by its magic bytes), reading at most the cap; else return it as is."""
-    if not body.startswith(_GZIP_MAGIC):
+    """Unchunk and decode the body as its headers say, at most the cap; else return it as is.
+
+    curl prints the headers as sent but (with `--compressed`, and always for chunked framing)
+    the body decoded: a body that is not in the framing or coding its headers name is kept.
+    A gzip body without a Content-Encoding header is recognized by its magic bytes.
+    """
+    if "chunked" in _header_values(headers, "transfer-encoding").lower():
+        body = _unchunked(body) or body
+    coding = _header_values(headers, "content-encoding")
+    if not coding.strip() and body.startswith(_GZIP_MAGIC):
+        coding = "gzip"
+    if not coding.strip():
         return body, False
-    encodings = {
-        value.strip().lower() for name, value in headers if name.lower() == "content-encoding"
-    }
-    if encodings and not encodings & {"gzip", "x-gzip"}:
-        return body, False
-    try:
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        data = inflater.decompress(body, DEFAULT_BODY_CAP + 1)
-    except zlib.error:
-        return body, False  # not gzip after all: the status alone will decide
-    return data, len(data) > DEFAULT_BODY_CAP or bool(inflater.unconsumed_tail)
+    decoded = decode_capped(body, coding, DEFAULT_BODY_CAP)
+    if decoded is None:
+        return body, False  # not in that coding after all: the status alone will decide
+    return decoded
+
+
+def _unchunked(body: bytes) -> bytes | None:
+    """Return a body in chunked framing (RFC 9112, 7.1) without it, or None when it is not one.
+
+    Only complete framing counts (every chunk whole, then the last, empty one): a body that
+    merely starts with hex digits is curl's already unchunked text. Linear in the body.
+    """
+    parts: list[bytes] = []
+    pos = 0
+    size_total = len(body)
+    while True:
+        line_end = body.find(b"\n", pos)
+        if line_end == -1:
+            return None
+        line = body[pos:line_end].rstrip(b"\r")
+        size_text = line.split(b";", 1)[0].strip()  # chunk extensions are dropped
+        if not _CHUNK_SIZE_RE.fullmatch(size_text):
+            return None
+        size = int(size_text, 16)
+        start = line_end + 1
+        if size == 0:
+            return b"".join(parts)  # trailers, if any, are not part of the body
+        end = start + size
+        if end > size_total:
+            return None
+        parts.append(body[start:end])
+        if body.startswith(b"\r\n", end):
+            pos = end + 2
+        elif body.startswith(b"\n", end):
+            pos = end + 1
+        else:
+            return None

@@ -31,7 +31,13 @@ from typing import Any, Final
 
 import httpx
 
-__all__ = ["DEFAULT_READ_DEADLINE", "aread_capped", "check_deadline", "read_capped"]
+__all__ = [
+    "DEFAULT_READ_DEADLINE",
+    "aread_capped",
+    "check_deadline",
+    "decode_capped",
+    "read_capped",
+]
 
 DEFAULT_READ_DEADLINE: Final = 5.0
 """Seconds allowed for reading an error body in full, after which what arrived is used."""
@@ -239,6 +245,39 @@ class Decoder:
                 return b""
             stage.pending += upstream
         return b""
+
+
+def decode_capped(raw: bytes, content_encoding: str, cap: int) -> tuple[bytes, bool] | None:
+    """Return `raw` decoded by its Content-Encoding, at most `cap` + 1 bytes of it, as a read does.
+
+    The same chain of bounded stages as a response read (so a bomb inflates to the cap, no
+    further). Returns (the decoded bytes, whether there was more than `cap`), or None when a
+    coding cannot be decoded with an output bound or `raw` is not in the coding it names (it
+    fails to decode, or decodes to nothing: a capture saved after decoding keeps its
+    Content-Encoding header).
+    """
+    try:
+        decoder = Decoder(content_encoding)
+    except Undecodable:
+        return None
+    if not decoder._stages:
+        return raw[: cap + 1], len(raw) > cap
+    decoder.feed(raw)
+    out: list[bytes] = []
+    size = 0
+    try:
+        while size <= cap:
+            chunk = decoder.read(cap + 1 - size)
+            if not chunk:
+                break
+            out.append(chunk)
+            size += len(chunk)
+    except Exception:  # any decoder failure means "not in that coding"
+        _logger.debug("could not decode the body", exc_info=True)
+        return None
+    if not out and raw.strip():
+        return None  # bytes that decode to nothing are not in that coding (or only its start)
+    return b"".join(out)[: cap + 1], size > cap
 
 
 # --- collecting and handing back ---

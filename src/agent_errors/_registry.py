@@ -31,10 +31,12 @@ from importlib.metadata import entry_points
 from types import MappingProxyType, ModuleType
 from typing import Any, Final
 
-from ._retry import PROFILE_NAMES
+import attrs
+
+from ._packs import ADAPTER_PROFILES, PROFILE_NAMES, PROFILE_PACKS, ProviderPack
 from ._shapes import Shape, shape_of
 from ._view import ResponseView
-from .adapter_kit import Adapter, ErrorCode
+from .adapter_kit import Adapter, pack_of
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -44,6 +46,7 @@ __all__ = [
     "detect",
     "get_adapter",
     "provider_for_host",
+    "provider_pack",
     "register_adapter",
     "register_host",
     "registered_adapters",
@@ -75,23 +78,9 @@ BUILTIN_ADAPTERS: Final = (
 )
 
 PROVIDER_HOSTS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        # Hosts of providers whose errors come in a shared format (OpenAI's, Anthropic's): the
-        # host names the retry profile (`RetryPolicy.for_provider`), sniffing finds the format.
-        "api.openai.com": "openai",
-        "*.openai.azure.com": "azure_openai",
-        "api.anthropic.com": "anthropic",
-        "bedrock-runtime.*.amazonaws.com": "bedrock",
-        "bedrock-runtime-fips.*.amazonaws.com": "bedrock",
-        "*.amazonaws.com": "aws",
-        "api.mistral.ai": "mistral",
-        "api.groq.com": "groq",
-        "openrouter.ai": "openrouter",
-        "api.together.xyz": "together",
-        "api.together.ai": "together",
-        "api.deepseek.com": "deepseek",
-        "api.x.ai": "xai",
-    }
+    # Hosts of providers whose errors come in a shared format (OpenAI's, Anthropic's): the
+    # host names the retry profile (`RetryPolicy.for_provider`), sniffing finds the format.
+    {host: pack.name for pack in PROFILE_PACKS.values() for host in pack.hosts}
 )
 """Built-in hosts of providers that have a retry profile but no adapter of their own.
 
@@ -456,6 +445,32 @@ def generic_adapter() -> Adapter:
     return _REGISTRY.generic
 
 
+def provider_pack(name: object) -> ProviderPack | None:
+    """Return the pack of the provider `name`, or None when no provider has that name.
+
+    The providers with a profile but no adapter (`openai`, `anthropic`, ...) first, then the
+    registered adapters (an adapter without a `pack` gets one made of its name, codes and
+    hosts). A replacement for a built-in adapter that declares no retry profile keeps the
+    built-in one. Never raises.
+    """
+    if not isinstance(name, str):
+        return None
+    found = PROFILE_PACKS.get(name)
+    if found is not None:
+        return found
+    registry = _REGISTRY
+    if not registry.loaded:
+        registry.ensure_loaded()
+    adapter = registry.adapters.get(name)
+    if adapter is None:
+        return None
+    pack = pack_of(adapter)
+    if pack.retry is None and name in ADAPTER_PROFILES:
+        builtin = importlib.import_module(f"agent_errors.adapters.{name}")
+        return attrs.evolve(pack, retry=builtin.PACK.retry)
+    return pack
+
+
 def provider_for_host(host: str | None) -> str | None:
     """Return the provider the host map names for `host`, or None when it names none.
 
@@ -516,8 +531,3 @@ def detect(view: ResponseView, provider: str | None = None) -> Adapter:
         return best
     assert registry.generic is not None
     return registry.generic
-
-
-def code_tables() -> Mapping[str, Mapping[str, ErrorCode]]:
-    """Return every adapter's code table, by adapter name."""
-    return {name: adapter.codes for name, adapter in registered_adapters().items()}

@@ -16,8 +16,8 @@ from typing import Final
 
 from ._dialects import DIALECTS
 from ._model import CanonicalError
-from ._normalize import normalize_parts
-from ._raw_http import parse_http
+from ._normalize import normalize_view
+from ._raw_http import parse_http, read_capture
 from ._registry import get_adapter, registered_adapters
 from .adapter_kit import Rendered, default_status, hint_headers
 
@@ -115,20 +115,19 @@ def render_response_text(
 ) -> str:
     """Rewrite a captured response (as `curl -i` prints it, or a bare body) in format `to`.
 
-    `status` is used when `text` is a bare body. Interim blocks (`100 Continue`, ...) before the
-    response are skipped, in time linear in the text however many there are. Returns the
-    rendered response as HTTP text: a status line, headers, a blank line and the body.
+    `status` is used when `text` is a bare body. The text is read as `agent-errors render`
+    reads it (one reader: interim blocks such as `100 Continue` skipped, in time linear in the
+    text however many there are; chunked framing removed; a content-encoded body decoded up to
+    the normalizer's cap). Returns the rendered response as HTTP text: a status line, headers,
+    a blank line and the body.
 
     Raises:
         ValueError: `to` or `provider` names no format, `text` holds no error, or a header
             block in `text` is malformed.
     """
     data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-    raw = parse_http(data)
-    if raw is None:
-        error = normalize_parts(status, (), data, provider=provider)
-    else:
-        error = normalize_parts(raw.status, raw.headers, raw.body, provider=provider)
+    raw = read_capture(data, status=status)
+    error = None if raw is None else normalize_view(raw.view(), provider=provider)
     if error is None:
         msg = "the response carries no error"
         raise ValueError(msg)

@@ -8,7 +8,10 @@ An adapter turns one family of error formats into `CanonicalError`. It is an obj
 - `sniff(view) -> float`: how sure it is (0 to 1) that the body is in its format;
 - `parse(view) -> CanonicalError | None`: the error, or None when the body holds no error
   document in its format (for a status >= 400 the core then falls back to `generic`);
-- `render(error) -> Rendered`: the error written the way this provider would send it.
+- `render(error) -> Rendered`: the error written the way this provider would send it;
+- optionally `pack`: its `ProviderPack` (code table, the code it sends for each kind, retry
+  profile, hosts), which `name`, `hosts` and `codes` repeat. `render`, the testing factories,
+  the docs' provider matrix and `RetryPolicy.for_provider` read it (`pack_of(adapter)`).
 
 Optional members:
 
@@ -63,6 +66,7 @@ from ._finish import (
     synthesize_message,
 )
 from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
+from ._packs import ProviderPack
 from ._shapes import Shape
 from ._sse import SSEDecoder, SSEEvent
 from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
@@ -77,6 +81,7 @@ __all__ = [
     "ErrorCode",
     "Headers",
     "Parsed",
+    "ProviderPack",
     "Rendered",
     "ResponseView",
     "SSEDecoder",
@@ -94,6 +99,7 @@ __all__ = [
     "is_number",
     "json_rendered",
     "kind_for_code",
+    "pack_of",
     "pointer_param",
     "provider_details",
     "retry_after_seconds",
@@ -175,6 +181,18 @@ class Adapter(Protocol):
     def render(self, error: CanonicalError) -> Rendered:
         """Return `error` as this provider would send it."""
         ...
+
+
+def pack_of(adapter: Adapter) -> ProviderPack:
+    """Return the adapter's `pack`, or for an adapter without one a pack of its name, codes, hosts.
+
+    A pack made that way has no render codes (the table's row at each kind's usual status
+    stands in) and no retry profile.
+    """
+    pack = getattr(adapter, "pack", None)
+    if isinstance(pack, ProviderPack):
+        return pack
+    return ProviderPack(adapter.name, codes=adapter.codes, hosts=tuple(adapter.hosts))
 
 
 def first_str(*values: object) -> str | None:

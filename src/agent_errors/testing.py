@@ -28,7 +28,7 @@ from ._exceptions import AgentAPIError
 from ._model import CanonicalError, Kind, kind_for_status
 from ._normalize import normalize
 from ._registry import get_adapter
-from .adapter_kit import ErrorCode, synthesize_message
+from .adapter_kit import pack_of, synthesize_message
 
 __all__ = [
     "FakeClock",
@@ -58,23 +58,6 @@ def _kind(kind: Kind | str) -> Kind:
         raise ValueError(msg) from None
 
 
-def documented_code(codes: Mapping[str, ErrorCode], kind: Kind) -> ErrorCode | None:
-    """Return the row of a code table a provider would most likely send for `kind`.
-
-    A row whose status is the kind's usual status wins over other rows of that kind; among
-    equals, the table's order decides. A row that overrides the kind's retryability (gRPC's
-    `UNKNOWN`, an internal error never retried) is an exception, chosen only when no row
-    behaves like the kind. Returns None when the table has no row of that kind.
-    """
-    rows = [row for row in codes.values() if row.kind is kind]
-    typical = [row for row in rows if row.is_retryable is kind.retryable]
-    rows = typical or rows
-    for row in rows:
-        if row.status is not None and row.status == kind.default_status:
-            return row
-    return rows[0] if rows else None
-
-
 def _provider_error(provider: str, kind: Kind, fields: Mapping[str, Any]) -> CanonicalError:
     unknown = sorted(set(fields) - _ERROR_FIELDS)
     if unknown:
@@ -88,7 +71,7 @@ def _provider_error(provider: str, kind: Kind, fields: Mapping[str, Any]) -> Can
         )
         raise ValueError(msg)
     adapter = get_adapter(provider)
-    row = documented_code(adapter.codes, kind)
+    row = pack_of(adapter).row_for(kind)
     values = dict(fields)
     if "code" not in values and row is not None:
         values["code"] = row.code
@@ -139,8 +122,8 @@ def error_response(
     body are the provider's own. `fields` are `CanonicalError` fields: `message`, `param`,
     `retryable`, `retry_after` (sent as the `Retry-After` header, whole seconds rounded up),
     `request_id` (sent the provider's way), `status`, `code` and `details`. What is left out is
-    taken from the provider's code table: the code it documents for `kind`, that code's status and
-    its description as the message.
+    taken from the provider's pack (`agent_errors.adapter_kit.ProviderPack.row_for`): the code it
+    sends for `kind`, that code's status and its description as the message.
 
     The response's request is a GET of `url`, by default the root of the provider's first known
     host (none when it has no host), so `normalize` recognises it as a real client would.

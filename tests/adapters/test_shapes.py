@@ -19,7 +19,7 @@ from agent_errors._registry import BUILTIN_ADAPTERS, SNIFF_CERTAIN, SNIFF_THRESH
 from agent_errors._shapes import shape_of
 from agent_errors.adapter_kit import ResponseView, Shape
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SPECIFIC = [name for name in BUILTIN_ADAPTERS if name != "generic"]
 CONTENT_TYPES = [
     "application/json",
