@@ -60,15 +60,31 @@ class Headers(Mapping[str, str]):
             data = {}
         elif type(raw) is httpx.Headers:
             # httpx gives names lower-cased and values decoded: only repeats need joining.
+            pairs = raw.multi_items()
+            data = dict(pairs)
+            if len(data) == len(pairs):  # no repeated name: the dict is the answer
+                self._data = data
+                return
             data = {}
             repeats: dict[str, list[str]] = {}
-            for key, value in raw.multi_items():
+            for key, value in pairs:
                 if key in data:
                     repeats.setdefault(key, [data[key]]).append(value)
                 else:
                     data[key] = value
             self._data = _joined(data, repeats)
             return
+        elif raw is None:
+            self._data = {}
+            return
+        elif type(raw) is list or type(raw) is tuple:
+            # (str, str) pairs, as `normalize_parts` is usually given them: the general path's
+            # steps without its per-item conversions; anything else falls through to it.
+            fast = _pairs(raw)
+            if fast is not None:
+                self._data = fast
+                return
+            data = {}
         else:
             data = {}
         repeats = {}
@@ -136,6 +152,29 @@ class Headers(Mapping[str, str]):
     def lowered(self) -> dict[str, str]:
         """The underlying dict with lower-cased names, for fast lookups. Do not modify it."""
         return self._data
+
+
+def _pairs(raw: list[Any] | tuple[Any, ...]) -> dict[str, str] | None:
+    """Headers from a sequence of (str, str) tuples, or None when an item is anything else."""
+    data: dict[str, str] = {}
+    repeats: dict[str, list[str]] | None = None
+    for item in raw:
+        if type(item) is not tuple or len(item) != 2:
+            return None
+        name, value = item
+        if type(name) is not str or type(value) is not str:
+            return None
+        key = name.strip().lower()
+        if not key:
+            continue
+        value = value.strip()
+        if key in data:
+            if repeats is None:
+                repeats = {}
+            repeats.setdefault(key, [data[key]]).append(value)
+        else:
+            data[key] = value
+    return data if repeats is None else _joined(data, repeats)
 
 
 def _text(value: object) -> str:
