@@ -246,13 +246,14 @@ class ResponseView:
         "_host",
         "_json",
         "_text",
+        "_url",
+        "_url_of",
         "body",
         "finished",
         "headers",
         "raw_status",
         "status",
         "truncated",
-        "url",
     )
 
     def __init__(
@@ -278,7 +279,8 @@ class ResponseView:
         else:
             self.body, cut = coerce_body(body, cap)
         self.truncated = truncated or cut
-        self.url = None if url is None else _text(url)
+        self._url: str | None = None if url is None else _text(url)
+        self._url_of: Any = None  # an httpx.URL whose string `url` makes when first asked
         self._json: Any = _UNSET
         self._text: str | None = None
         self._host: Any = _UNSET
@@ -337,12 +339,35 @@ class ResponseView:
     def _of_read(
         cls, response: httpx.Response, cap: int, body: bytes, truncated: bool, unread: bool
     ) -> ResponseView:
-        view = cls(response.status_code, response.headers, body, url=request_url(response), cap=cap)
+        view = cls(response.status_code, response.headers, body, cap=cap)
         view.truncated = view.truncated or truncated
         if unread:
             view._json = None
-        _set_host(view, response)
+        _set_url(view, response)
         return view
+
+    @property
+    def url(self) -> str | None:
+        """The request URL, when known."""
+        if self._url_of is not None:
+            # Made on first use: most normalizations need the host (kept parsed), not the text.
+            try:
+                self._url = str(self._url_of)
+            except Exception:  # noqa: BLE001 - as `request_url`: no URL to be had
+                self._url = None
+            self._url_of = None
+        return self._url
+
+    @url.setter
+    def url(self, value: object) -> None:
+        self._url = None if value is None else _text(value)
+        self._url_of = None
+        self._host = _UNSET
+
+    @property
+    def has_url(self) -> bool:
+        """Whether the request URL is known (without making its text)."""
+        return self._url_of is not None or self._url is not None
 
     @property
     def json(self) -> Any:
@@ -440,11 +465,19 @@ def request_url(response: object) -> str | None:
         return None
 
 
-def _set_host(view: ResponseView, response: httpx.Response) -> None:
-    # The request's URL is already parsed: take its host rather than parse the string again.
-    if view.url is not None:
-        with contextlib.suppress(Exception):
-            view._host = response.request.url.host.lower() or None
+def _set_url(view: ResponseView, response: httpx.Response) -> None:
+    """Give `view` the URL of the request behind `response`, as `request_url` would.
+
+    The request's URL is already parsed: its host is taken from it rather than from the text,
+    and the text is made only when `view.url` is read.
+    """
+    try:
+        url = response.request.url
+    except Exception:  # noqa: BLE001 - RuntimeError: a Response built by hand has no request
+        return
+    view._url_of = url
+    with contextlib.suppress(Exception):
+        view._host = url.host.lower() or None
 
 
 def _already_read(response: httpx.Response) -> bytes | None:
