@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
 import httpx
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agent_errors import CanonicalError, Kind
 from agent_errors._view import Headers, ResponseView
 
 _names = st.sampled_from(["content-type", "X-Request-ID", " retry-after ", "", "a", "A"])
@@ -54,3 +61,88 @@ def test_a_view_of_a_response_without_a_request_has_no_url() -> None:
     assert view.url is None
     assert view.host is None
     assert ResponseView(500, url="api.example.com/v1").host == "api.example.com"
+
+
+@attrs.frozen(slots=True)
+class _AttrsError:
+    """`CanonicalError` as attrs itself builds it: the reference for the hand-written init."""
+
+    kind: Kind = attrs.field(converter=lambda value: value if type(value) is Kind else Kind(value))
+    message: str
+    param: str | None = None
+    retryable: bool = attrs.field(
+        default=attrs.Factory(lambda self: self.kind.retryable, takes_self=True)
+    )
+    retry_after: float | None = None
+    request_id: str | None = None
+    status: int | None = None
+    code: str | None = None
+    provider: str = "generic"
+    details: Mapping[str, Any] = attrs.field(
+        default=MappingProxyType({}),
+        converter=lambda value: (
+            MappingProxyType({})
+            if value is None
+            else value
+            if isinstance(value, dict)
+            else dict(value)
+        ),
+    )
+
+
+_FIELDS = [field.name for field in attrs.fields(CanonicalError)]
+_optional_text = st.none() | st.text(max_size=4)
+_arguments = st.fixed_dictionaries(
+    {"kind": st.sampled_from(Kind) | st.sampled_from([kind.value for kind in Kind])},
+    optional={
+        "param": _optional_text,
+        "retryable": st.booleans(),
+        "retry_after": st.none() | st.floats(0, 10),
+        "request_id": _optional_text,
+        "status": st.none() | st.integers(100, 599),
+        "code": _optional_text,
+        "provider": st.text(max_size=4),
+        "details": st.none()
+        | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
+        | st.builds(MappingProxyType, st.dictionaries(st.text(max_size=3), st.integers())),
+    },
+)
+
+
+@given(_arguments, st.text(max_size=8), st.booleans())
+def test_the_constructor_builds_what_attrs_would(
+    arguments: dict[str, Any], message: str, positional: bool
+) -> None:
+    if positional:
+        values = [arguments["kind"], message]
+        values += [arguments.get(name, _DEFAULTS[name]) for name in _FIELDS[2:]]
+        ours, reference = CanonicalError(*values), _AttrsError(*values)
+    else:
+        ours = CanonicalError(message=message, **arguments)
+        reference = _AttrsError(message=message, **arguments)
+    for name in _FIELDS:
+        assert getattr(ours, name) == getattr(reference, name), name
+        assert type(getattr(ours, name)) is type(getattr(reference, name)), name
+    assert attrs.evolve(ours, message="changed").message == "changed"
+
+
+_DEFAULTS: dict[str, Any] = {
+    "param": None,
+    "retryable": attrs.NOTHING,
+    "retry_after": None,
+    "request_id": None,
+    "status": None,
+    "code": None,
+    "provider": "generic",
+    "details": MappingProxyType({}),
+}
+
+
+def test_the_constructor_still_refuses_what_is_not_a_kind() -> None:
+    with pytest.raises(ValueError, match="not a valid Kind"):
+        CanonicalError("sleepy", "m")
+    with pytest.raises(TypeError):
+        CanonicalError(Kind.INTERNAL)  # type: ignore[call-arg]
+    error = CanonicalError(Kind.INTERNAL, "m")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        error.message = "x"  # type: ignore[misc]
