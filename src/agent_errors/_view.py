@@ -78,8 +78,9 @@ class Headers(Mapping[str, str]):
             self._data = {}
             return
         elif type(raw) is list or type(raw) is tuple:
-            # (str, str) pairs, as `normalize_parts` is usually given them: the general path's
-            # steps without its per-item conversions; anything else falls through to it.
+            # (str, str) pairs as `normalize_parts` is usually given them, or ASGI's (bytes, bytes):
+            # the general path's steps without its per-item conversions; anything else falls
+            # through to it.
             fast = _pairs(raw)
             if fast is not None:
                 self._data = fast
@@ -155,15 +156,21 @@ class Headers(Mapping[str, str]):
 
 
 def _pairs(raw: list[Any] | tuple[Any, ...]) -> dict[str, str] | None:
-    """Headers from a sequence of (str, str) tuples, or None when an item is anything else."""
+    """Headers from (name, value) tuples of str or bytes, or None when an item is anything else."""
     data: dict[str, str] = {}
     repeats: dict[str, list[str]] | None = None
     for item in raw:
         if type(item) is not tuple or len(item) != 2:
             return None
         name, value = item
-        if type(name) is not str or type(value) is not str:
-            return None
+        if type(name) is not str:
+            if type(name) is not bytes:
+                return None
+            name = name.decode("latin-1")  # ASGI's raw headers
+        if type(value) is not str:
+            if type(value) is not bytes:
+                return None
+            value = value.decode("latin-1")
         key = name.strip().lower()
         if not key:
             continue
