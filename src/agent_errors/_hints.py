@@ -374,23 +374,42 @@ def _containers(doc: Any) -> Containers:
 def _own_containers(doc: Any, prefix: str) -> Containers:
     if not isinstance(doc, dict):
         return []
+    names = _PREFIXES.get(prefix) or _prefixes(prefix)
     found: list[tuple[str, Mapping[str, Any]]] = [(prefix, doc)]
     err = doc.get("error")
     if isinstance(err, dict):
-        found.append((f"{prefix}error.", err))
+        found.append((names[0], err))
         details = err.get("details")
         if isinstance(details, dict):
-            found.append((f"{prefix}error.details.", details))
+            found.append((names[1], details))
         # Microsoft Graph and Azure carry the request id in `error.innerError["request-id"]`.
-        for key in ("innerError", "innererror"):
+        for key, name in _INNER_KEYS:
             inner = err.get(key)
             if isinstance(inner, dict):
-                found.append((f"{prefix}error.{key}.", inner))
-    for key in ("details", "meta", "metadata"):
+                found.append((names[name], inner))
+    for key, name in _SIDE_KEYS:
         inner = doc.get(key)
         if isinstance(inner, dict):
-            found.append((f"{prefix}{key}.", inner))
+            found.append((names[name], inner))
     return found
+
+
+_INNER_KEYS: Final = (("innerError", 2), ("innererror", 3))
+_SIDE_KEYS: Final = (("details", 4), ("meta", 5), ("metadata", 6))
+
+
+def _prefixes(prefix: str) -> tuple[str, ...]:
+    """The prefixes of the containers `_own_containers` finds under `prefix`, in index order."""
+    return (
+        f"{prefix}error.",
+        f"{prefix}error.details.",
+        *(f"{prefix}error.{key}." for key, _ in _INNER_KEYS),
+        *(f"{prefix}{key}." for key, _ in _SIDE_KEYS),
+    )
+
+
+# The prefixes in use (a fixed set: the document's own, and the nested errors' in `_containers`).
+_PREFIXES: Final = {prefix: _prefixes(prefix) for prefix in ("", "response.body.", "result.error.")}
 
 
 def _google_details(doc: Any) -> list[Any]:
@@ -434,7 +453,7 @@ def retry_after_hint(
         containers = _containers(view.json)
     if (
         _RETRY_HEADER_NAMES.isdisjoint(view.headers.lowered)
-        and all(_BODY_RETRY_KEYSET.isdisjoint(container) for _, container in containers)
+        and _no_retry_keys(containers)
         and not _google_details(view.json)
         and not _message_may_say_wait(message)
     ):
@@ -443,6 +462,13 @@ def retry_after_hint(
         if usable_retry_after(seconds):
             return seconds, source
     return None, None
+
+
+def _no_retry_keys(containers: Containers) -> bool:
+    for _, container in containers:  # noqa: SIM110 - a loop: no generator on the hot path
+        if not _BODY_RETRY_KEYSET.isdisjoint(container):
+            return False
+    return True
 
 
 def _message_may_say_wait(message: str) -> bool:
