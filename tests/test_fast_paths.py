@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -148,3 +149,49 @@ def test_the_constructor_still_refuses_what_is_not_a_kind() -> None:
     error = CanonicalError(Kind.INTERNAL, "m")
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         error.message = "x"  # type: ignore[misc]
+
+
+def _reference_json(body: bytes) -> Any:
+    """The view's decoding before its fast path: the wide encodings first, then UTF-8."""
+    if not body:
+        return None
+    if body[:1] in (b"\x00", b"\xff", b"\xfe") or b"\x00" in body[1:4]:
+        encoding = json.detect_encoding(body)
+        if encoding.startswith(("utf-16", "utf-32")):
+            text = body.decode(encoding, "replace").lstrip("\ufeff \t\r\n")
+            if text[:1] not in ("{", "["):
+                return None
+            try:
+                return json.loads(text)
+            except ValueError:
+                return None
+    stripped = body.lstrip(b" \t\r\n\xef\xbb\xbf")
+    if stripped[:1] not in (b"{", b"["):
+        return None
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return None
+
+
+_documents = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=2), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
+
+
+@given(
+    _documents,
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"]),
+    st.sampled_from(["", " ", "\n\t"]),
+    st.binary(max_size=3),
+)
+def test_the_views_json_fast_path_decodes_as_before(
+    document: Any, encoding: str, space: str, noise: bytes
+) -> None:
+    body = (space + json.dumps(document)).encode(encoding)
+    for candidate in (body, body + noise, noise + body, body[:-1]):
+        assert ResponseView(200, None, candidate).json == _reference_json(candidate), candidate

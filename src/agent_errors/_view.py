@@ -383,7 +383,14 @@ class ResponseView:
         if value is _UNSET:
             value = None
             body = self.body
-            if body and _wide_encoding(body) is not None:
+            if body and body[0] in _JSON_START and body.find(b"\x00", 1, 4) < 0:
+                # The common case first: an object or array in UTF-8 (a NUL among the first
+                # bytes would make it UTF-16 or UTF-32, read below).
+                try:
+                    value = _json.loads(body)
+                except (ValueError, RecursionError, MemoryError, OverflowError):
+                    value = None
+            elif body and _wide_encoding(body) is not None:
                 text = self.text.lstrip("\ufeff \t\r\n")
                 if text[:1] in ("{", "["):
                     try:
@@ -456,7 +463,7 @@ def _wide_encoding(body: bytes) -> str | None:
     JSON over HTTP is UTF-8, but servers do send UTF-16; reading it as UTF-8 would put NULs
     between the letters of every word and hide them from secret redaction.
     """
-    if body[:1] not in (b"\x00", b"\xff", b"\xfe") and b"\x00" not in body[1:4]:
+    if body[:1] not in (b"\x00", b"\xff", b"\xfe") and body.find(b"\x00", 1, 4) < 0:
         return None
     encoding = json.detect_encoding(body)
     return encoding if encoding.startswith(("utf-16", "utf-32")) else None
