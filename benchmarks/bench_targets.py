@@ -181,6 +181,7 @@ def target_sdk(repeats: int, number: int) -> Row | None:
             if client._should_retry(response):
                 client._calculate_retry_timeout(2, options, response.headers)
 
+    assert ae.provider_for_host(openai_429().request.url.host) is None  # unmapped, as asked
     check = ae.normalize(openai_429())
     assert check is not None
     assert check.kind is ae.Kind.RATE_LIMITED, check.kind
