@@ -2,6 +2,7 @@
 
     python benchmarks/run_all.py           # full runs
     python benchmarks/run_all.py --quick   # smoke runs of a few seconds each (CI)
+    python benchmarks/run_all.py targets   # only the speed targets, with their verdicts
 
 Benchmarks print tables whose key column is a ratio against a baseline measured in the same
 run; nothing here compares timings with fixed thresholds.

@@ -324,6 +324,18 @@ _BODY_REQUEST_ID_KEYSET: Final = frozenset(_BODY_REQUEST_ID_KEYS)
 _BODY_VERDICT_KEYSET: Final = frozenset(key for key, _ in _BODY_VERDICT_KEYS)
 _REMAINING_NAMES: Final = frozenset((*_REMAINING_HEADERS, *(name for _, name in _PER_LIMIT_RESETS)))
 _REQUEST_ID_RANK: Final = {name: rank for rank, name in enumerate(_REQUEST_ID_HEADERS)}
+_BODY_RETRY_KEYSET: Final = _BODY_DELAY_KEYSET | _BODY_RESET_KEYSET
+# Every header `_retry_after_candidates` reads a wait from (or a reset's remaining count).
+_RETRY_HEADER_NAMES: Final = frozenset(
+    (
+        *_MS_HEADERS,
+        "retry-after",
+        *_RESET_HEADERS,
+        "ratelimit",
+        *(name for pair in _PER_LIMIT_RESETS for name in pair),
+        *_REMAINING_HEADERS,
+    )
+)
 
 
 def body_containers(view: ResponseView) -> Containers:
@@ -362,23 +374,42 @@ def _containers(doc: Any) -> Containers:
 def _own_containers(doc: Any, prefix: str) -> Containers:
     if not isinstance(doc, dict):
         return []
+    names = _PREFIXES.get(prefix) or _prefixes(prefix)
     found: list[tuple[str, Mapping[str, Any]]] = [(prefix, doc)]
     err = doc.get("error")
     if isinstance(err, dict):
-        found.append((f"{prefix}error.", err))
+        found.append((names[0], err))
         details = err.get("details")
         if isinstance(details, dict):
-            found.append((f"{prefix}error.details.", details))
+            found.append((names[1], details))
         # Microsoft Graph and Azure carry the request id in `error.innerError["request-id"]`.
-        for key in ("innerError", "innererror"):
+        for key, name in _INNER_KEYS:
             inner = err.get(key)
             if isinstance(inner, dict):
-                found.append((f"{prefix}error.{key}.", inner))
-    for key in ("details", "meta", "metadata"):
+                found.append((names[name], inner))
+    for key, name in _SIDE_KEYS:
         inner = doc.get(key)
         if isinstance(inner, dict):
-            found.append((f"{prefix}{key}.", inner))
+            found.append((names[name], inner))
     return found
+
+
+_INNER_KEYS: Final = (("innerError", 2), ("innererror", 3))
+_SIDE_KEYS: Final = (("details", 4), ("meta", 5), ("metadata", 6))
+
+
+def _prefixes(prefix: str) -> tuple[str, ...]:
+    """The prefixes of the containers `_own_containers` finds under `prefix`, in index order."""
+    return (
+        f"{prefix}error.",
+        f"{prefix}error.details.",
+        *(f"{prefix}error.{key}." for key, _ in _INNER_KEYS),
+        *(f"{prefix}{key}." for key, _ in _SIDE_KEYS),
+    )
+
+
+# The prefixes in use (a fixed set: the document's own, and the nested errors' in `_containers`).
+_PREFIXES: Final = {prefix: _prefixes(prefix) for prefix in ("", "response.body.", "result.error.")}
 
 
 def _google_details(doc: Any) -> list[Any]:
@@ -420,10 +451,36 @@ def retry_after_hint(
     """
     if containers is None:
         containers = _containers(view.json)
+    if (
+        _RETRY_HEADER_NAMES.isdisjoint(view.headers.lowered)
+        and _no_retry_keys(containers)
+        and not _google_details(view.json)
+        and not _message_may_say_wait(message)
+    ):
+        return None, None  # the common error names no wait anywhere: skip the walk
     for seconds, source in _retry_after_candidates(view, kind, message, now, containers):
         if usable_retry_after(seconds):
             return seconds, source
     return None, None
+
+
+def _no_retry_keys(containers: Containers) -> bool:
+    for _, container in containers:  # noqa: SIM110 - a loop: no generator on the hot path
+        if not _BODY_RETRY_KEYSET.isdisjoint(container):
+            return False
+    return True
+
+
+def _message_may_say_wait(message: str) -> bool:
+    """Whether the message has a word `_retry_after_candidates` reads a wait after."""
+    low = message.lower() if message and len(message) < 4096 else ""
+    return bool(low) and (
+        "retry" in low
+        or "again" in low
+        or "wait" in low
+        or "available" in low
+        or "secondary rate limit" in low
+    )
 
 
 def _retry_after_candidates(
@@ -553,8 +610,10 @@ def request_id_hint(
     """Return (request id, source) from the usual headers, then the body; (None, None) if none."""
     headers = view.headers.lowered
     if headers and not _REQUEST_ID_RANK.keys().isdisjoint(headers):
-        present = sorted((_REQUEST_ID_RANK[n], n) for n in headers if n in _REQUEST_ID_RANK)
-        for _, name in present:
+        present = [name for name in headers if name in _REQUEST_ID_RANK]
+        if len(present) > 1:
+            present.sort(key=_REQUEST_ID_RANK.__getitem__)
+        for name in present:
             clean = _clean_id(headers[name].split(",", 1)[0])
             if clean is not None:
                 return clean, f"header:{name}"

@@ -568,15 +568,22 @@ def might_contain_secret(raw: bytes) -> bool:
     )
 
 
-# The pre-check of short text in one expression whose first characters are few and mostly rare
-# in prose: the letter words, the shapes folded in (`sk`/`ac` + 32 hex digits, a Discord
-# token's middle part), and every other anchor found from its first `_`, `-`, `.` or `/`,
-# looking behind. It finds every anchor word (a test pins this) and the shapes, except two whose
-# rules need more: `sk-`/`pt-` only with the six key characters every prefix rule needs after
-# them (`gpt-4` is no key), and `://` only with the `user:pass@` the `userinfo` rule needs.
+# The pre-check of short text in one expression whose first characters are few and rare in
+# prose: each word is found from its rarest letter, looking behind for what precedes it
+# (`authorization` from its `z`, `token` from its `k`), so that the scan stops at about one
+# character in seven of ordinary text instead of nearly half; the shapes are folded in (`sk`/`ac`
+# + 32 hex digits, a Discord token's middle part), and every other anchor is found from its
+# first `_`, `-`, `.` or `/`. It finds every anchor word (a test pins this) and the shapes,
+# except two whose rules need more: `sk-`/`pt-` only with the six key characters every prefix
+# rule needs after them (`gpt-4` is no key), and `://` only with the `user:pass@` the
+# `userinfo` rule needs.
 _FAST_RE: Final = re.compile(
-    r"a(?:iza|kia|sia|uthorization|c[0-9a-f]{32})|b(?:asic|earer|ot)|credential|eyj|key"
-    r"|p(?:ass(?:phrase|w(?:d|ord))|wd)|s(?:ecret|ig|k[0-9a-f]{32})|token|xox"
+    r"z(?:(?<=aiz)a|(?<=authoriz)ation)"
+    r"|k(?:ey|(?<=ak)ia|(?<=tok)en|(?<=sk)[0-9a-f]{32})"
+    r"|s(?:ecret|ig|(?<=as)ia)"
+    r"|c(?:redential|(?<=ac)[0-9a-f]{32})"
+    r"|b(?:asic|earer|ot)|j(?<=eyj)|xox"
+    r"|p(?:ass(?:phrase|w(?:d|ord))|wd)"
     r"|_(?:(?<=hf_|oc_|r8_|pk_|rk_|sk_)|(?<=gh[oprsu]_|dop_|lin_|npm_|org_)"
     r"|(?<=shpat_|whsec_)|(?<=github_))"
     r"|-(?:(?<=sk-|pt-)[a-z0-9_\-]{6}|(?<=xapp-|gldt-|glrt-|pypi-)|(?<=glpat-)"

@@ -60,15 +60,32 @@ class Headers(Mapping[str, str]):
             data = {}
         elif type(raw) is httpx.Headers:
             # httpx gives names lower-cased and values decoded: only repeats need joining.
+            pairs = raw.multi_items()
+            data = dict(pairs)
+            if len(data) == len(pairs):  # no repeated name: the dict is the answer
+                self._data = data
+                return
             data = {}
             repeats: dict[str, list[str]] = {}
-            for key, value in raw.multi_items():
+            for key, value in pairs:
                 if key in data:
                     repeats.setdefault(key, [data[key]]).append(value)
                 else:
                     data[key] = value
             self._data = _joined(data, repeats)
             return
+        elif raw is None:
+            self._data = {}
+            return
+        elif type(raw) is list or type(raw) is tuple:
+            # (str, str) pairs as `normalize_parts` is usually given them, or ASGI's (bytes, bytes):
+            # the general path's steps without its per-item conversions; anything else falls
+            # through to it.
+            fast = _pairs(raw)
+            if fast is not None:
+                self._data = fast
+                return
+            data = {}
         else:
             data = {}
         repeats = {}
@@ -136,6 +153,35 @@ class Headers(Mapping[str, str]):
     def lowered(self) -> dict[str, str]:
         """The underlying dict with lower-cased names, for fast lookups. Do not modify it."""
         return self._data
+
+
+def _pairs(raw: list[Any] | tuple[Any, ...]) -> dict[str, str] | None:
+    """Headers from (name, value) tuples of str or bytes, or None when an item is anything else."""
+    data: dict[str, str] = {}
+    repeats: dict[str, list[str]] | None = None
+    for item in raw:
+        if type(item) is not tuple or len(item) != 2:
+            return None
+        name, value = item
+        if type(name) is not str:
+            if type(name) is not bytes:
+                return None
+            name = name.decode("latin-1")  # ASGI's raw headers
+        if type(value) is not str:
+            if type(value) is not bytes:
+                return None
+            value = value.decode("latin-1")
+        key = name.strip().lower()
+        if not key:
+            continue
+        value = value.strip()
+        if key in data:
+            if repeats is None:
+                repeats = {}
+            repeats.setdefault(key, [data[key]]).append(value)
+        else:
+            data[key] = value
+    return data if repeats is None else _joined(data, repeats)
 
 
 def _text(value: object) -> str:
@@ -207,12 +253,13 @@ class ResponseView:
         "_host",
         "_json",
         "_text",
+        "_url",
+        "_url_of",
         "body",
         "headers",
         "raw_status",
         "status",
         "truncated",
-        "url",
     )
 
     def __init__(
@@ -238,7 +285,8 @@ class ResponseView:
         else:
             self.body, cut = coerce_body(body, cap)
         self.truncated = truncated or cut
-        self.url = None if url is None else _text(url)
+        self._url: str | None = None if url is None else _text(url)
+        self._url_of: Any = None  # an httpx.URL whose string `url` makes when first asked
         self._json: Any = _UNSET
         self._text: str | None = None
         self._host: Any = _UNSET
@@ -294,12 +342,35 @@ class ResponseView:
     def _of_read(
         cls, response: httpx.Response, cap: int, body: bytes, truncated: bool, unread: bool
     ) -> ResponseView:
-        view = cls(response.status_code, response.headers, body, url=request_url(response), cap=cap)
+        view = cls(response.status_code, response.headers, body, cap=cap)
         view.truncated = view.truncated or truncated
         if unread:
             view._json = None
-        _set_host(view, response)
+        _set_url(view, response)
         return view
+
+    @property
+    def url(self) -> str | None:
+        """The request URL, when known."""
+        if self._url_of is not None:
+            # Made on first use: most normalizations need the host (kept parsed), not the text.
+            try:
+                self._url = str(self._url_of)
+            except Exception:  # noqa: BLE001 - as `request_url`: no URL to be had
+                self._url = None
+            self._url_of = None
+        return self._url
+
+    @url.setter
+    def url(self, value: object) -> None:
+        self._url = None if value is None else _text(value)
+        self._url_of = None
+        self._host = _UNSET
+
+    @property
+    def has_url(self) -> bool:
+        """Whether the request URL is known (without making its text)."""
+        return self._url_of is not None or self._url is not None
 
     @property
     def json(self) -> Any:
@@ -308,7 +379,14 @@ class ResponseView:
         if value is _UNSET:
             value = None
             body = self.body
-            if body and _wide_encoding(body) is not None:
+            if body and body[0] in _JSON_START and body.find(b"\x00", 1, 4) < 0:
+                # The common case first: an object or array in UTF-8 (a NUL among the first
+                # bytes would make it UTF-16 or UTF-32, read below).
+                try:
+                    value = _json.loads(body)
+                except (ValueError, RecursionError, MemoryError, OverflowError):
+                    value = None
+            elif body and _wide_encoding(body) is not None:
                 text = self.text.lstrip("\ufeff \t\r\n")
                 if text[:1] in ("{", "["):
                     try:
@@ -381,7 +459,7 @@ def _wide_encoding(body: bytes) -> str | None:
     JSON over HTTP is UTF-8, but servers do send UTF-16; reading it as UTF-8 would put NULs
     between the letters of every word and hide them from secret redaction.
     """
-    if body[:1] not in (b"\x00", b"\xff", b"\xfe") and b"\x00" not in body[1:4]:
+    if body[:1] not in (b"\x00", b"\xff", b"\xfe") and body.find(b"\x00", 1, 4) < 0:
         return None
     encoding = json.detect_encoding(body)
     return encoding if encoding.startswith(("utf-16", "utf-32")) else None
@@ -397,11 +475,19 @@ def request_url(response: object) -> str | None:
         return None
 
 
-def _set_host(view: ResponseView, response: httpx.Response) -> None:
-    # The request's URL is already parsed: take its host rather than parse the string again.
-    if view.url is not None:
-        with contextlib.suppress(Exception):
-            view._host = response.request.url.host.lower() or None
+def _set_url(view: ResponseView, response: httpx.Response) -> None:
+    """Give `view` the URL of the request behind `response`, as `request_url` would.
+
+    The request's URL is already parsed: its host is taken from it rather than from the text,
+    and the text is made only when `view.url` is read.
+    """
+    try:
+        url = response.request.url
+    except Exception:  # noqa: BLE001 - RuntimeError: a Response built by hand has no request
+        return
+    view._url_of = url
+    with contextlib.suppress(Exception):
+        view._host = url.host.lower() or None
 
 
 def _already_read(response: httpx.Response) -> bytes | None:
