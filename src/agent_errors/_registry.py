@@ -498,7 +498,7 @@ def detect(view: ResponseView, provider: str | None = None) -> Adapter:
         registry.ensure_loaded()
     if provider is not None:
         return get_adapter(provider)
-    if view.url is not None:
+    if view.has_url:
         found = registry.for_host(view.host)
         if found is not None:
             return found
