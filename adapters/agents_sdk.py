@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from agent_errors._model import CanonicalError, Kind
+from agent_errors._core._model import CanonicalError, Kind
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,

@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from agent_errors._model import CanonicalError, Kind
-from agent_errors._redact import redact
-from agent_errors._serialize import to_dict
+from agent_errors._core._model import CanonicalError, Kind
+from agent_errors._core._redact import redact
+from agent_errors._core._serialize import to_dict
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,

@@ -35,9 +35,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from agent_errors._error_document import is_error_document
-from agent_errors._model import CanonicalError, Kind, kind_for_status
-from agent_errors._phrases import asks_for_payment, too_large
+from agent_errors._core._error_document import is_error_document
+from agent_errors._core._model import CanonicalError, Kind, kind_for_status
+from agent_errors._core._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     CLASS_CODES,
     ErrorCode,

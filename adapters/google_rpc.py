@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from agent_errors._model import CanonicalError, Kind, kind_for_status
+from agent_errors._core._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,

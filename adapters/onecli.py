@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import attrs
 
-from agent_errors._model import CanonicalError, Kind, kind_for_status
+from agent_errors._core._model import CanonicalError, Kind, kind_for_status
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,

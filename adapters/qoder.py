@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from agent_errors._model import CanonicalError, Kind
-from agent_errors._phrases import asks_for_payment, too_large
+from agent_errors._core._model import CanonicalError, Kind
+from agent_errors._core._phrases import asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     ErrorCode,
     Parsed,

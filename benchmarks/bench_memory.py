@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import httpx
 
 import agent_errors as ae
-from agent_errors._view import DEFAULT_BODY_CAP
+from agent_errors._parsing._view import DEFAULT_BODY_CAP
 
 MiB = 1024 * 1024
 LIMIT = 4 * MiB

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 import agent_errors
-from agent_errors import _json, normalize_parts
+from agent_errors import normalize_parts
+from agent_errors._core import _json
 
 TARGET_RATIO = 2.5
 

@@ -35,7 +35,8 @@ from typing import Any
 import httpx
 
 import agent_errors as ae
-from agent_errors import _json, normalize_parts
+from agent_errors import normalize_parts
+from agent_errors._core import _json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_normalize import CASES

@@ -132,8 +132,8 @@ def _seconds(value: object) -> str:
 
 def retry_profiles() -> str:
     """Return one row per provider pack with a retry profile: its numbers and its hosts."""
-    from agent_errors._packs import ADAPTER_PROFILES, PROFILE_PACKS  # noqa: PLC0415
-    from agent_errors._registry import provider_pack  # noqa: PLC0415
+    from agent_errors._parsing._packs import ADAPTER_PROFILES, PROFILE_PACKS  # noqa: PLC0415
+    from agent_errors._parsing._registry import provider_pack  # noqa: PLC0415
 
     rows: list[list[str]] = []
     for name in (*ADAPTER_PROFILES, *PROFILE_PACKS):

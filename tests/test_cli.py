@@ -15,7 +15,7 @@ import pytest
 import agent_errors
 from agent_errors import _cli, registered_adapters
 from agent_errors._cli import EXIT_BAD_INPUT, EXIT_ERROR_FOUND, EXIT_INTERNAL, EXIT_OK, main
-from agent_errors._raw_http import parse_http
+from agent_errors._parsing._raw_http import parse_http
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors import CanonicalError, Kind, _exceptions, adapter_kit
-from agent_errors._exceptions import _BY_KIND
+from agent_errors import CanonicalError, Kind, adapter_kit
+from agent_errors._core import _exceptions
+from agent_errors._core._exceptions import _BY_KIND
 
 QODER_429 = b'{"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}}'
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent_errors import CanonicalError, Kind
-from agent_errors._view import Headers, ResponseView
+from agent_errors._parsing._view import Headers, ResponseView
 
 _names = st.sampled_from(["content-type", "X-Request-ID", " retry-after ", "", "a", "A"])
 _values = st.text(alphabet=" \t,abc019;=\xe9", max_size=8)

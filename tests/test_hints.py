@@ -11,7 +11,7 @@ import pytest
 
 import agent_errors as ae
 from agent_errors import Kind
-from agent_errors._hints import (
+from agent_errors._parsing._hints import (
     MAX_RETRY_AFTER,
     parse_duration,
     parse_http_date,

@@ -11,7 +11,7 @@ import pytest
 
 import agent_errors as ae
 from agent_errors import CanonicalError, Kind
-from agent_errors._model import kind_for_status, status_for_kind, status_phrase
+from agent_errors._core._model import kind_for_status, status_for_kind, status_phrase
 
 RETRYABLE = {"rate_limited", "concurrency_limited", "timeout", "unavailable", "internal", "network"}
 

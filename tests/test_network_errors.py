@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors._network import TRANSPORT_ERRORS
+from agent_errors._parsing._network import TRANSPORT_ERRORS
 
 
 def _all_subclasses(cls: type) -> set[type]:

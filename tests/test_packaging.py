@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 import agent_errors
-from agent_errors import _json
-from agent_errors._registry import BUILTIN_ADAPTERS
+from agent_errors._core import _json
+from agent_errors._parsing._registry import BUILTIN_ADAPTERS
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL = os.environ.get("AGENT_ERRORS_TEST_INSTALL")

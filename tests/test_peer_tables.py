@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors._hints import parse_retry_after
+from agent_errors._parsing._hints import parse_retry_after
 
 GET = "GET"
 

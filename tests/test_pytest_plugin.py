@@ -204,8 +204,8 @@ def test_the_plugins_do_not_import_the_library(statement: str) -> None:
     code = (
         f"import sys; {statement}\n"
         "heavy = ('httpx', 'cattrs',\n"
-        "         'agent_errors._normalize',\n"
-        "         'agent_errors._transport')\n"
+        "         'agent_errors._parsing._normalize',\n"
+        "         'agent_errors._serving._transport')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run(
@@ -218,7 +218,7 @@ def test_names_resolve_on_first_use() -> None:
     code = (
         "import importlib, sys, agent_errors as ae\n"
         "assert 'httpx' not in sys.modules\n"
-        "module = importlib.import_module('agent_errors._normalize')\n"
+        "module = importlib.import_module('agent_errors._parsing._normalize')\n"
         "assert ae.normalize is module.normalize\n"
         "assert 'httpx' in sys.modules\n"
         "assert set(ae.__all__) <= set(dir(ae))\n"

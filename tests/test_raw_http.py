@@ -17,9 +17,9 @@ import pytest
 
 import agent_errors as ae
 from agent_errors._cli import EXIT_BAD_INPUT, EXIT_OK, main
-from agent_errors._raw_http import BadInputError, parse_http, read_capture
-from agent_errors._render import render_response_text
-from agent_errors._view import DEFAULT_BODY_CAP
+from agent_errors._parsing._raw_http import BadInputError, parse_http, read_capture
+from agent_errors._parsing._render import render_response_text
+from agent_errors._parsing._view import DEFAULT_BODY_CAP
 
 BODY = b'{"error": {"message": "Slow down", "type": "rate_limit_error", "code": "slow"}}'
 

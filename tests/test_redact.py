@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import agent_errors as ae
-from agent_errors import _redact
-from agent_errors._redact import REDACTED, might_contain_secret, redact, redact_value
+from agent_errors._core import _redact
+from agent_errors._core._redact import REDACTED, might_contain_secret, redact, redact_value
 
 # (text containing a secret, the secret part that must disappear, what must remain)
 SECRETS = [

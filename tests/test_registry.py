@@ -15,7 +15,7 @@ import pytest
 
 import agent_errors as ae
 from agent_errors import CanonicalError, Kind
-from agent_errors import _registry as registry
+from agent_errors._parsing import _registry as registry
 from agent_errors.adapter_kit import (
     ErrorCode,
     Rendered,

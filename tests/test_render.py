@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import agent_errors as ae
-from agent_errors import _redact, _render, adapter_kit, registered_adapters
-from agent_errors._render import format_rendered, split_raw_response
+from agent_errors import adapter_kit, registered_adapters
+from agent_errors._core import _redact
+from agent_errors._parsing import _render
+from agent_errors._parsing._render import format_rendered, split_raw_response
 from agent_errors.adapter_kit import PARSE_KEYS, Rendered, provider_details
 
 GENERIC_FORMATS = ("canonical", "problem+json")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import agent_errors as ae
 from agent_errors import CanonicalError, Kind
-from agent_errors._hints import MAX_RETRY_AFTER
+from agent_errors._parsing._hints import MAX_RETRY_AFTER
 from agent_errors.adapter_kit import ResponseView
 
 # Thousands of examples per property, without the per-example deadline (the first examples pay

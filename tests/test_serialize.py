@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import agent_errors as ae
 from agent_errors import CanonicalError, Kind, schema
-from agent_errors._hints import MAX_RETRY_AFTER
+from agent_errors._parsing._hints import MAX_RETRY_AFTER
 from agent_errors.schema import main, schema_text
 
 ROOT = Path(__file__).resolve().parent.parent

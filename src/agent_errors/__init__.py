@@ -16,7 +16,7 @@ import typing
 import warnings
 
 if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__getattr__`)
-    from ._exceptions import (
+    from ._core._exceptions import (
         AgentAPIError,
         APITimeoutError,
         AuthenticationError,
@@ -36,20 +36,20 @@ if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__ge
         UnknownAPIError,
         error_class,
     )
-    from ._middleware import ErrorMiddleware
-    from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
-    from ._network import error_from_exception
-    from ._normalize import (
+    from ._core._model import CanonicalError, Kind, kind_for_status, status_for_kind
+    from ._core._serialize import from_dict, from_json, json_schema, to_dict, to_json
+    from ._core._sse import SSEEvent
+    from ._core._testing_mode import is_testing, set_testing
+    from ._parsing._network import error_from_exception
+    from ._parsing._normalize import (
         anormalize,
         error_from_event,
         normalize,
         normalize_parts,
         normalize_view,
     )
-    from ._otel import otel_attributes
-    from ._raising import araise_for_error, raise_for_error
-    from ._redis_store import RedisStore
-    from ._registry import (
+    from ._parsing._raising import araise_for_error, raise_for_error
+    from ._parsing._registry import (
         detect,
         get_adapter,
         provider_for_host,
@@ -57,19 +57,19 @@ if typing.TYPE_CHECKING:  # the names below are imported on first use (see `__ge
         register_host,
         registered_adapters,
     )
-    from ._render import render, render_response_text
-    from ._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
-    from ._serialize import from_dict, from_json, json_schema, to_dict, to_json
-    from ._sse import SSEEvent
-    from ._store import MemoryStore, Store, credential_fingerprint, store_scope
-    from ._streams import (
+    from ._parsing._render import render, render_response_text
+    from ._retrying._redis_store import RedisStore
+    from ._retrying._retry import RETRY_REASONS, Decision, Jitter, RetryBudget, RetryPolicy
+    from ._retrying._store import MemoryStore, Store, credential_fingerprint, store_scope
+    from ._serving._middleware import ErrorMiddleware
+    from ._serving._otel import otel_attributes
+    from ._serving._streams import (
         aiter_sse_events,
         araise_for_error_events,
         iter_sse_events,
         raise_for_error_events,
     )
-    from ._testing_mode import is_testing, set_testing
-    from ._transport import AsyncRetryTransport, RetryRecord, RetryTransport
+    from ._serving._transport import AsyncRetryTransport, RetryRecord, RetryTransport
 
 if typing.TYPE_CHECKING:
     __version__: str
@@ -78,71 +78,71 @@ if typing.TYPE_CHECKING:
 # a name's module is imported the first time the name is used, so the plugins that pytest and
 # hypothesis load through entry points (and `agent-errors --help`) stay light.
 _EXPORTS: dict[str, str] = {
-    "APITimeoutError": "_exceptions",
-    "AgentAPIError": "_exceptions",
-    "AsyncRetryTransport": "_transport",
-    "AuthenticationError": "_exceptions",
-    "CanonicalError": "_model",
-    "ConcurrencyLimitedError": "_exceptions",
-    "ConflictError": "_exceptions",
-    "Decision": "_retry",
-    "ErrorMiddleware": "_middleware",
-    "FeatureNotAvailableError": "_exceptions",
-    "InternalServerError": "_exceptions",
-    "InvalidRequestError": "_exceptions",
-    "Jitter": "_retry",
-    "Kind": "_model",
-    "MemoryStore": "_store",
-    "NetworkError": "_exceptions",
-    "NotFoundError": "_exceptions",
-    "PaymentRequiredError": "_exceptions",
-    "PermissionDeniedError": "_exceptions",
-    "RETRY_REASONS": "_retry",
-    "RateLimitedError": "_exceptions",
-    "RedisStore": "_redis_store",
-    "RetryBudget": "_retry",
-    "RetryPolicy": "_retry",
-    "RetryRecord": "_transport",
-    "RetryTransport": "_transport",
-    "RunCancelledError": "_exceptions",
-    "RunFailedError": "_exceptions",
-    "SSEEvent": "_sse",
-    "Store": "_store",
-    "UnavailableError": "_exceptions",
-    "UnknownAPIError": "_exceptions",
-    "aiter_sse_events": "_streams",
-    "anormalize": "_normalize",
-    "araise_for_error": "_raising",
-    "araise_for_error_events": "_streams",
-    "credential_fingerprint": "_store",
-    "detect": "_registry",
-    "error_class": "_exceptions",
-    "error_from_event": "_normalize",
-    "error_from_exception": "_network",
-    "from_dict": "_serialize",
-    "from_json": "_serialize",
-    "get_adapter": "_registry",
-    "is_testing": "_testing_mode",
-    "iter_sse_events": "_streams",
-    "json_schema": "_serialize",
-    "kind_for_status": "_model",
-    "normalize": "_normalize",
-    "normalize_parts": "_normalize",
-    "normalize_view": "_normalize",
-    "otel_attributes": "_otel",
-    "provider_for_host": "_registry",
-    "raise_for_error": "_raising",
-    "raise_for_error_events": "_streams",
-    "register_adapter": "_registry",
-    "register_host": "_registry",
-    "registered_adapters": "_registry",
-    "render": "_render",
-    "render_response_text": "_render",
-    "set_testing": "_testing_mode",
-    "status_for_kind": "_model",
-    "store_scope": "_store",
-    "to_dict": "_serialize",
-    "to_json": "_serialize",
+    "APITimeoutError": "_core._exceptions",
+    "AgentAPIError": "_core._exceptions",
+    "AsyncRetryTransport": "_serving._transport",
+    "AuthenticationError": "_core._exceptions",
+    "CanonicalError": "_core._model",
+    "ConcurrencyLimitedError": "_core._exceptions",
+    "ConflictError": "_core._exceptions",
+    "Decision": "_retrying._retry",
+    "ErrorMiddleware": "_serving._middleware",
+    "FeatureNotAvailableError": "_core._exceptions",
+    "InternalServerError": "_core._exceptions",
+    "InvalidRequestError": "_core._exceptions",
+    "Jitter": "_retrying._retry",
+    "Kind": "_core._model",
+    "MemoryStore": "_retrying._store",
+    "NetworkError": "_core._exceptions",
+    "NotFoundError": "_core._exceptions",
+    "PaymentRequiredError": "_core._exceptions",
+    "PermissionDeniedError": "_core._exceptions",
+    "RETRY_REASONS": "_retrying._retry",
+    "RateLimitedError": "_core._exceptions",
+    "RedisStore": "_retrying._redis_store",
+    "RetryBudget": "_retrying._retry",
+    "RetryPolicy": "_retrying._retry",
+    "RetryRecord": "_serving._transport",
+    "RetryTransport": "_serving._transport",
+    "RunCancelledError": "_core._exceptions",
+    "RunFailedError": "_core._exceptions",
+    "SSEEvent": "_core._sse",
+    "Store": "_retrying._store",
+    "UnavailableError": "_core._exceptions",
+    "UnknownAPIError": "_core._exceptions",
+    "aiter_sse_events": "_serving._streams",
+    "anormalize": "_parsing._normalize",
+    "araise_for_error": "_parsing._raising",
+    "araise_for_error_events": "_serving._streams",
+    "credential_fingerprint": "_retrying._store",
+    "detect": "_parsing._registry",
+    "error_class": "_core._exceptions",
+    "error_from_event": "_parsing._normalize",
+    "error_from_exception": "_parsing._network",
+    "from_dict": "_core._serialize",
+    "from_json": "_core._serialize",
+    "get_adapter": "_parsing._registry",
+    "is_testing": "_core._testing_mode",
+    "iter_sse_events": "_serving._streams",
+    "json_schema": "_core._serialize",
+    "kind_for_status": "_core._model",
+    "normalize": "_parsing._normalize",
+    "normalize_parts": "_parsing._normalize",
+    "normalize_view": "_parsing._normalize",
+    "otel_attributes": "_serving._otel",
+    "provider_for_host": "_parsing._registry",
+    "raise_for_error": "_parsing._raising",
+    "raise_for_error_events": "_serving._streams",
+    "register_adapter": "_parsing._registry",
+    "register_host": "_parsing._registry",
+    "registered_adapters": "_parsing._registry",
+    "render": "_parsing._render",
+    "render_response_text": "_parsing._render",
+    "set_testing": "_core._testing_mode",
+    "status_for_kind": "_core._model",
+    "store_scope": "_retrying._store",
+    "to_dict": "_core._serialize",
+    "to_json": "_core._serialize",
 }
 
 

@@ -28,20 +28,21 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any, Final
 
 import attrs
 
-from ._escape import escape_json_text, escape_text
-from ._model import CanonicalError, status_phrase
-from ._normalize import normalize_view
-from ._raw_http import NO_STATUS, BadInputError, read_capture, read_http
-from ._registry import get_adapter, registered_adapters
-from ._render import format_rendered, formats, render
-from ._retry import Decision, RetryPolicy
-from ._serialize import to_dict
-from ._view import ResponseView
+from ._core._escape import escape_json_text, escape_text
+from ._core._model import CanonicalError, status_phrase
+from ._core._serialize import to_dict
+from ._parsing._normalize import normalize_view
+from ._parsing._raw_http import NO_STATUS, BadInputError, read_capture, read_http
+from ._parsing._registry import get_adapter, registered_adapters
+from ._parsing._render import format_rendered, formats, render
+from ._parsing._view import ResponseView
+from ._retrying._retry import Decision, RetryPolicy
 from .adapter_kit import ProviderPack, pack_of
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_ERROR_FOUND", "EXIT_INTERNAL", "EXIT_OK", "main"]
@@ -334,7 +335,7 @@ def _cmd_providers(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__  # noqa: PLC0415 - the package imports this module's siblings first
+    __version__ = metadata.version("agent-errors")
 
     parser = argparse.ArgumentParser(
         prog=PROG,

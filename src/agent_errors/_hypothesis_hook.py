@@ -14,7 +14,7 @@ def _hypothesis_setup_hook() -> None:
     """Register a lazy strategy for `CanonicalError` (called by hypothesis on import)."""
     from hypothesis import strategies as st  # noqa: PLC0415 - hypothesis is importing us
 
-    from ._model import CanonicalError  # noqa: PLC0415
+    from ._core._model import CanonicalError  # noqa: PLC0415
 
     def resolve(_: type[Any]) -> st.SearchStrategy[CanonicalError]:
         from .strategies import canonical_errors  # noqa: PLC0415 - finished by draw time

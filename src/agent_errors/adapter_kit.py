@@ -54,8 +54,10 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
-from . import _json
-from ._finish import (
+from ._core import _json
+from ._core._model import CanonicalError, Kind, kind_for_status, status_for_kind
+from ._core._sse import SSEDecoder, SSEEvent
+from ._parsing._finish import (
     PARSE_KEYS,
     STREAM_KEYS,
     USE_VIEW_STATUS,
@@ -65,11 +67,9 @@ from ._finish import (
     provider_details,
     synthesize_message,
 )
-from ._model import CanonicalError, Kind, kind_for_status, status_for_kind
-from ._packs import ProviderPack
-from ._shapes import Shape
-from ._sse import SSEDecoder, SSEEvent
-from ._view import DEFAULT_BODY_CAP, Headers, ResponseView
+from ._parsing._packs import ProviderPack
+from ._parsing._shapes import Shape
+from ._parsing._view import DEFAULT_BODY_CAP, Headers, ResponseView
 
 __all__ = [
     "CLASS_CODES",

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._serialize import converter, json_schema
+from ._core._serialize import converter, json_schema
 
 __all__ = ["converter", "main", "schema_text"]
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._bridge import error_of
-from ._flow import in_testing_mode
-from ._retry import RetryPolicy
+from ._retrying._bridge import error_of
+from ._retrying._flow import in_testing_mode
+from ._retrying._retry import RetryPolicy
 
 __all__ = ["retry_on"]
 

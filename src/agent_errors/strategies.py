@@ -26,8 +26,8 @@ import attrs
 import httpx
 from hypothesis import strategies as st
 
-from ._model import CanonicalError, Kind
-from ._registry import get_adapter, registered_adapters
+from ._core._model import CanonicalError, Kind
+from ._parsing._registry import get_adapter, registered_adapters
 from .adapter_kit import ErrorCode
 from .testing import error_response
 

@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING
 import tenacity
 from tenacity.wait import wait_base
 
-from ._bridge import error_of
-from ._flow import in_testing_mode
-from ._retry import Decision, RetryPolicy
+from ._retrying._bridge import error_of
+from ._retrying._flow import in_testing_mode
+from ._retrying._retry import Decision, RetryPolicy
 
 if TYPE_CHECKING:
-    from ._store import Store
+    from ._retrying._store import Store
 
 __all__ = ["AgentRetrying"]
 

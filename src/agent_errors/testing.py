@@ -24,10 +24,10 @@ from typing import Any, Final, TypeAlias
 import attrs
 import httpx
 
-from ._exceptions import AgentAPIError
-from ._model import CanonicalError, Kind, kind_for_status
-from ._normalize import normalize
-from ._registry import get_adapter
+from ._core._exceptions import AgentAPIError
+from ._core._model import CanonicalError, Kind, kind_for_status
+from ._parsing._normalize import normalize
+from ._parsing._registry import get_adapter
 from .adapter_kit import pack_of, synthesize_message
 
 __all__ = [

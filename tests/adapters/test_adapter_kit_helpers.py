@@ -10,7 +10,7 @@ import pytest
 
 import agent_errors as ae
 from agent_errors import adapter_kit
-from agent_errors._registry import reload
+from agent_errors._parsing._registry import reload
 from agent_errors.adapter_kit import (
     USE_VIEW_STATUS,
     Parsed,

@@ -8,7 +8,7 @@ from pathlib import Path
 from _contract import CASES, FIELDS, load_case
 
 import agent_errors as ae
-from agent_errors._registry import BUILTIN_ADAPTERS
+from agent_errors._parsing._registry import BUILTIN_ADAPTERS
 
 HERE = Path(__file__).resolve().parent
 

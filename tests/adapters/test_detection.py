@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import agent_errors as ae
 from agent_errors import adapter_kit
-from agent_errors._registry import BUILTIN_ADAPTERS, SNIFF_THRESHOLD
+from agent_errors._parsing._registry import BUILTIN_ADAPTERS, SNIFF_THRESHOLD
 
 SPECIFIC = [name for name in BUILTIN_ADAPTERS if name != "generic"]
 

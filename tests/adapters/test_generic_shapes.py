@@ -14,7 +14,7 @@ import pytest
 
 import agent_errors as ae
 from agent_errors import adapter_kit
-from agent_errors._registry import BUILTIN_ADAPTERS, SNIFF_THRESHOLD
+from agent_errors._parsing._registry import BUILTIN_ADAPTERS, SNIFF_THRESHOLD
 
 
 def _parse(

@@ -13,8 +13,8 @@ import attrs
 import pytest
 
 import agent_errors as ae
-from agent_errors._packs import ADAPTER_PROFILES, PROFILE_NAMES, PROFILE_PACKS
-from agent_errors._registry import BUILTIN_ADAPTERS, PROVIDER_HOSTS, provider_pack, reload
+from agent_errors._parsing._packs import ADAPTER_PROFILES, PROFILE_NAMES, PROFILE_PACKS
+from agent_errors._parsing._registry import BUILTIN_ADAPTERS, PROVIDER_HOSTS, provider_pack, reload
 from agent_errors.adapter_kit import (
     ErrorCode,
     ProviderPack,

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import agent_errors as ae
-from agent_errors._registry import BUILTIN_ADAPTERS, SNIFF_CERTAIN, SNIFF_THRESHOLD, reload
-from agent_errors._shapes import shape_of
+from agent_errors._parsing._registry import BUILTIN_ADAPTERS, SNIFF_CERTAIN, SNIFF_THRESHOLD, reload
+from agent_errors._parsing._shapes import shape_of
 from agent_errors.adapter_kit import ResponseView, Shape
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

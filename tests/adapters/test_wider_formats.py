@@ -16,9 +16,9 @@ import pytest
 
 import agent_errors as ae
 from _timing import growth
-from agent_errors._hints import message_request_id
-from agent_errors._phrases import asks_for_payment, too_large
-from agent_errors._sse import looks_like_event_stream
+from agent_errors._core._phrases import asks_for_payment, too_large
+from agent_errors._core._sse import looks_like_event_stream
+from agent_errors._parsing._hints import message_request_id
 
 CREDIT = (
     "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing "

@@ -170,7 +170,7 @@ def test_an_aiohttp_response_error_with_a_huge_message_costs_the_cap_not_the_mes
 
 
 def test_small_parsed_bodies_are_written_as_json_dumps_would():
-    from agent_errors._inputs import _dumps  # noqa: PLC0415
+    from agent_errors._parsing._inputs import _dumps  # noqa: PLC0415
 
     doc = {"error": {"message": "m", "code": 7, "ok": None, "n": [1.5, True], "x": object}}
     assert _dumps(doc, 65536) == __import__("json").dumps(doc, default=str)
@@ -206,7 +206,7 @@ def test_an_upstream_cannot_grow_metric_attributes_or_put_secrets_in_them(monkey
 
     import httpx  # noqa: PLC0415
 
-    from agent_errors import _telemetry  # noqa: PLC0415
+    from agent_errors._serving import _telemetry  # noqa: PLC0415
 
     if not _telemetry.ENABLED:
         pytest.skip("needs opentelemetry-api")

@@ -15,7 +15,7 @@ import pytest
 from _servers import Drip, LoopbackServer
 
 import agent_errors as ae
-from agent_errors._view import DEFAULT_READ_DEADLINE, ResponseView
+from agent_errors._parsing._view import DEFAULT_READ_DEADLINE, ResponseView
 
 DEADLINE = 0.5
 MARGIN = 0.5  # scheduling slack on a shared, noisy machine

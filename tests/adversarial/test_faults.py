@@ -15,7 +15,7 @@ import pytest
 from _servers import Drip, Endless, Fixed, LoopbackServer, Truncated
 
 import agent_errors as ae
-from agent_errors import _reading
+from agent_errors._core import _reading
 
 HEAD = b'{"error":'  # 9 bytes of a document that never arrives whole
 

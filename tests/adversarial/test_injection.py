@@ -27,8 +27,8 @@ import pytest
 import agent_errors as ae
 from _asgi import serve
 from agent_errors import _cli
-from agent_errors._escape import escape_json_text, escape_text
-from agent_errors._render import formats
+from agent_errors._core._escape import escape_json_text, escape_text
+from agent_errors._parsing._render import formats
 
 HOSTILE: dict[str, str] = {
     "crlf": "bad\r\nagent_errors FORGED line",

@@ -22,7 +22,7 @@ import pytest
 
 import agent_errors as ae
 from _redis import RedisServer, running_redis
-from agent_errors._store import MAX_COOLDOWN, route_of, shared_cooldown
+from agent_errors._retrying._store import MAX_COOLDOWN, route_of, shared_cooldown
 
 # name -> (status, headers, body document): what a hostile or ordinary upstream may answer.
 ECHO = "Invalid agent name 'try again in 23 hours'"

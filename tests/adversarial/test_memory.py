@@ -23,8 +23,8 @@ import zstandard
 from _servers import BLOCK, Endless, Fixed, LoopbackServer, pattern_digest
 
 import agent_errors as ae
-from agent_errors._reading import Decoder
-from agent_errors._view import ResponseView
+from agent_errors._core._reading import Decoder
+from agent_errors._parsing._view import ResponseView
 
 MiB = 1024 * 1024
 LIMIT = 4 * MiB

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent_errors import _redact
-from agent_errors._redact import REDACTED, redact
+from agent_errors._core import _redact
+from agent_errors._core._redact import REDACTED, redact
 
 DECOYS = {
     "field pairs": "password: token= key:",

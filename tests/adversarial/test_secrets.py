@@ -24,9 +24,11 @@ from typing import Any, NamedTuple
 import pytest
 
 import agent_errors as ae
-from agent_errors import _cli, _normalize, _redact, _render
-from agent_errors._redact import REDACTED, redact, redact_value
-from agent_errors._view import ResponseView
+from agent_errors import _cli
+from agent_errors._core import _redact
+from agent_errors._core._redact import REDACTED, redact, redact_value
+from agent_errors._parsing import _normalize, _render
+from agent_errors._parsing._view import ResponseView
 
 
 class Secret(NamedTuple):

@@ -37,7 +37,7 @@ import pytest
 
 import agent_errors
 from agent_errors import normalize_parts
-from agent_errors._view import Headers
+from agent_errors._parsing._view import Headers
 
 try:  # Python 3.11+: the parser behind `re`; only its tree shape is used.
     from re import _constants as sre_constants
@@ -291,7 +291,7 @@ def test_discovery_finds_the_library_patterns() -> None:
     """Discovery cannot silently test nothing: it finds the patterns we know are there."""
     assert len(PATTERNS) >= 30, sorted(PATTERNS)
     modules = {key.split(":", 1)[0].rsplit(".", 1)[0] for key in PATTERNS}
-    assert "agent_errors._hints" in modules
+    assert "agent_errors._parsing._hints" in modules
     assert "agent_errors.adapters.generic" in modules
     assert "agent_errors.adapters.onecli" in modules  # patterns inside attrs instances in a tuple
 

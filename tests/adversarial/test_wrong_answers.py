@@ -21,8 +21,8 @@ import pytest
 
 import agent_errors as ae
 from agent_errors import _cli
-from agent_errors._error_document import is_error_document
-from agent_errors._raw_http import MAX_HEAD, parse_http, read_http
+from agent_errors._core._error_document import is_error_document
+from agent_errors._parsing._raw_http import MAX_HEAD, parse_http, read_http
 
 # --- statuses that are no HTTP status ----------------------------------------------------------
 

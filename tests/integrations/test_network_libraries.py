@@ -19,7 +19,7 @@ from google.api_core import exceptions as google_exceptions
 
 import agent_errors as ae
 from agent_errors import Kind
-from agent_errors._network import FOREIGN_TRANSPORT_ERRORS
+from agent_errors._parsing._network import FOREIGN_TRANSPORT_ERRORS
 
 
 def _tree(*bases: type) -> set[type]:

@@ -6,7 +6,7 @@ import httpx
 
 import agent_errors as ae
 from _asgi import serve
-from agent_errors import _telemetry
+from agent_errors._serving import _telemetry
 from bridges._scripted import scripted
 
 from .conftest import counts

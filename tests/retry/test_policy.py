@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors._retry import RETRY_REASONS
+from agent_errors._retrying._retry import RETRY_REASONS
 
 NOW = 1_800_000_000.0  # the responses' Date: every hint is measured against it
 DATE = formatdate(NOW, usegmt=True)

@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors import _registry as registry
-from agent_errors._registry import PROVIDER_HOSTS, provider_for_host
-from agent_errors._retry import PROFILE_NAMES
-from agent_errors._transport import EXTENSION
+from agent_errors._parsing import _registry as registry
+from agent_errors._parsing._registry import PROVIDER_HOSTS, provider_for_host
+from agent_errors._retrying._retry import PROFILE_NAMES
+from agent_errors._serving._transport import EXTENSION
 
 # --- 13. Attribution by host ------------------------------------------------------------
 

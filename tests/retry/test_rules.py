@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import agent_errors as ae
-from agent_errors._hints import SECONDARY_RATE_LIMIT_WAIT
+from agent_errors._parsing._hints import SECONDARY_RATE_LIMIT_WAIT
 
 NOW = 1_764_806_400.0  # 2025-12-04 00:00:00 UTC, written into every response's Date header
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors._store import MAX_COOLDOWN
-from agent_errors._transport import COOLDOWN_EXTENSION, EXTENSION
+from agent_errors._retrying._store import MAX_COOLDOWN
+from agent_errors._serving._transport import COOLDOWN_EXTENSION, EXTENSION
 from agent_errors.testing import FakeClock
 
 

@@ -18,7 +18,7 @@ import pytest
 import structlog
 
 import agent_errors as ae
-from agent_errors import _registry as registry
+from agent_errors._parsing import _registry as registry
 
 RETRY_FIELDS = {
     "event",

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors._transport import _anyio_sleep
+from agent_errors._serving._transport import _anyio_sleep
 from agent_errors.testing import FakeClock
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import agent_errors as ae
-from agent_errors._transport import (
+from agent_errors._serving._transport import (
     SEND,
     Close,
     Cooldown,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from ._exceptions import AgentAPIError
+from agent_errors._core._exceptions import AgentAPIError
+
 from ._normalize import anormalize, headers_only, normalize, normalize_view
 
 __all__ = ["araise_for_error", "raise_for_error"]

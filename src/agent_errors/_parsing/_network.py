@@ -22,8 +22,8 @@ from typing import Final
 
 import httpx
 
-from . import _redact
-from ._model import CanonicalError, Kind
+from agent_errors._core import _redact
+from agent_errors._core._model import CanonicalError, Kind
 
 __all__ = ["FOREIGN_TRANSPORT_ERRORS", "TRANSPORT_ERRORS", "error_from_exception"]
 

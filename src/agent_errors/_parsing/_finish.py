@@ -12,7 +12,9 @@ from typing import Any, Final
 
 import attrs
 
-from . import _redact
+from agent_errors._core import _redact
+from agent_errors._core._model import CanonicalError, Kind, status_phrase
+
 from ._hints import (
     VERDICT_HEADERS,
     body_containers,
@@ -24,7 +26,6 @@ from ._hints import (
     should_retry_hint,
     usable_retry_after,
 )
-from ._model import CanonicalError, Kind, status_phrase
 from ._view import ResponseView
 
 __all__ = [

@@ -12,12 +12,13 @@ from typing import Any, Final
 
 import attrs
 
-from . import _redact
+from agent_errors._core import _redact
+from agent_errors._core._model import CanonicalError, Kind
+from agent_errors._core._sse import SSEEvent, decode_events
+from agent_errors.adapter_kit import first_str, synthesize_message
+
 from ._finish import STREAM_SOURCE
-from ._model import CanonicalError, Kind
-from ._sse import SSEEvent, decode_events
 from ._view import ResponseView
-from .adapter_kit import first_str, synthesize_message
 
 __all__ = ["NormalizeView", "read_event", "read_stream"]
 

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Final, Protocol, runtime_checkable
 
-from ._model import CanonicalError, Kind
+from agent_errors._core._model import CanonicalError, Kind
 
 __all__ = [
     "MemoryStore",

@@ -40,19 +40,26 @@ from typing import Any, Final, Literal
 import attrs
 import httpx
 
+from agent_errors._core._escape import LOG_FIELD_LIMIT, escape_text
+from agent_errors._core._json import dumps
+from agent_errors._core._model import CanonicalError
+from agent_errors._core._reading import DEFAULT_READ_DEADLINE, check_deadline
+from agent_errors._core._testing_mode import is_testing
+from agent_errors._parsing._network import error_from_exception
+from agent_errors._parsing._normalize import headers_only, normalize_view
+from agent_errors._parsing._registry import BUILTIN_ADAPTERS, provider_for_host
+from agent_errors._parsing._view import ResponseView
+from agent_errors._retrying._flow import in_testing_mode
+from agent_errors._retrying._retry import IDEMPOTENCY_HEADERS, PROFILE_NAMES, Decision, RetryPolicy
+from agent_errors._retrying._store import (
+    MemoryStore,
+    Store,
+    credential_fingerprint,
+    route_of,
+    shared_cooldown,
+)
+
 from . import _telemetry
-from ._escape import LOG_FIELD_LIMIT, escape_text
-from ._flow import in_testing_mode
-from ._json import dumps
-from ._model import CanonicalError
-from ._network import error_from_exception
-from ._normalize import headers_only, normalize_view
-from ._reading import DEFAULT_READ_DEADLINE, check_deadline
-from ._registry import BUILTIN_ADAPTERS, provider_for_host
-from ._retry import IDEMPOTENCY_HEADERS, PROFILE_NAMES, Decision, RetryPolicy
-from ._store import MemoryStore, Store, credential_fingerprint, route_of, shared_cooldown
-from ._testing_mode import is_testing
-from ._view import ResponseView
 
 __all__ = [
     "COOLDOWN_EXTENSION",

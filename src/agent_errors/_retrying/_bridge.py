@@ -5,10 +5,10 @@ Imports nothing from the retry libraries themselves, so both bridges (and their 
 
 from __future__ import annotations
 
-from ._exceptions import AgentAPIError
-from ._model import CanonicalError
-from ._network import error_from_exception
-from ._normalize import normalize
+from agent_errors._core._exceptions import AgentAPIError
+from agent_errors._core._model import CanonicalError
+from agent_errors._parsing._network import error_from_exception
+from agent_errors._parsing._normalize import normalize
 
 __all__ = ["error_of"]
 

@@ -18,16 +18,17 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from agent_errors._core._escape import LOG_FIELD_LIMIT, escape_text
+from agent_errors._core._exceptions import AgentAPIError
+from agent_errors._core._model import CanonicalError, Kind
+from agent_errors._parsing._network import error_from_exception
+from agent_errors._parsing._normalize import normalize_view
+from agent_errors._parsing._registry import get_adapter
+from agent_errors._parsing._render import PROBLEM_JSON, render
+from agent_errors._parsing._view import DEFAULT_BODY_CAP, ResponseView
+from agent_errors.adapter_kit import Rendered
+
 from . import _telemetry
-from ._escape import LOG_FIELD_LIMIT, escape_text
-from ._exceptions import AgentAPIError
-from ._model import CanonicalError, Kind
-from ._network import error_from_exception
-from ._normalize import normalize_view
-from ._registry import get_adapter
-from ._render import PROBLEM_JSON, render
-from ._view import DEFAULT_BODY_CAP, ResponseView
-from .adapter_kit import Rendered
 
 __all__ = ["ErrorMiddleware"]
 

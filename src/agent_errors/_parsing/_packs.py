@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from ._model import Kind, kind_for_status
+from agent_errors._core._model import Kind, kind_for_status
 
 if TYPE_CHECKING:
-    from .adapter_kit import ErrorCode
+    from agent_errors.adapter_kit import ErrorCode
 
 __all__ = ["ADAPTER_PROFILES", "PROFILE_NAMES", "PROFILE_PACKS", "ProviderPack"]
 

@@ -14,17 +14,19 @@ import http
 import re
 from typing import Final
 
+from agent_errors._core._model import CanonicalError
+from agent_errors.adapter_kit import Rendered, default_status, hint_headers
+
 from ._dialects import DIALECTS
-from ._model import CanonicalError
 from ._normalize import normalize_view
 from ._raw_http import parse_http, read_capture
 from ._registry import get_adapter, registered_adapters
-from .adapter_kit import Rendered, default_status, hint_headers
 
 __all__ = [
     "CANONICAL",
     "PROBLEM_DETAILS",
     "PROBLEM_JSON",
+    "format_rendered",
     "formats",
     "render",
     "render_response_text",

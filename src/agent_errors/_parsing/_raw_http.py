@@ -20,7 +20,8 @@ from typing import IO, Any, Final
 
 import attrs
 
-from ._reading import decode_capped
+from agent_errors._core._reading import decode_capped
+
 from ._view import DEFAULT_BODY_CAP, ResponseView
 
 __all__ = [

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from ._model import CanonicalError, Kind
-from ._packs import PROFILE_NAMES
+from agent_errors._core._model import CanonicalError, Kind
+from agent_errors._parsing._packs import PROFILE_NAMES
 
 if TYPE_CHECKING:
     from ._store import Store
@@ -307,7 +307,7 @@ class RetryPolicy:
         """
         # The profiles live in the provider packs (the adapters' and `_packs.PROFILE_PACKS`);
         # the registry, which loads the adapters, is imported only when a profile is asked for.
-        from ._registry import provider_pack  # noqa: PLC0415
+        from agent_errors._parsing._registry import provider_pack  # noqa: PLC0415
 
         pack = provider_pack(name) if name else None
         if pack is None or pack.retry is None:

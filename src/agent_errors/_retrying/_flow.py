@@ -10,8 +10,9 @@ from typing import Final
 
 import attrs
 
+from agent_errors._core._testing_mode import attempts_cap, is_testing
+
 from ._retry import Decision
-from ._testing_mode import attempts_cap, is_testing
 
 __all__ = ["in_testing_mode"]
 

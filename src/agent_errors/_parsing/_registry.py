@@ -33,12 +33,14 @@ from typing import Any, Final
 
 import attrs
 
+from agent_errors.adapter_kit import Adapter, pack_of
+
 from ._packs import ADAPTER_PROFILES, PROFILE_NAMES, PROFILE_PACKS, ProviderPack
 from ._shapes import Shape, shape_of
 from ._view import ResponseView
-from .adapter_kit import Adapter, pack_of
 
 __all__ = [
+    "BUILTIN_ADAPTERS",
     "ENTRY_POINT_GROUP",
     "PROVIDER_HOSTS",
     "SNIFF_CERTAIN",

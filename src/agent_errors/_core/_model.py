@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = ["CanonicalError", "Kind", "kind_for_status", "status_for_kind"]
+__all__ = ["CanonicalError", "Kind", "kind_for_status", "status_for_kind", "status_phrase"]
 
 
 class Kind(str, enum.Enum):

@@ -7,10 +7,10 @@ from typing import TypeVar, overload
 
 import httpx
 
-from ._exceptions import AgentAPIError
-from ._normalize import error_from_event
-from ._sse import SSEDecoder, SSEEvent
-from ._view import request_url
+from agent_errors._core._exceptions import AgentAPIError
+from agent_errors._core._sse import SSEDecoder, SSEEvent
+from agent_errors._parsing._normalize import error_from_event
+from agent_errors._parsing._view import request_url
 
 __all__ = [
     "aiter_sse_events",

@@ -15,10 +15,17 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from . import _json, _reading
-from ._reading import DEFAULT_READ_DEADLINE
+from agent_errors._core import _json, _reading
+from agent_errors._core._reading import DEFAULT_READ_DEADLINE
 
-__all__ = ["DEFAULT_BODY_CAP", "DEFAULT_READ_DEADLINE", "Headers", "ResponseView"]
+__all__ = [
+    "DEFAULT_BODY_CAP",
+    "DEFAULT_READ_DEADLINE",
+    "Headers",
+    "ResponseView",
+    "coerce_status",
+    "request_url",
+]
 
 DEFAULT_BODY_CAP: Final = 64 * 1024
 """How many bytes of a body are read by default; the rest is never buffered."""

@@ -20,10 +20,11 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final
 
-from . import _json
-from ._model import CanonicalError, Kind
+from agent_errors._core import _json
+from agent_errors._core._model import CanonicalError, Kind
+from agent_errors.adapter_kit import Rendered, default_status
+
 from ._packs import PROFILE_PACKS
-from .adapter_kit import Rendered, default_status
 
 __all__ = ["DIALECTS", "render_anthropic", "render_openai"]
 

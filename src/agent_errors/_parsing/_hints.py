@@ -45,7 +45,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
 
-from ._model import Kind
+from agent_errors._core._model import Kind
+
 from ._view import ResponseView
 
 __all__ = [

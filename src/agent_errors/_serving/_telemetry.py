@@ -26,14 +26,16 @@ Metrics (counters, unit `{error}`, `{decision}`, …):
 
 from __future__ import annotations
 
+from importlib import metadata
 from typing import TYPE_CHECKING, Any, Final
 
+from agent_errors._retrying._retry import PROFILE_NAMES
+
 from ._otel import ERROR_TYPE, HTTP_STATUS, PROVIDER, otel_attributes
-from ._retry import PROFILE_NAMES
 
 if TYPE_CHECKING:
-    from ._model import CanonicalError
-    from ._retry import Decision
+    from agent_errors._core._model import CanonicalError
+    from agent_errors._retrying._retry import Decision
 
 try:  # the `otel` extra
     from opentelemetry import metrics as _metrics
@@ -60,9 +62,7 @@ class _Instruments:
     """The counters, made on first use from the global meter provider (it may be set late)."""
 
     def __init__(self) -> None:
-        from . import __version__  # noqa: PLC0415 - the package is finished by first use
-
-        meter = _metrics.get_meter("agent_errors", __version__)
+        meter = _metrics.get_meter("agent_errors", metadata.version("agent-errors"))
         self.errors = meter.create_counter(
             "agent_errors.errors", unit="{error}", description="Errors normalized, by kind."
         )
@@ -152,7 +152,7 @@ def _registry() -> Any:
     """The registry module, imported on first use: it imports the transports, which import us."""
     global _REGISTRY_MODULE  # noqa: PLW0603 - imported once
     if _REGISTRY_MODULE is None:
-        from . import _registry as module  # noqa: PLC0415
+        from agent_errors._parsing import _registry as module  # noqa: PLC0415
 
         _REGISTRY_MODULE = module
     return _REGISTRY_MODULE

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._model import CanonicalError
-from ._redact import redact
+from agent_errors._core._model import CanonicalError
+from agent_errors._core._redact import redact
 
 __all__ = ["otel_attributes"]
 

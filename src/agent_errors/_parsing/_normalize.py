@@ -12,23 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import _events, _inputs, _redact
-from ._error_document import is_error_document
-from ._escape import LOG_FIELD_LIMIT, escape_text
+from agent_errors._core import _redact
+from agent_errors._core._error_document import is_error_document
+from agent_errors._core._escape import LOG_FIELD_LIMIT, escape_text
+from agent_errors._core._model import CanonicalError, Kind, kind_for_status
+from agent_errors._core._reading import check_deadline as _check_deadline
+from agent_errors._core._sse import looks_like_event_stream
+from agent_errors.adapter_kit import from_status
+
+from . import _events, _inputs
 from ._finish import complete, finish_error, synthesize_message
 from ._hints import usable_retry_after
-from ._model import CanonicalError, Kind, kind_for_status
-from ._reading import check_deadline as _check_deadline
 from ._registry import detect, generic_adapter
-from ._sse import looks_like_event_stream
-from ._view import (
-    DEFAULT_BODY_CAP,
-    DEFAULT_READ_DEADLINE,
-    ResponseView,
-    coerce_status,
-    request_url,
-)
-from .adapter_kit import from_status
+from ._view import DEFAULT_BODY_CAP, DEFAULT_READ_DEADLINE, ResponseView, coerce_status, request_url
 
 if TYPE_CHECKING:
     import httpx

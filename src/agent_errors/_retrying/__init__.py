@@ -1,0 +1,1 @@
+"""Retry decisions, profiles and stores: may import _core and _parsing only."""

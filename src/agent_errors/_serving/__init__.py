@@ -1,0 +1,1 @@
+"""Transports, middleware, event streams, telemetry: may import every lower layer."""
