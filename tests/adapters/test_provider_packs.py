@@ -26,7 +26,7 @@ from agent_errors.adapter_kit import (
 )
 from agent_errors.testing import error_response
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKS = {
     name: importlib.import_module(f"agent_errors.adapters.{name}").PACK for name in BUILTIN_ADAPTERS
 }
