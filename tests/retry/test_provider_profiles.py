@@ -12,7 +12,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -22,6 +22,7 @@ from agent_errors._parsing import _registry as registry
 from agent_errors._parsing._registry import PROVIDER_HOSTS, provider_for_host
 from agent_errors._retrying._retry import PROFILE_NAMES
 from agent_errors._serving._transport import EXTENSION
+from agent_errors.adapter_kit import ProviderPack
 
 # --- 13. Attribution by host ------------------------------------------------------------
 
@@ -530,3 +531,34 @@ def test_corpus_hosts_name_a_profile(path: Path) -> None:
     provider = provider_for_host(host)
     assert provider in PROFILE_NAMES
     assert provider != case["expected"]["provider"] or provider == "google_rpc"
+
+
+def test_a_third_party_pack_with_a_bad_profile_gets_the_default_policy(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Loose:
+        name = "loose_profile"
+        hosts = ("api.loose.example",)
+        codes: ClassVar[dict[str, Any]] = {}
+        pack = ProviderPack("loose_profile", retry={"max_retrys": 7})
+
+        def sniff(self, view: Any) -> float:
+            return 0.0
+
+        def parse(self, view: Any) -> None:
+            return None
+
+        def render(self, error: ae.CanonicalError) -> Any:
+            return ae.get_adapter("generic").render(error)
+
+    ae.register_adapter(Loose())
+    try:
+        with caplog.at_level("WARNING", logger="agent_errors"):
+            policy = ae.RetryPolicy.for_provider("loose_profile")
+        assert policy == ae.RetryPolicy()
+        assert "not valid" in caplog.text
+        transport = ae.RetryTransport(httpx.MockTransport(lambda r: httpx.Response(200)))
+        with httpx.Client(transport=transport) as client:
+            assert client.get("https://api.loose.example/v1").status_code == 200
+    finally:
+        registry.reload()  # the run-time registration gone

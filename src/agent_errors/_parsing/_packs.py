@@ -137,8 +137,6 @@ _STAINLESS: Final[Mapping[str, Any]] = MappingProxyType(
 # openai-python: a server delay is honoured up to two minutes (MAX_RETRY_AFTER_DELAY), and above
 # it the SDK does not retry at all, as `server_delay_too_long` here.
 _OPENAI: Final[Mapping[str, Any]] = MappingProxyType({**_STAINLESS, "max_server_delay": 120.0})
-# botocore's standard mode: 3 attempts, delay rand() * min(2 ** (attempt - 1), 20) s, the
-# throttling codes retried at the throttle price of the budget, x-amz-retry-after honoured.
 # error.code as the OpenAI API documents it for each kind (error-codes guide): what the `openai`
 # dialect of `render` writes. No code for invalid_request and unknown (`code: null`).
 _OPENAI_CODES: Final[Mapping[Kind, str]] = MappingProxyType(
@@ -181,6 +179,8 @@ _ANTHROPIC_TYPES: Final[Mapping[Kind, str]] = MappingProxyType(
         Kind.UNKNOWN: "api_error",
     }
 )
+# botocore's standard mode: 3 attempts, delay rand() * min(2 ** (attempt - 1), 20) s, the
+# throttling codes retried at the throttle price of the budget, x-amz-retry-after honoured.
 _AWS: Final[Mapping[str, Any]] = MappingProxyType(
     {
         "max_retries": 2,

@@ -28,6 +28,7 @@ the bridges), which apply them around the decision.
 from __future__ import annotations
 
 import enum
+import logging
 import math
 import random as _random
 from collections.abc import Callable, Mapping
@@ -38,6 +39,8 @@ import attrs
 
 from agent_errors._core._model import CanonicalError, Kind
 from agent_errors._parsing._packs import PROFILE_NAMES
+
+_logger = logging.getLogger("agent_errors")
 
 if TYPE_CHECKING:
     from ._store import Store
@@ -312,7 +315,13 @@ class RetryPolicy:
         pack = provider_pack(name) if name else None
         if pack is None or pack.retry is None:
             return cls()
-        return cls(**pack.retry)
+        try:
+            return cls(**pack.retry)
+        except (TypeError, ValueError):
+            # A third-party pack's profile names an unknown field or a bad value: the default
+            # policy, never an exception on every request to the provider's host.
+            _logger.warning("the retry profile of %r is not valid; using the default", name)
+            return cls()
 
     def backoff(self, attempt: int) -> float:
         """Return the jittered backoff delay after `attempt` attempts (1 = the first failure)."""

@@ -149,7 +149,7 @@ def _metric_provider(name: str) -> str:
 
 
 def _registry() -> Any:
-    """The registry module, imported on first use: it imports the transports, which import us."""
+    """The registry module, imported on first use (telemetry stays light to import)."""
     global _REGISTRY_MODULE  # noqa: PLW0603 - imported once
     if _REGISTRY_MODULE is None:
         from agent_errors._parsing import _registry as module  # noqa: PLC0415
