@@ -202,8 +202,9 @@ class QoderAdapter:
 
     def render(self, error: CanonicalError) -> Rendered:
         """Render in Qoder's envelope; kinds it has no type for use `api_error`."""
+        status = default_status(error)
         inner: dict[str, Any] = {
-            "type": _render_type(error),
+            "type": _render_type(error, status),
             "message": error.message,
         }
         if error.param is not None:
@@ -215,11 +216,11 @@ class QoderAdapter:
         body: dict[str, Any] = {"type": "error", "error": inner}
         if error.request_id is not None:
             body["request_id"] = error.request_id
-        return json_rendered(default_status(error), body, error=error)
+        return json_rendered(status, body, error=error)
 
 
-def _render_type(error: CanonicalError) -> str:
-    return PACK.code_to_write(error.code, error.kind) or "api_error"
+def _render_type(error: CanonicalError, status: int) -> str:
+    return PACK.code_to_write(error.code, error.kind, status) or "api_error"
 
 
 ADAPTER: Final = QoderAdapter()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from _contract import AdapterContract, Documented, pytest_generate_tests
+from _contract import AdapterContract, Documented, normalize_rendered, pytest_generate_tests
+
+import agent_errors as ae
 
 __all__ = ["TestQoder", "pytest_generate_tests"]
 
@@ -38,3 +40,12 @@ class TestQoder(AdapterContract):
     @staticmethod
     def body_for(code: str, status: int | None) -> object:
         return {"type": "error", "error": {"type": code, "message": "m"}}
+
+
+def test_a_request_too_large_renders_the_same_twice() -> None:
+    # A 413 reads as invalid_request whatever its type: the type is kept on the next render.
+    error = ae.CanonicalError(kind=ae.Kind.RATE_LIMITED, message=":", status=413)
+    once = normalize_rendered(ae.render(error, to="qoder"), "qoder")
+    twice = normalize_rendered(ae.render(once, to="qoder"), "qoder")
+    assert (once.kind, once.code) == (ae.Kind.INVALID_REQUEST, "rate_limit_error")
+    assert (twice.kind, twice.code, twice.status) == (once.kind, once.code, 413)

@@ -23,6 +23,8 @@ from agent_errors._core._model import Kind, kind_for_status
 if TYPE_CHECKING:
     from agent_errors.adapter_kit import ErrorCode
 
+_TOO_LARGE: Final = Kind.INVALID_REQUEST
+
 __all__ = ["ADAPTER_PROFILES", "PROFILE_NAMES", "PROFILE_PACKS", "ProviderPack"]
 
 
@@ -107,7 +109,9 @@ class ProviderPack:
         """
         if code is not None:
             row = self.codes.get(code)
-            if row is not None and row.kind is kind:
+            if row is not None and (row.kind is kind or (status == 413 and kind is _TOO_LARGE)):
+                # A 413 is a request too large whatever code it carries: the code is kept, so
+                # a second render writes what the first did.
                 return code
         found = self.code_for(kind)
         row = None if found is None else self.codes.get(found)
