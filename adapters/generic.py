@@ -37,7 +37,7 @@ from typing import Any, Final
 
 from agent_errors._core._error_document import is_error_document
 from agent_errors._core._model import CanonicalError, Kind, kind_for_status
-from agent_errors._core._phrases import asks_for_payment, too_large
+from agent_errors._core._phrases import Phrase, asks_for_payment, too_large
 from agent_errors.adapter_kit import (
     CLASS_CODES,
     ErrorCode,
@@ -207,22 +207,24 @@ CODES: Final = code_table(
 _CODES_FOLDED: Final = {code.lower(): row for code, row in CODES.items()}
 
 # Phrases that settle the kind when no code was recognized and the status is ambiguous.
-_PAYMENT_RE: Final = re.compile(
+_PAYMENT_RE: Final = Phrase(
     r"\b(?:insufficient (?:credits?|funds|balance|quota)|quota (?:exceeded|exhausted)|"
     r"exceeded your (?:current )?quota|out of credits|billing|budget (?:has been )?exceeded|"
     r"credit balance)\b",
-    re.IGNORECASE,
+    ("insufficient", "quota", "credit", "billing", "budget"),
 )
 # How much of a message the phrase patterns read (as the retry-hint search in _hints.py).
 _MESSAGE_SCAN: Final = 4096
 # A quota measured over a short window is a rate limit: the next window brings it back.
-_WINDOW_RE: Final = re.compile(
-    r"(?:\b|_)per[ _-]?(?:second|minute|min|hour)(?:\b|_)|\b(?:rpm|tpm|rps)\b", re.IGNORECASE
+_WINDOW_RE: Final = Phrase(
+    r"(?:\b|_)per[ _-]?(?:second|minute|min|hour)(?:\b|_)|\b(?:rpm|tpm|rps)\b",
+    ("per", "rpm", "tpm", "rps"),
 )
-_CONCURRENCY_RE: Final = re.compile(r"\bconcurren(?:t|cy)\b", re.IGNORECASE)
+_CONCURRENCY_RE: Final = Phrase(r"\bconcurren(?:t|cy)\b", ("concurren",))
 # GitHub sends its primary and secondary rate limits as 403s with no code.
-_RATE_LIMIT_RE: Final = re.compile(
-    r"\b(?:rate limit (?:exceeded|reached)|exceeded a (?:secondary )?rate limit)\b", re.IGNORECASE
+_RATE_LIMIT_RE: Final = Phrase(
+    r"\b(?:rate limit (?:exceeded|reached)|exceeded a (?:secondary )?rate limit)\b",
+    ("rate limit",),
 )
 # Codes that give way to an unambiguous phrase in the message (`_phrases`): the class codes,
 # and `rate_limit_exceeded`, which OpenAI's run `last_error` also sends for a spent quota.

@@ -39,6 +39,7 @@ from agent_errors import normalize_parts
 from agent_errors._core import _json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _floor import minimal_qoder
 from bench_normalize import CASES
 
 NORMALIZE_TARGET = 2.5  # normalize_parts / json.loads, at most
@@ -134,6 +135,26 @@ def target_normalize(repeats: int, budget_ns: float) -> tuple[list[Row], Row]:
         ratio <= NORMALIZE_TARGET,
     )
     return rows, verdict
+
+
+def floor_row(repeats: int, budget_ns: float) -> Row:
+    """The hand-written minimal Qoder pass (`_floor.py`) against `json.loads`, for reference.
+
+    Not a target: the least any normalizer can cost here, with the same result asserted.
+    """
+    name, status, headers, body = CASES[0]
+    assert status is not None
+    expected = normalize_parts(status, headers, body)
+    assert minimal_qoder(status, headers, body) == expected, name
+
+    def base() -> object:
+        return json.loads(body)
+
+    def subject() -> object:
+        return minimal_qoder(status, headers, body)
+
+    b, s, ratio = _interleaved(base, subject, repeats, budget_ns)
+    return (f"  floor: hand-written pass, {name}", b, s, ratio, "info", True)
 
 
 # 2. normalize + decide vs the openai SDK's error path ------------------------------------------
@@ -397,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     width = 42
     print(f"{'measure':<{width}} {'base µs':>9} {'ours µs':>9} {'ratio':>8} {'target':<8} verdict")
     cases, verdict = target_normalize(repeats, budget_ns)
-    _print([*cases, verdict], width)
+    _print([*cases, verdict, floor_row(repeats, budget_ns)], width)
     sdk = target_sdk(repeats, sdk_number)
     if sdk is None:
         print(

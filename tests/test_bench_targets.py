@@ -65,3 +65,8 @@ def test_the_sdk_comparison_runs_or_says_why_not(quick_run: str) -> None:
         assert "skipped: openai not installed" in quick_run
     else:
         assert _verdict(quick_run, name) in ("PASS", "MISS")
+
+
+def test_the_floor_is_printed_beside_the_normalize_target(quick_run: str) -> None:
+    # The hand-written minimal pass: its result was asserted equal to normalize_parts's.
+    assert re.search(r"^  floor: hand-written pass, qoder 400 .* info\s*$", quick_run, re.MULTILINE)

@@ -10,10 +10,13 @@ from typing import Any
 import attrs
 import httpx
 import pytest
-from hypothesis import given
+from agent_errors.adapters import generic as _generic_module
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_errors import CanonicalError, Kind
+from agent_errors._core import _phrases as _phrase_module
+from agent_errors._core._phrases import Phrase
 from agent_errors._parsing._view import Headers, ResponseView
 
 _names = st.sampled_from(["content-type", "X-Request-ID", " retry-after ", "", "a", "A"])
@@ -195,3 +198,44 @@ def test_the_views_json_fast_path_decodes_as_before(
     body = (space + json.dumps(document)).encode(encoding)
     for candidate in (body, body + noise, noise + body, body[:-1]):
         assert ResponseView(200, None, candidate).json == _reference_json(candidate), candidate
+
+
+def _phrases() -> list[tuple[str, Phrase]]:
+    found = []
+    for module in (_phrase_module, _generic_module):
+        for name, value in vars(module).items():
+            if isinstance(value, Phrase):
+                found.append((f"{module.__name__}.{name}", value))
+    return found
+
+
+PHRASES = _phrases()
+
+
+def test_every_phrase_is_found() -> None:
+    assert len(PHRASES) >= 8  # the phrase patterns of _phrases and the generic adapter
+
+
+@pytest.mark.parametrize(("name", "phrase"), PHRASES, ids=[name for name, _ in PHRASES])
+def test_a_phrase_words_are_lower_case_ascii(name: str, phrase: Phrase) -> None:
+    assert phrase.words
+    assert all(word.isascii() and word == word.lower() for word in phrase.words)
+
+
+@pytest.mark.parametrize(("name", "phrase"), PHRASES, ids=[name for name, _ in PHRASES])
+@settings(max_examples=150)
+@given(data=st.data())
+def test_a_phrase_answers_as_its_pattern(name: str, phrase: Phrase, data: st.DataObject) -> None:
+    # Text the pattern matches (any case, anything around it), and text of its own words.
+    matching = data.draw(st.from_regex(phrase.pattern))
+    assert (phrase.search(matching) is not None) is (phrase.pattern.search(matching) is not None)
+    assert phrase.pattern.search(matching) is not None
+    mixed = data.draw(
+        st.lists(
+            st.sampled_from(
+                [*phrase.words, "Too", "LARGE", "per-minute", "\u017f", "\u0130", " ", "1,0"]
+            ),
+            max_size=12,
+        ).map(" ".join)
+    )
+    assert (phrase.search(mixed) is not None) is (phrase.pattern.search(mixed) is not None)

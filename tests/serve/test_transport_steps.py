@@ -182,3 +182,63 @@ def test_a_transport_failure_is_mapped_in_the_flow_and_raised_when_final() -> No
     assert run.send(0.0) is SEND
     with pytest.raises(httpx.ReadError):
         run.send(failure)
+
+
+def test_a_first_attempt_the_shell_sent_itself_continues_as_the_flow_would() -> None:
+    # The shells send the first attempt themselves when the scope is not cooling down; `run`
+    # then takes over from what came back, with the same plan (route, key, clock).
+    request = httpx.Request("POST", URL, json={"prompt": "x"})
+    engine = flow()
+    plan = engine.begin(request)
+    assert plan.key is not None
+    assert request.headers["Idempotency-Key"] == plan.key  # set once, before the first send
+    busy = httpx.Response(
+        503, headers={"retry-after": "0"}, content=b'{"type":"error"}', request=request
+    )
+    ok = httpx.Response(201, request=request)
+    error = ae.normalize_parts(503, {"retry-after": "0"}, b"")
+    steps, result = drive(
+        engine.run(request, plan, sent=busy),
+        {
+            Inspect: [error],
+            Withdraw: [True],
+            Extend: [0.0],
+            Close: [None],
+            Sleep: [None],
+            Send: [ok],
+            Deposit: [None],
+        },
+    )
+    kinds = [type(step) for step in steps]
+    assert kinds[0] is Inspect  # no Cooldown and no Send before it: the shell did both
+    assert kinds.count(Send) == 1
+    assert Cooldown not in kinds
+    record = result.extensions["agent_errors.retry"]
+    assert (record.attempts, record.idempotency_key) == (2, plan.key)
+    assert request.headers["Idempotency-Key"] == plan.key  # the retry re-sent the same key
+
+
+def test_a_cooldown_the_shell_asked_for_is_not_asked_again() -> None:
+    request = httpx.Request("GET", URL)
+    ok = httpx.Response(200, request=request)
+    engine = flow()
+    steps, result = drive(
+        engine.run(request, engine.begin(request), wait=0.5),
+        {Sleep: [None], Send: [ok], Deposit: [None]},
+    )
+    assert [type(step) for step in steps] == [Sleep, Send, Deposit]
+    assert steps[0] == Sleep(0.5)
+    assert result is ok
+
+
+def test_the_first_success_carries_the_shared_record_and_the_writes_own_key() -> None:
+    engine = flow()
+    read = httpx.Request("GET", URL)
+    write = httpx.Request("POST", URL, json={})
+    first = engine.first(engine.begin(read), httpx.Response(200, request=read))
+    again = engine.first(engine.begin(read), httpx.Response(200, request=read))
+    assert first.extensions["agent_errors.retry"] is again.extensions["agent_errors.retry"]
+    plan = engine.begin(write)
+    record = engine.first(plan, httpx.Response(201, request=write)).extensions["agent_errors.retry"]
+    assert (record.attempts, record.decisions, record.idempotency_key) == (1, (), plan.key)
+    assert record.provider == "qoder"

@@ -35,7 +35,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 import attrs
 import httpx
@@ -71,6 +71,7 @@ __all__ = [
     "Deposit",
     "Extend",
     "Inspect",
+    "Plan",
     "RetryFlow",
     "RetryRecord",
     "RetryTransport",
@@ -191,6 +192,20 @@ class Extend:
 
 Step = Send | Cooldown | Deposit | Inspect | Close | Sleep | Withdraw | Extend
 """Everything the flow may yield."""
+
+
+class Plan(NamedTuple):
+    """What applies to one request, resolved once before its first attempt (`RetryFlow.begin`).
+
+    Attributes:
+        route: The provider, policy and store scopes of the request's host.
+        key: The idempotency key the request carries (added or the caller's), or None.
+        start: The clock's reading when the request began (for the policy's deadline).
+    """
+
+    route: _Route
+    key: str | None
+    start: float
 
 
 def _replayable(request: httpx.Request) -> bool:
@@ -377,42 +392,93 @@ class RetryFlow:
                 self.path_routes[route.scope, path] = narrowed
         return narrowed
 
-    def run(self, request: httpx.Request) -> Generator[Step, Any, httpx.Response]:
-        """Send `request` until it succeeds or the engine says stop; return the last response.
+    def begin(self, request: httpx.Request) -> Plan:
+        """Resolve what applies to `request` (route, idempotency key) and start its clock.
 
-        Raises the last transport exception when the final attempt got no response.
+        Sets the idempotency key on a write that needs one, once: every attempt re-sends the
+        same request object.
         """
-        route = self.route(request.url.host)
+        host = request.url.host
+        route = self.routes.get(host)
+        if route is None:
+            route = self.route(host)
         if self.scope_by_credential:
             credential = _credential(request)
             if credential:
                 route = self.credential_route(route, credential)
         if self.by_route:
             route = self.path_route(route, request.url.path)
+        method = request.method
+        key = None if method in _READ_METHODS else self._idempotency_key(request, route.policy)
+        return Plan(route, key, self.clock())
+
+    def first(self, plan: Plan, response: httpx.Response) -> httpx.Response:
+        """Return a first attempt's success (below 400) with its record; the shell deposits.
+
+        What `run` does when its first `SEND` is answered so, for the shells' fast path: they
+        ask the store for the cooldown and send the first attempt themselves, and start `run`
+        only when the scope cools down or the attempt failed.
+        """
+        provider = plan.route.provider
+        if plan.key is None:
+            record = _FIRST_TRY.get(provider)
+            if record is None:
+                record = _FIRST_TRY[provider] = RetryRecord(1, (), None, provider)
+        else:
+            record = RetryRecord(1, (), plan.key, provider)
+        response.extensions[EXTENSION] = record
+        return response
+
+    def run(
+        self,
+        request: httpx.Request,
+        plan: Plan | None = None,
+        *,
+        wait: float | None = None,
+        sent: httpx.Response | httpx.TransportError | None = None,
+    ) -> Generator[Step, Any, httpx.Response]:
+        """Send `request` until it succeeds or the engine says stop; return the last response.
+
+        `plan` is what `begin` returned (by default `run` begins itself). A shell that already
+        asked the store for the cooldown passes its answer as `wait`; one that already sent the
+        first attempt (the scope was not cooling down) passes what came back as `sent`.
+
+        Raises the last transport exception when the final attempt got no response.
+        """
+        if plan is None:
+            plan = self.begin(request)
+        route, key, start = plan.route, plan.key, plan.start
         provider, policy, scope = route.provider, route.policy, route.scope
         method = request.method
-        key = None if method in _READ_METHODS else self._idempotency_key(request, policy)
         budget = policy.budget
         clock = self.clock
-        start = clock()
         decisions: list[Decision] = []
         attempt = 0
         while True:
-            # Before the first attempt only: a retry's own delay already covers the server's.
-            wait = (yield route.cooldown) if attempt == 0 else 0.0
-            if wait > 0 and not is_testing():
-                ceiling = policy.max_server_delay
-                late = policy.deadline is not None and clock() - start + wait > policy.deadline
-                # Another request in this scope was told to wait: honour it, within the same
-                # ceiling a server's own delay gets. Beyond that, answer at once without
-                # sending: the upstream would only refuse, and each refusal adds to its load.
-                if late or (ceiling is not None and wait > ceiling):
-                    _telemetry.record_cooldown("refused", provider)
-                    refused = _cooldown_response(request, wait)
-                    return self._finish(refused, attempt, decisions, key, provider)
-                yield Sleep(wait)
+            if attempt == 0 and sent is not None:
+                result: Any = sent
+            else:
+                if attempt == 0:
+                    # Before the first attempt only: a retry's own delay already covers the
+                    # server's.
+                    if wait is None:
+                        wait = yield route.cooldown
+                    if wait > 0 and not is_testing():
+                        ceiling = policy.max_server_delay
+                        late = (
+                            policy.deadline is not None and clock() - start + wait > policy.deadline
+                        )
+                        # Another request in this scope was told to wait: honour it, within
+                        # the same ceiling a server's own delay gets. Beyond that, answer at
+                        # once without sending: the upstream would only refuse, and each
+                        # refusal adds to its load.
+                        if late or (ceiling is not None and wait > ceiling):
+                            _telemetry.record_cooldown("refused", provider)
+                            refused = _cooldown_response(request, wait)
+                            return self._finish(refused, attempt, decisions, key, provider)
+                        yield Sleep(wait)
+                result = yield SEND
             attempt += 1
-            result = yield SEND
             exc: httpx.TransportError | None = None
             response: httpx.Response | None = None
             if isinstance(result, httpx.Response):
@@ -558,7 +624,30 @@ class RetryTransport(httpx.BaseTransport):
         Raises:
             httpx.TransportError: The last attempt got no response (the original exception).
         """
-        flow = self._flow.run(request)
+        # The first attempt is carried out here, as `run` would: most requests succeed at once,
+        # and then no generator is started.
+        plan = self._flow.begin(request)
+        route = plan.route
+        wait = self._store.cooldown_remaining(route.cooldown_scope)
+        if wait > 0:
+            return self._drive(self._flow.run(request, plan, wait=wait), request)
+        failed: httpx.TransportError | None = None
+        try:
+            response = self._transport.handle_request(request)
+        except httpx.TransportError as exc:
+            failed = exc
+        if failed is not None:
+            return self._drive(self._flow.run(request, plan, sent=failed), request)
+        if response.status_code < 400:
+            deposit = route.deposit
+            if deposit is not None:
+                self._store.deposit(deposit.scope, deposit.amount, capacity=deposit.capacity)
+            return self._flow.first(plan, response)
+        return self._drive(self._flow.run(request, plan, sent=response), request)
+
+    def _drive(
+        self, flow: Generator[Step, Any, httpx.Response], request: httpx.Request
+    ) -> httpx.Response:
         value: Any = None
         try:
             while True:
@@ -667,7 +756,28 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         Raises:
             httpx.TransportError: The last attempt got no response (the original exception).
         """
-        flow = self._flow.run(request)
+        plan = self._flow.begin(request)
+        route = plan.route
+        wait = await self._store.acooldown_remaining(route.cooldown_scope)
+        if wait > 0:
+            return await self._drive(self._flow.run(request, plan, wait=wait), request)
+        failed: httpx.TransportError | None = None
+        try:
+            response = await self._transport.handle_async_request(request)
+        except httpx.TransportError as exc:
+            failed = exc
+        if failed is not None:
+            return await self._drive(self._flow.run(request, plan, sent=failed), request)
+        if response.status_code < 400:
+            deposit = route.deposit
+            if deposit is not None:
+                await self._store.adeposit(deposit.scope, deposit.amount, capacity=deposit.capacity)
+            return self._flow.first(plan, response)
+        return await self._drive(self._flow.run(request, plan, sent=response), request)
+
+    async def _drive(
+        self, flow: Generator[Step, Any, httpx.Response], request: httpx.Request
+    ) -> httpx.Response:
         value: Any = None
         try:
             while True:
