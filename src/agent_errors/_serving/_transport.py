@@ -2,7 +2,10 @@
 
 The whole retry flow is one I/O-free generator (`RetryFlow.run`), like httpx's `Auth.auth_flow`: it
 yields operations (send, inspect an error response, close, sleep, store calls) and the thin sync
-and async shells carry them out. Nothing is mirrored between the two.
+and async shells carry them out. The one shortcut, and all the two shells mirror: each shell
+carries out a request's first attempt itself (`RetryFlow.begin`, the store's cooldown, the send,
+the budget refund, `RetryFlow.first`), the same steps `run` would yield, and starts `run` only
+when the scope cools down or that attempt failed, handing it what it already has.
 
 What the flow guarantees:
 
