@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from agent_errors import CanonicalError, Kind
 from agent_errors._core import _phrases as _phrase_module
 from agent_errors._core._phrases import Phrase
+from agent_errors._parsing import _hints
 from agent_errors._parsing._view import Headers, ResponseView
 
 _names = st.sampled_from(["content-type", "X-Request-ID", " retry-after ", "", "a", "A"])
@@ -239,3 +240,96 @@ def test_a_phrase_answers_as_its_pattern(name: str, phrase: Phrase, data: st.Dat
         ).map(" ".join)
     )
     assert (phrase.search(mixed) is not None) is (phrase.pattern.search(mixed) is not None)
+
+
+_WAIT_PART = st.sampled_from(["retry", "try again", "try", "wait", "available", "re", "tryagain"])
+_WAIT_PHRASE = st.tuples(
+    st.sampled_from(["", "x", "a ", "please ", "re", ". ", "5s "]),
+    _WAIT_PART,
+    st.sampled_from(["", " after", " in", " for", " later", "ing"]),
+    st.sampled_from([" ", "  ", "", ": "]),
+    st.sampled_from(["5s", "1.5 seconds", "20", "2m 3s", "500ms and 1s", "soon", "10 h"]),
+).map("".join)
+_WAIT_TEXT = st.lists(
+    st.one_of(_WAIT_PHRASE, st.sampled_from([" ", "x", "1", ".", "retry", "available"])),
+    max_size=6,
+).map("".join)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "retry after 5s",
+        "available in 3 seconds",
+        "x available in 3 seconds, retry in 2s",
+        "please try again in 20s",
+        "wait 1.5 seconds",
+        "nothing here",
+    ],
+)
+def test_the_wait_phrase_finds_what_the_pattern_finds(text: str) -> None:
+    found = _hints._wait_phrase(text)
+    expected = _hints._MESSAGE_RE.search(text)
+    assert (found is None) is (expected is None)
+    assert found is None or expected is None or found.span() == expected.span()
+
+
+@given(_WAIT_TEXT)
+def test_the_wait_phrase_is_the_patterns_leftmost_match(text: str) -> None:
+    expected = _hints._MESSAGE_RE.search(text)
+    found = _hints._wait_phrase(text)
+    assert (found is None) is (expected is None)
+    if found is not None and expected is not None:
+        assert found.span() == expected.span()
+        assert found.groups() == expected.groups()
+
+
+_HINT_NAMES = [
+    "retry-after",
+    "retry-after-ms",
+    "x-ratelimit-reset",
+    "x-ratelimit-remaining",
+    "x-request-id",
+    "request-id",
+    "x-should-retry",
+    "stripe-should-retry",
+    "server",
+]
+_HINT_VALUES = ["5", "0", "1.5", "true", "false", "req_12", "Wed, 21 Oct 2015 07:28:10 GMT", ""]
+_BODY_KEYS = [
+    "retryAfter",
+    "retry_after_ms",
+    "resetAt",
+    "request_id",
+    "requestId",
+    "retryable",
+    "nonRetryable",
+    "message",
+    "details",
+]
+_BODY_VALUES = st.sampled_from(
+    [3, 0.5, True, False, "req_9", "2015-10-21T07:28:30Z", "try again in 4s", None, -1]
+)
+
+
+@given(
+    headers=st.dictionaries(st.sampled_from(_HINT_NAMES), st.sampled_from(_HINT_VALUES)),
+    top=st.dictionaries(st.sampled_from(_BODY_KEYS), _BODY_VALUES, max_size=3),
+    inner=st.dictionaries(st.sampled_from(_BODY_KEYS), _BODY_VALUES, max_size=3),
+    kind=st.sampled_from([Kind.RATE_LIMITED, Kind.INTERNAL, Kind.INVALID_REQUEST]),
+    message=st.sampled_from(["", "Please try again in 7s.", "Bad input", "request id req_77"]),
+)
+def test_gathered_hints_are_the_three_hints(
+    headers: dict[str, str],
+    top: dict[str, Any],
+    inner: dict[str, Any],
+    kind: Kind,
+    message: str,
+) -> None:
+    # A Date header fixes the clock the reset and date hints are measured against.
+    headers = {**headers, "date": "Wed, 21 Oct 2015 07:28:00 GMT"}
+    view = ResponseView(429, headers, json.dumps({**top, "error": inner}).encode())
+    seconds, source = _hints.retry_after_hint(view, kind, message)
+    rid, rid_source = _hints.request_id_hint(view)
+    verdict = _hints.should_retry_hint(view)
+    assert _hints.gather_hints(view, kind, message) == (seconds, source, rid, rid_source, verdict)

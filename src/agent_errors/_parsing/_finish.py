@@ -17,13 +17,10 @@ from agent_errors._core._model import CanonicalError, Kind, status_phrase
 
 from ._hints import (
     VERDICT_HEADERS,
-    body_containers,
     clean_request_id,
     envoy_rate_limited,
+    gather_hints,
     message_request_id,
-    request_id_hint,
-    retry_after_hint,
-    should_retry_hint,
     usable_retry_after,
 )
 from ._view import ResponseView
@@ -255,14 +252,12 @@ def complete(
     """
     if not message:
         message = synthesize_message(kind, status, code)
-    containers = body_containers(view)
     extra: dict[str, Any] = {}
-    found, source = retry_after_hint(view, kind, message, containers=containers)
+    found, source, rid, id_source, should_retry = gather_hints(view, kind, message)
     if found is None and usable_retry_after(retry_after):
         found, source = retry_after, "adapter"
     if source is not None:
         extra["retry_after_source"] = source
-    rid, id_source = request_id_hint(view, containers=containers)
     if rid is None and request_id is not None:
         rid = clean_request_id(request_id)  # an adapter's id is held to the same rule
         id_source = None if rid is None else "adapter"
@@ -271,7 +266,6 @@ def complete(
         id_source = None if rid is None else "message"
     if id_source is not None:
         extra["request_id_source"] = id_source
-    should_retry = should_retry_hint(view, containers=containers)
     if (
         should_retry is not None
         and should_retry is stated_retryable

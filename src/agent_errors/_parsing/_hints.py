@@ -55,6 +55,7 @@ __all__ = [
     "VERDICT_HEADERS",
     "RetryAfterHint",
     "envoy_rate_limited",
+    "gather_hints",
     "message_request_id",
     "parse_duration",
     "parse_http_date",
@@ -465,6 +466,44 @@ def retry_after_hint(
     return None, None
 
 
+_BODY_HINT_KEYSET: Final = _BODY_RETRY_KEYSET | _BODY_REQUEST_ID_KEYSET | _BODY_VERDICT_KEYSET
+
+
+def gather_hints(
+    view: ResponseView, kind: Kind, message: str
+) -> tuple[float | None, str | None, str | None, str | None, bool | None]:
+    """(retry_after, its source, request id, its source, verdict): the three hints at once.
+
+    What `retry_after_hint`, `request_id_hint` and `should_retry_hint` return, with the
+    document walked once and each skipped when no header, body field or message word could
+    give it (the common error names none but a request id). Never raises on the view's content.
+    """
+    doc = view.json
+    containers = _containers(doc)
+    headers = view.headers.lowered
+    body = False
+    for _, container in containers:
+        if not _BODY_HINT_KEYSET.isdisjoint(container):
+            body = True
+            break
+    google = body or bool(_google_details(doc))
+    seconds: float | None = None
+    source: str | None = None
+    if google or not _RETRY_HEADER_NAMES.isdisjoint(headers) or _message_may_say_wait(message):
+        for candidate, named in _retry_after_candidates(view, kind, message, None, containers):
+            if usable_retry_after(candidate):
+                seconds, source = candidate, named
+                break
+    rid: str | None = None
+    rid_source: str | None = None
+    if google or not _REQUEST_ID_RANK.keys().isdisjoint(headers):
+        rid, rid_source = request_id_hint(view, containers=containers)
+    verdict: bool | None = None
+    if body or not _VERDICT_HEADER_SET.isdisjoint(headers):
+        verdict = should_retry_hint(view, containers=containers)
+    return seconds, source, rid, rid_source, verdict
+
+
 def _no_retry_keys(containers: Containers) -> bool:
     for _, container in containers:  # noqa: SIM110 - a loop: no generator on the hot path
         if not _BODY_RETRY_KEYSET.isdisjoint(container):
@@ -558,7 +597,7 @@ def _retry_after_candidates(
 
     low = message.lower() if message and len(message) < 4096 else ""
     if low and ("retry" in low or "again" in low or "wait" in low or "available" in low):
-        match = _MESSAGE_RE.search(low)
+        match = _wait_phrase(low)
         if match:
             total = 0.0
             for number, unit in _DURATION_PART_RE.findall(match.group(1)):
@@ -566,6 +605,33 @@ def _retry_after_candidates(
             yield total, "message"
     if low and "secondary rate limit" in low:
         yield SECONDARY_RATE_LIMIT_WAIT, "message:secondary-rate-limit"
+
+
+def _wait_phrase(low: str) -> re.Match[str] | None:
+    """`_MESSAGE_RE.search(low)`, trying the pattern only where one of its words begins.
+
+    A match starts at "retry", "try", "wait" or "available", so the pattern is matched at those
+    places alone, leftmost first: the same match, without the scan that tries the whole
+    alternation at every character (about 2.5x slower on a sentence that names none).
+    """
+    starts: list[int] = []
+    for word in _WAIT_WORDS:
+        index = low.find(word)
+        while index >= 0:
+            starts.append(index)
+            if word == "try" and index >= 2 and low.startswith("re", index - 2):
+                starts.append(index - 2)
+            index = low.find(word, index + 1)
+    if len(starts) > 1:
+        starts.sort()
+    for start in starts:
+        match = _MESSAGE_RE.match(low, start)
+        if match is not None:
+            return match
+    return None
+
+
+_WAIT_WORDS: Final = ("try", "wait", "available")
 
 
 def clean_request_id(value: object) -> str | None:
@@ -639,6 +705,7 @@ def request_id_hint(
 
 VERDICT_HEADERS: Final = ("x-should-retry", "stripe-should-retry")
 """Headers that carry the server's retry verdict, in the order they are read."""
+_VERDICT_HEADER_SET: Final = frozenset(VERDICT_HEADERS)
 
 
 def should_retry_hint(view: ResponseView, *, containers: Containers | None = None) -> bool | None:
