@@ -242,3 +242,49 @@ def test_the_first_success_carries_the_shared_record_and_the_writes_own_key() ->
     record = engine.first(plan, httpx.Response(201, request=write)).extensions["agent_errors.retry"]
     assert (record.attempts, record.decisions, record.idempotency_key) == (1, (), plan.key)
     assert record.provider == "qoder"
+
+
+def _ok(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, content=b"{}")
+
+
+def test_the_sync_shell_carries_out_every_step_a_flow_yields() -> None:
+    # The shell hands `run` a cooldown it already asked for, but a flow started without one
+    # (as when driven by hand) yields Cooldown: the shell answers that step too.
+    clock = ae.testing.FakeClock()
+    store = ae.MemoryStore(clock=clock)
+    transport = ae.RetryTransport(
+        httpx.MockTransport(_ok), store=store, clock=clock, sleep=clock.sleep
+    )
+    request = httpx.Request("GET", URL)
+    store.extend_cooldown("qoder:api.qoder.com", 2.0)
+    response = transport._drive(transport._flow.run(request), request)
+    assert response.status_code == 200
+    assert clock.sleeps == [2.0]  # the Cooldown step was asked and honoured
+
+
+@pytest.mark.anyio
+async def test_the_async_shell_carries_out_every_step_a_flow_yields() -> None:
+    clock = ae.testing.FakeClock()
+    store = ae.MemoryStore(clock=clock)
+    transport = ae.AsyncRetryTransport(
+        httpx.MockTransport(_ok), store=store, clock=clock, sleep=clock.asleep
+    )
+    request = httpx.Request("GET", URL)
+    store.extend_cooldown("qoder:api.qoder.com", 2.0)
+    response = await transport._drive(transport._flow.run(request), request)
+    assert response.status_code == 200
+    assert clock.sleeps == [2.0]
+
+
+@pytest.mark.anyio
+async def test_without_a_budget_a_first_success_deposits_nothing() -> None:
+    store = ae.MemoryStore()
+    policy = ae.RetryPolicy(budget=None)
+    sync = ae.RetryTransport(httpx.MockTransport(_ok), policy=policy, store=store)
+    asynchronous = ae.AsyncRetryTransport(httpx.MockTransport(_ok), policy=policy, store=store)
+    assert sync.handle_request(httpx.Request("GET", URL)).status_code == 200
+    response = await asynchronous.handle_async_request(httpx.Request("GET", URL))
+    assert response.status_code == 200
+    assert response.extensions["agent_errors.retry"].attempts == 1
+    assert store._buckets == {}  # no bucket was ever touched
