@@ -340,11 +340,6 @@ _RETRY_HEADER_NAMES: Final = frozenset(
 )
 
 
-def body_containers(view: ResponseView) -> Containers:
-    """The (prefix, object) pairs of the view's document where hints are looked for."""
-    return _containers(view.json)
-
-
 def _containers(doc: Any) -> Containers:
     """The objects of a document where hints may be: itself, `error`, and their details/meta.
 
@@ -448,8 +443,8 @@ def retry_after_hint(
     Dates are measured against the response's `Date` header; without one, against `now` (a
     POSIX timestamp, for tests) or the local clock. A source whose value is unusable (invalid,
     negative, NaN, infinite, or above `MAX_RETRY_AFTER`) is skipped and the next one is tried.
-    Never raises on the view's content. `containers` (from `body_containers`) saves walking the
-    document again.
+    Never raises on the view's content. `containers` (the document's objects that may hold a
+    hint, as `gather_hints` finds them) saves walking the document again.
     """
     if containers is None:
         containers = _containers(view.json)
