@@ -49,3 +49,14 @@ def test_a_request_too_large_renders_the_same_twice() -> None:
     twice = normalize_rendered(ae.render(once, to="qoder"), "qoder")
     assert (once.kind, once.code) == (ae.Kind.INVALID_REQUEST, "rate_limit_error")
     assert (twice.kind, twice.code, twice.status) == (once.kind, once.code, 413)
+
+
+def test_a_request_too_large_with_any_type_reads_back_as_invalid_request() -> None:
+    # Only a throttle's type stands for a request too large at 413 (the reader turns it into
+    # invalid_request); any other type would read back as its own kind, so it is replaced.
+    for code in ae.get_adapter("qoder").codes:
+        error = ae.CanonicalError(kind=ae.Kind.INVALID_REQUEST, message=":", status=413, code=code)
+        once = normalize_rendered(ae.render(error, to="qoder"), "qoder")
+        twice = normalize_rendered(ae.render(once, to="qoder"), "qoder")
+        assert once.kind is ae.Kind.INVALID_REQUEST, code
+        assert (twice.kind, twice.code) == (once.kind, once.code), code

@@ -23,8 +23,6 @@ from agent_errors._core._model import Kind, kind_for_status
 if TYPE_CHECKING:
     from agent_errors.adapter_kit import ErrorCode
 
-_TOO_LARGE: Final = Kind.INVALID_REQUEST
-
 __all__ = ["ADAPTER_PROFILES", "PROFILE_NAMES", "PROFILE_PACKS", "ProviderPack"]
 
 
@@ -109,9 +107,15 @@ class ProviderPack:
         """
         if code is not None:
             row = self.codes.get(code)
-            if row is not None and (row.kind is kind or (status == 413 and kind is _TOO_LARGE)):
-                # A 413 is a request too large whatever code it carries: the code is kept, so
-                # a second render writes what the first did.
+            if row is not None and (
+                row.kind is kind
+                or (
+                    status == 413 and kind is Kind.INVALID_REQUEST and row.kind is Kind.RATE_LIMITED
+                )
+            ):
+                # At 413 a throttle's code stands for a request too large (the readers turn it
+                # into invalid_request): it is kept, so a second render writes what the first
+                # did. Any other code would read back as its own kind.
                 return code
         found = self.code_for(kind)
         row = None if found is None else self.codes.get(found)
