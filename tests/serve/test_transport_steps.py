@@ -248,33 +248,30 @@ def _ok(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, content=b"{}")
 
 
-def test_the_sync_shell_carries_out_every_step_a_flow_yields() -> None:
-    # The shell hands `run` a cooldown it already asked for, but a flow started without one
-    # (as when driven by hand) yields Cooldown: the shell answers that step too.
-    clock = ae.testing.FakeClock()
+def _cooling(clock: ae.testing.FakeClock) -> ae.MemoryStore:
+    """A store whose Qoder scope cools down for 2 s more."""
     store = ae.MemoryStore(clock=clock)
-    transport = ae.RetryTransport(
-        httpx.MockTransport(_ok), store=store, clock=clock, sleep=clock.sleep
-    )
-    request = httpx.Request("GET", URL)
     store.extend_cooldown("qoder:api.qoder.com", 2.0)
-    response = transport._drive(transport._flow.run(request), request)
-    assert response.status_code == 200
-    assert clock.sleeps == [2.0]  # the Cooldown step was asked and honoured
+    return store
 
 
 @pytest.mark.anyio
-async def test_the_async_shell_carries_out_every_step_a_flow_yields() -> None:
+async def test_both_shells_carry_out_every_step_a_flow_yields() -> None:
+    # The shells hand `run` a cooldown they already asked for, but a flow started without one
+    # (as when driven by hand) yields Cooldown: each shell answers that step too.
     clock = ae.testing.FakeClock()
-    store = ae.MemoryStore(clock=clock)
-    transport = ae.AsyncRetryTransport(
-        httpx.MockTransport(_ok), store=store, clock=clock, sleep=clock.asleep
-    )
     request = httpx.Request("GET", URL)
-    store.extend_cooldown("qoder:api.qoder.com", 2.0)
-    response = await transport._drive(transport._flow.run(request), request)
+    sync = ae.RetryTransport(
+        httpx.MockTransport(_ok), store=_cooling(clock), clock=clock, sleep=clock.sleep
+    )
+    assert sync._drive(sync._flow.run(request), request).status_code == 200
+    assert clock.sleeps == [2.0]  # the Cooldown step was asked and honoured
+    asynchronous = ae.AsyncRetryTransport(
+        httpx.MockTransport(_ok), store=_cooling(clock), clock=clock, sleep=clock.asleep
+    )
+    response = await asynchronous._drive(asynchronous._flow.run(request), request)
     assert response.status_code == 200
-    assert clock.sleeps == [2.0]
+    assert clock.sleeps == [2.0, 2.0]
 
 
 @pytest.mark.anyio

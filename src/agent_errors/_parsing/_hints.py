@@ -476,25 +476,22 @@ def gather_hints(
     doc = view.json
     containers = _containers(doc)
     headers = view.headers.lowered
-    body = False
+    keys = False  # a body field that may give a hint
     for _, container in containers:
         if not _BODY_HINT_KEYSET.isdisjoint(container):
-            body = True
+            keys = True
             break
-    google = body or bool(_google_details(doc))
+    in_body = keys or bool(_google_details(doc))  # google.rpc details give waits and ids too
     seconds: float | None = None
     source: str | None = None
-    if google or not _RETRY_HEADER_NAMES.isdisjoint(headers) or _message_may_say_wait(message):
-        for candidate, named in _retry_after_candidates(view, kind, message, None, containers):
-            if usable_retry_after(candidate):
-                seconds, source = candidate, named
-                break
+    if in_body or not _RETRY_HEADER_NAMES.isdisjoint(headers) or _message_may_say_wait(message):
+        seconds, source = retry_after_hint(view, kind, message, containers=containers)
     rid: str | None = None
     rid_source: str | None = None
-    if google or not _REQUEST_ID_RANK.keys().isdisjoint(headers):
+    if in_body or not _REQUEST_ID_RANK.keys().isdisjoint(headers):
         rid, rid_source = request_id_hint(view, containers=containers)
     verdict: bool | None = None
-    if body or not _VERDICT_HEADER_SET.isdisjoint(headers):
+    if keys or not _VERDICT_HEADER_SET.isdisjoint(headers):
         verdict = should_retry_hint(view, containers=containers)
     return seconds, source, rid, rid_source, verdict
 

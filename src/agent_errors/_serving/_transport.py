@@ -401,10 +401,7 @@ class RetryFlow:
         Sets the idempotency key on a write that needs one, once: every attempt re-sends the
         same request object.
         """
-        host = request.url.host
-        route = self.routes.get(host)
-        if route is None:
-            route = self.route(host)
+        route = self.route(request.url.host)
         if self.scope_by_credential:
             credential = _credential(request)
             if credential:
@@ -422,15 +419,7 @@ class RetryFlow:
         ask the store for the cooldown and send the first attempt themselves, and start `run`
         only when the scope cools down or the attempt failed.
         """
-        provider = plan.route.provider
-        if plan.key is None:
-            record = _FIRST_TRY.get(provider)
-            if record is None:
-                record = _FIRST_TRY[provider] = RetryRecord(1, (), None, provider)
-        else:
-            record = RetryRecord(1, (), plan.key, provider)
-        response.extensions[EXTENSION] = record
-        return response
+        return self._finish(response, 1, [], plan.key, plan.route.provider)
 
     def run(
         self,
