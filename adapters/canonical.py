@@ -48,7 +48,10 @@ def _document(view: ResponseView) -> Mapping[str, Any] | None:
     err = view.error_object
     if err is None or not all(key in err for key in _SIGNATURE):
         return None
-    if err.get("kind") not in _KINDS or not isinstance(err.get("retryable"), bool):
+    kind = err.get("kind")
+    if not isinstance(kind, str) or kind not in _KINDS:
+        return None
+    if not isinstance(err.get("retryable"), bool):
         return None
     return err
 

@@ -897,7 +897,7 @@ def _read_token(view: ResponseView) -> Parsed | None:
     return Parsed(kind=kind, message=token, code=code)
 
 
-PACK: Final = ProviderPack(NAME, codes=CODES, hosts=HOSTS)
+PACK: Final = ProviderPack(NAME, codes=CODES, hosts=HOSTS, too_large_at_413=True)
 """The shared codes `generic` reads; no retry profile of its own (the default policy)."""
 
 

@@ -361,7 +361,7 @@ class GoogleRpcAdapter:
         if name is None:
             name = PACK.render_codes.get(error.kind, "UNKNOWN")
         entries: list[dict[str, Any]] = []
-        if code is not None and code != name:
+        if code is not None and code != name and _reads_as(code, error.kind, http_status):
             entries.append(
                 {"@type": TYPE_PREFIX + "ErrorInfo", "reason": code, "domain": "googleapis.com"}
             )
@@ -385,6 +385,21 @@ class GoogleRpcAdapter:
         if entries:
             inner["details"] = entries
         return json_rendered(http_status, {"error": inner}, error=error)
+
+
+def _reads_as(reason: str, kind: Kind, http_status: int) -> bool:
+    """Whether `reason` in an ErrorInfo leaves `read` with `kind`.
+
+    A reason of the tables decides the kind (a status name too), so one of another kind, such
+    as an invalid_request error's `RATE_LIMIT_EXCEEDED`, is not written: it would read back as
+    its own kind. At 402 a status name yields to the payment the status says.
+    """
+    row = REASONS.get(reason)
+    if row is None:
+        row = STATUSES.get(reason)
+        if row is not None and http_status == 402:
+            return kind is Kind.PAYMENT_REQUIRED
+    return row is None or row.kind is kind
 
 
 ADAPTER: Final = GoogleRpcAdapter()

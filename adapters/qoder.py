@@ -105,7 +105,12 @@ RETRY_PROFILE: Final[Mapping[str, Any]] = {
 }
 
 PACK: Final = ProviderPack(
-    NAME, codes=CODES, render_codes=_RENDER_TYPES, retry=RETRY_PROFILE, hosts=HOSTS
+    NAME,
+    codes=CODES,
+    render_codes=_RENDER_TYPES,
+    retry=RETRY_PROFILE,
+    hosts=HOSTS,
+    too_large_at_413=True,
 )
 """Everything about Qoder: its types, the type written for each kind, its retry profile, hosts."""
 

@@ -24,6 +24,7 @@ from agent_errors.adapter_kit import (
     json_rendered,
     pack_of,
 )
+from agent_errors.strategies import expressible_kinds
 from agent_errors.testing import error_response
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,6 +206,35 @@ def test_code_to_write() -> None:
     assert pack.code_to_write(None, ae.Kind.UNAVAILABLE, 503) == "service_unavailable"
     assert pack.code_to_write(None, ae.Kind.UNAVAILABLE, 400) == "invalid_request"
     assert pack.code_to_write(None, ae.Kind.CONCURRENCY_LIMITED, 429) == "rate_limit_exceeded"
+    # At 413 a throttle's code is kept only where the reader makes it a request too large.
+    too_large = (ae.Kind.INVALID_REQUEST, 413)
+    assert pack.code_to_write("rate_limit_exceeded", *too_large) == "invalid_request"
+    assert PACKS["qoder"].code_to_write("rate_limit_error", *too_large) == "rate_limit_error"
+
+
+ALL_CODES = sorted({code for pack in PACKS.values() for code in pack.codes})
+
+
+@pytest.mark.parametrize("name", BUILTIN_ADAPTERS)
+def test_any_code_on_an_error_reads_back_as_the_errors_kind(name: str) -> None:
+    # Whatever code an error carries (any built-in table's, for any kind), the render reads back
+    # as the error's kind: at its usual status, with none, and (invalid_request) at 413, where a
+    # throttle's code reads as rate_limited to a reader that does not take it for a size.
+    wrong = []
+    for kind in expressible_kinds(name):
+        statuses = {None, kind.default_status}
+        if kind is ae.Kind.INVALID_REQUEST:
+            statuses.add(413)
+        for code in (None, *ALL_CODES):
+            for status in statuses:
+                error = ae.CanonicalError(kind=kind, message="m", status=status, code=code)
+                rendered = ae.render(error, to=name)
+                back = ae.normalize_parts(
+                    rendered.status, list(rendered.headers), rendered.body, provider=name
+                )
+                if back.kind is not kind:
+                    wrong.append((kind.value, code, status, back.kind.value))
+    assert wrong == []
 
 
 # --- third-party packs ----------------------------------------------------------------------------

@@ -60,6 +60,10 @@ class ProviderPack:
         retry: Keyword arguments of `RetryPolicy` that follow the provider's documented retry
             guidance (`RetryPolicy.for_provider(name)` builds it); None: the default policy.
         hosts: API hosts that certainly speak this provider (`*.example.com` patterns too).
+        too_large_at_413: Whether the provider's reader takes a throttle's code at status 413
+            for a request too large (invalid_request). Only then does `code_to_write` keep such
+            a code on an invalid_request error at 413; any other reader would read it back as
+            rate_limited, and retryable.
     """
 
     name: str
@@ -67,6 +71,7 @@ class ProviderPack:
     render_codes: Mapping[Kind, str] = attrs.field(factory=dict, converter=_frozen)
     retry: Mapping[str, Any] | None = attrs.field(default=None, converter=_frozen_or_none)
     hosts: tuple[str, ...] = attrs.field(default=(), converter=_hosts)
+    too_large_at_413: bool = False
 
     def code_for(self, kind: Kind) -> str | None:
         """Return the code the provider sends for `kind`, or None when it documents none."""
@@ -110,11 +115,14 @@ class ProviderPack:
             if row is not None and (
                 row.kind is kind
                 or (
-                    status == 413 and kind is Kind.INVALID_REQUEST and row.kind is Kind.RATE_LIMITED
+                    self.too_large_at_413
+                    and status == 413
+                    and kind is Kind.INVALID_REQUEST
+                    and row.kind is Kind.RATE_LIMITED
                 )
             ):
-                # At 413 a throttle's code stands for a request too large (the readers turn it
-                # into invalid_request): it is kept, so a second render writes what the first
+                # At 413 a throttle's code stands for a request too large when the reader turns
+                # it into invalid_request: it is kept, so a second render writes what the first
                 # did. Any other code would read back as its own kind.
                 return code
         found = self.code_for(kind)
