@@ -161,6 +161,9 @@ class LoopbackServer:
 
     def close(self) -> None:
         """Stop accepting; answers in flight end when their client goes away."""
+        # Closing alone does not wake the accepting thread on Linux: shut the socket down first.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self._listener.close()
         self._accepter.join(5)

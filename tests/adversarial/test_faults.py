@@ -204,23 +204,23 @@ def test_raise_for_error_still_raises_for_a_streamed_error_and_keeps_its_body(se
 def test_raise_for_error_does_not_wait_for_a_streamed_success_body(server):
     # A hook that read the body would take the whole drip (20 x 0.2 s) before the caller saw
     # the response; one that leaves it unread hands it over at once.
-    url = server.route("/ok-drip", Drip(200, b"s" * 20, interval=0.2))
+    url = server.route("/ok-drip", Drip(200, b"s" * 8, interval=0.25))
     with httpx.Client(event_hooks={"response": [ae.raise_for_error]}) as client:
         start = time.monotonic()
         with client.stream("GET", url) as response:
             elapsed = time.monotonic() - start
-            assert response.read() == b"s" * 20
+            assert response.read() == b"s" * 8
     assert elapsed < 1.0
 
 
 @pytest.mark.anyio
 async def test_araise_for_error_does_not_wait_for_a_streamed_success_body(server):
-    url = server.route("/aok-drip", Drip(200, b"s" * 20, interval=0.2))
+    url = server.route("/aok-drip", Drip(200, b"s" * 8, interval=0.25))
     async with httpx.AsyncClient(event_hooks={"response": [ae.araise_for_error]}) as client:
         start = time.monotonic()
         async with client.stream("GET", url) as response:
             elapsed = time.monotonic() - start
-            assert await response.aread() == b"s" * 20
+            assert await response.aread() == b"s" * 8
     assert elapsed < 1.0
 
 

@@ -168,11 +168,19 @@ def full_server() -> Iterator[RedisServer]:
 
 
 def fill(server: RedisServer) -> None:
+    """Fill the server until it refuses a write, then keep it well over its limit.
+
+    Right at the limit, the memory freed when a client goes away (its buffers) lets writes
+    through until the server is full again: the limit is lowered to half the memory in use,
+    so every write is refused until the data is flushed.
+    """
     raw = server.client()
     try:
         for i in range(100_000):  # bounded: 4 MiB fill up in well under 10,000 keys
             raw.set(f"filler:{i}", b"x" * 1024)
     except redis.exceptions.OutOfMemoryError:
+        used = int(raw.info("memory")["used_memory"])
+        raw.config_set("maxmemory", str(used // 2))
         return
     finally:
         raw.close()
