@@ -312,7 +312,7 @@ class GoogleRpcAdapter:
         row = None
         for candidate in (reason, name):
             if candidate is not None:
-                row = REASONS.get(candidate) or STATUSES.get(candidate)
+                row = _row(candidate)
                 if row is not None:
                     break
         kind = row.kind if row is not None else kind_for_status(status)
@@ -387,19 +387,24 @@ class GoogleRpcAdapter:
         return json_rendered(http_status, {"error": inner}, error=error)
 
 
+def _row(code: str) -> ErrorCode | None:
+    """The table row `read` takes a reason or status name's kind from (a reason's first)."""
+    return REASONS.get(code) or STATUSES.get(code)
+
+
 def _reads_as(reason: str, kind: Kind, http_status: int) -> bool:
     """Whether `reason` in an ErrorInfo leaves `read` with `kind`.
 
     A reason of the tables decides the kind (a status name too), so one of another kind, such
     as an invalid_request error's `RATE_LIMIT_EXCEEDED`, is not written: it would read back as
-    its own kind. At 402 a status name yields to the payment the status says.
+    its own kind. At 402 anything but a table's reason yields to the payment the status says.
     """
-    row = REASONS.get(reason)
+    row = _row(reason)
     if row is None:
-        row = STATUSES.get(reason)
-        if row is not None and http_status == 402:
-            return kind is Kind.PAYMENT_REQUIRED
-    return row is None or row.kind is kind
+        return True
+    if http_status == 402 and reason not in REASONS:
+        return kind is Kind.PAYMENT_REQUIRED
+    return row.kind is kind
 
 
 ADAPTER: Final = GoogleRpcAdapter()

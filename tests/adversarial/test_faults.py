@@ -202,7 +202,7 @@ def test_raise_for_error_still_raises_for_a_streamed_error_and_keeps_its_body(se
 
 
 def test_raise_for_error_does_not_wait_for_a_streamed_success_body(server):
-    # A hook that read the body would take the whole drip (20 x 0.2 s) before the caller saw
+    # A hook that read the body would take the whole drip (8 x 0.25 s) before the caller saw
     # the response; one that leaves it unread hands it over at once.
     url = server.route("/ok-drip", Drip(200, b"s" * 8, interval=0.25))
     with httpx.Client(event_hooks={"response": [ae.raise_for_error]}) as client:
