@@ -258,11 +258,11 @@ class ProblemDetailsAdapter:
         return json_rendered(status, body, error=error, content_type=MEDIA_TYPE)
 
 
+_TITLES: Final = {status.value: status.phrase for status in http.HTTPStatus}
+
+
 def _title(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+    return _TITLES.get(status, "Error")
 
 
 ADAPTER: Final = ProblemDetailsAdapter()

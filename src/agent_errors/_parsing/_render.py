@@ -49,6 +49,10 @@ _ALIASES: Final = {"problem": PROBLEM_JSON, "problem_json": PROBLEM_JSON, "rfc94
 # CR, LF, tab, DEL and the C1 controls never reach a header.
 _TOKEN_RE: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _UNSAFE_VALUE_RE: Final = re.compile(r"[^\x20-\x7e\xa0-\xff]")
+# Names the built-in adapters write, all tokens: no pattern needs to say so again.
+_COMMON_NAMES: Final = frozenset(
+    {"content-type", "retry-after", "retry-after-ms", "x-request-id", "request-id"}
+)
 
 
 def formats() -> tuple[str, ...]:
@@ -88,14 +92,18 @@ def _finish(rendered: Rendered, error: CanonicalError) -> Rendered:
     seen: set[str] = set()
     for name, value in rendered.headers:
         clean_name = str(name).strip()
-        if not _TOKEN_RE.match(clean_name):
+        if clean_name not in _COMMON_NAMES and not _TOKEN_RE.match(clean_name):
             continue
-        headers.append((clean_name, safe_header_value(str(value))))
         seen.add(clean_name.lower())
-    for name, value in hint_headers(error):
-        if name not in seen:
-            headers.append((name, safe_header_value(value)))
-    headers = [(name, value) for name, value in headers if value]
+        clean_value = safe_header_value(str(value))
+        if clean_value:
+            headers.append((clean_name, clean_value))
+    if error.retry_after is not None or error.request_id:
+        for name, value in hint_headers(error):
+            if name not in seen:
+                clean_value = safe_header_value(value)
+                if clean_value:
+                    headers.append((name, clean_value))
     status = rendered.status
     # A run result may be rendered as the 200 that carried it; anything not a status is not.
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
@@ -105,6 +113,8 @@ def _finish(rendered: Rendered, error: CanonicalError) -> Rendered:
 
 def safe_header_value(value: str) -> str:
     """Return `value` without control characters (CR, LF, tab, DEL, C1) or non-Latin-1 text."""
+    if value.isascii() and value.isprintable():  # only 0x20-0x7e: nothing to remove
+        return value.strip()
     return _UNSAFE_VALUE_RE.sub("", value).strip()
 
 

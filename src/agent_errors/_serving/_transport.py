@@ -5,7 +5,9 @@ yields operations (send, inspect an error response, close, sleep, store calls) a
 and async shells carry them out. The one shortcut, and all the two shells mirror: each shell
 carries out a request's first attempt itself (`RetryFlow.begin`, the store's cooldown, the send,
 the budget refund, `RetryFlow.first`), the same steps `run` would yield, and starts `run` only
-when the scope cools down or that attempt failed, handing it what it already has.
+when the scope cools down or that attempt failed, handing it what it already has. A read in a
+host-wide scope (the default) skips even `begin` and `first`: its route is its host's, it
+carries no idempotency key, and its record is the route's shared first-try record.
 
 What the flow guarantees:
 
@@ -308,13 +310,29 @@ def _log(decision: Decision, request: httpx.Request, provider: str | None) -> No
         )
 
 
+def _first_try(provider: str | None) -> RetryRecord:
+    """The one record every first-try success without an idempotency key shares."""
+    record = _FIRST_TRY.get(provider)
+    if record is None:
+        record = _FIRST_TRY[provider] = RetryRecord(1, (), None, provider)
+    return record
+
+
 class _Route:
     """Where a host's requests go: provider, policy, store scope, and the constant operations.
 
     `scope` keys the retry budget; `cooldown_scope` the cooldown (the same, or narrowed to a route).
     """
 
-    __slots__ = ("cooldown", "cooldown_scope", "deposit", "policy", "provider", "scope")
+    __slots__ = (
+        "cooldown",
+        "cooldown_scope",
+        "deposit",
+        "first_try",
+        "policy",
+        "provider",
+        "scope",
+    )
 
     def __init__(
         self, provider: str | None, policy: RetryPolicy, scope: str, cooldown_scope: str = ""
@@ -326,6 +344,7 @@ class _Route:
         self.cooldown = Cooldown(self.cooldown_scope)
         budget = policy.budget
         self.deposit = None if budget is None else Deposit(scope, budget.refund, budget.capacity)
+        self.first_try = _first_try(provider)
 
 
 class RetryFlow:
@@ -350,6 +369,8 @@ class RetryFlow:
         self.policy = policy
         self.scope_by_credential = scope_by_credential
         self.by_route = cooldown_scope == "route"
+        # A read's plan is then its host's route alone: the shells resolve it in line.
+        self.plain = not scope_by_credential and not self.by_route
         self.provider = provider
         # A provider with a profile but no adapter (`openai`) leaves the format to detection.
         self.adapter = None if provider in _PROFILE_ONLY else provider
@@ -544,9 +565,7 @@ class RetryFlow:
         provider: str | None,
     ) -> httpx.Response:
         if attempts == 1 and not decisions and key is None:
-            record = _FIRST_TRY.get(provider)
-            if record is None:
-                record = _FIRST_TRY[provider] = RetryRecord(1, (), None, provider)
+            record = _first_try(provider)
         else:
             record = RetryRecord(attempts, tuple(decisions), key, provider)
         response.extensions[EXTENSION] = record
@@ -617,25 +636,36 @@ class RetryTransport(httpx.BaseTransport):
             httpx.TransportError: The last attempt got no response (the original exception).
         """
         # The first attempt is carried out here, as `run` would: most requests succeed at once,
-        # and then no generator is started.
-        plan = self._flow.begin(request)
-        route = plan.route
-        wait = self._store.cooldown_remaining(route.cooldown_scope)
+        # and then no generator is started. A read in a host-wide scope (the default) needs no
+        # plan: its route is its host's, and it carries no idempotency key.
+        flow = self._flow
+        if flow.plain and request.method in _READ_METHODS:
+            host = request.url.host
+            route = flow.routes.get(host) or flow.route(host)
+            key = None
+            start = flow.clock()
+        else:
+            route, key, start = flow.begin(request)
+        store = self._store
+        wait = store.cooldown_remaining(route.cooldown_scope)
         if wait > 0:
-            return self._drive(self._flow.run(request, plan, wait=wait), request)
+            return self._drive(flow.run(request, Plan(route, key, start), wait=wait), request)
         failed: httpx.TransportError | None = None
         try:
             response = self._transport.handle_request(request)
         except httpx.TransportError as exc:
             failed = exc
         if failed is not None:
-            return self._drive(self._flow.run(request, plan, sent=failed), request)
+            return self._drive(flow.run(request, Plan(route, key, start), sent=failed), request)
         if response.status_code < 400:
             deposit = route.deposit
             if deposit is not None:
-                self._store.deposit(deposit.scope, deposit.amount, capacity=deposit.capacity)
-            return self._flow.first(plan, response)
-        return self._drive(self._flow.run(request, plan, sent=response), request)
+                store.deposit(deposit.scope, deposit.amount, capacity=deposit.capacity)
+            if key is None:
+                response.extensions[EXTENSION] = route.first_try
+                return response
+            return flow.first(Plan(route, key, start), response)
+        return self._drive(flow.run(request, Plan(route, key, start), sent=response), request)
 
     def _drive(
         self, flow: Generator[Step, Any, httpx.Response], request: httpx.Request
@@ -748,24 +778,36 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         Raises:
             httpx.TransportError: The last attempt got no response (the original exception).
         """
-        plan = self._flow.begin(request)
-        route = plan.route
-        wait = await self._store.acooldown_remaining(route.cooldown_scope)
+        flow = self._flow
+        if flow.plain and request.method in _READ_METHODS:  # as in RetryTransport
+            host = request.url.host
+            route = flow.routes.get(host) or flow.route(host)
+            key = None
+            start = flow.clock()
+        else:
+            route, key, start = flow.begin(request)
+        store = self._store
+        wait = await store.acooldown_remaining(route.cooldown_scope)
         if wait > 0:
-            return await self._drive(self._flow.run(request, plan, wait=wait), request)
+            return await self._drive(flow.run(request, Plan(route, key, start), wait=wait), request)
         failed: httpx.TransportError | None = None
         try:
             response = await self._transport.handle_async_request(request)
         except httpx.TransportError as exc:
             failed = exc
         if failed is not None:
-            return await self._drive(self._flow.run(request, plan, sent=failed), request)
+            return await self._drive(
+                flow.run(request, Plan(route, key, start), sent=failed), request
+            )
         if response.status_code < 400:
             deposit = route.deposit
             if deposit is not None:
-                await self._store.adeposit(deposit.scope, deposit.amount, capacity=deposit.capacity)
-            return self._flow.first(plan, response)
-        return await self._drive(self._flow.run(request, plan, sent=response), request)
+                await store.adeposit(deposit.scope, deposit.amount, capacity=deposit.capacity)
+            if key is None:
+                response.extensions[EXTENSION] = route.first_try
+                return response
+            return flow.first(Plan(route, key, start), response)
+        return await self._drive(flow.run(request, Plan(route, key, start), sent=response), request)
 
     async def _drive(
         self, flow: Generator[Step, Any, httpx.Response], request: httpx.Request
