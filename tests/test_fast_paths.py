@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http
 import json
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -11,6 +12,7 @@ import attrs
 import httpx
 import pytest
 from agent_errors.adapters import generic as _generic_module
+from agent_errors.adapters import problem_details
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +20,12 @@ from agent_errors import CanonicalError, Kind
 from agent_errors._core import _phrases as _phrase_module
 from agent_errors._core._phrases import Phrase
 from agent_errors._parsing import _hints
+from agent_errors._parsing._render import (
+    _COMMON_NAMES,
+    _TOKEN_RE,
+    _UNSAFE_VALUE_RE,
+    safe_header_value,
+)
 from agent_errors._parsing._view import Headers, ResponseView
 
 _names = st.sampled_from(["content-type", "X-Request-ID", " retry-after ", "", "a", "A"])
@@ -333,3 +341,25 @@ def test_gathered_hints_are_the_three_hints(
     rid, rid_source = _hints.request_id_hint(view)
     verdict = _hints.should_retry_hint(view)
     assert _hints.gather_hints(view, kind, message) == (seconds, source, rid, rid_source, verdict)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x24F), max_size=12))
+def test_a_header_value_is_cleaned_as_the_pattern_cleans_it(value: str) -> None:
+    # The fast path takes plain ASCII text as it is; every other value goes through the pattern.
+    assert safe_header_value(value) == _UNSAFE_VALUE_RE.sub("", value).strip()
+
+
+@pytest.mark.parametrize("name", sorted(_COMMON_NAMES))
+def test_the_header_names_passed_without_the_pattern_are_tokens(name: str) -> None:
+    assert _TOKEN_RE.match(name)
+
+
+def test_problem_titles_are_the_status_phrases() -> None:
+    assert problem_details._title(429) == "Too Many Requests"
+    assert problem_details._title(599) == "Error"
+    for status in range(400, 600):
+        try:
+            phrase = http.HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Error"
+        assert problem_details._title(status) == phrase

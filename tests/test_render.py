@@ -295,12 +295,16 @@ def test_headers_from_a_third_party_adapter_are_cleaned() -> None:
             return None
 
         def render(self, error: ae.CanonicalError) -> Any:
-            return Rendered(600, (("x-a", "1\r\nx-b: 2"), ("bad name", "v")), b"{}")
+            headers = (("x-a", "1\r\nx-b: 2"), ("bad name", "v"), ("x-blank", "\r\n\x85"))
+            return Rendered(600, headers, b"{}")
 
     ae.register_adapter(Sloppy(), replace=True)
     rendered = ae.render(RATE_LIMITED, to="sloppy_test")
     assert rendered.status == 429
     assert dict(rendered.headers) == {"x-a": "1x-b: 2", "retry-after": "3", "x-request-id": "req_1"}
+    # A hint header left empty once cleaned is dropped too: a request id of no Latin-1 letter.
+    rendered = ae.render(attrs.evolve(RATE_LIMITED, request_id="\u20ac"), to="sloppy_test")
+    assert dict(rendered.headers) == {"x-a": "1x-b: 2", "retry-after": "3"}
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,24 @@ def test_provider_is_found_from_the_host_and_writes_get_a_key():
     assert keys[0] == keys[1]
 
 
+@pytest.mark.parametrize(
+    "options", [{}, {"scope_by_credential": True}, {"cooldown_scope": "route"}], ids=repr
+)
+def test_a_first_try_success_records_its_key(options: dict[str, object]):
+    # A read and a write, in the default scope and in the narrowed ones: a write's record
+    # carries the key it was sent with, a read's is the shared first-try record.
+    script = Script(httpx.Response(201), httpx.Response(200))
+    retry = transport(script, **options)
+    headers = {"authorization": "Bearer k"}
+    wrote = retry.handle_request(
+        httpx.Request("POST", f"{QODER}/sessions", json={}, headers=headers)
+    )
+    key = script.requests[0].headers["idempotency-key"]
+    assert wrote.extensions["agent_errors.retry"] == ae.RetryRecord(1, (), key, "qoder")
+    read = retry.handle_request(httpx.Request("GET", f"{QODER}/sessions/s_1", headers=headers))
+    assert read.extensions["agent_errors.retry"] == ae.RetryRecord(1, provider="qoder")
+
+
 def test_reads_get_no_key_and_unknown_hosts_get_no_key():
     script = Script(httpx.Response(200), httpx.Response(200))
     retry = transport(script)
@@ -267,6 +285,17 @@ async def test_async_shares_the_flow():
     assert stream.closed
     key = script.requests[0].headers["idempotency-key"]
     assert all(r.headers["idempotency-key"] == key for r in script.requests)
+
+
+@pytest.mark.anyio
+async def test_async_first_try_successes_record_their_key():
+    script = Script(httpx.Response(201), httpx.Response(200))
+    retry = ae.AsyncRetryTransport(httpx.MockTransport(script))
+    wrote = await retry.handle_async_request(httpx.Request("POST", f"{QODER}/sessions", json={}))
+    key = script.requests[0].headers["idempotency-key"]
+    assert wrote.extensions["agent_errors.retry"] == ae.RetryRecord(1, (), key, "qoder")
+    read = await retry.handle_async_request(httpx.Request("GET", f"{QODER}/agents"))
+    assert read.extensions["agent_errors.retry"] == ae.RetryRecord(1, provider="qoder")
 
 
 @pytest.mark.anyio
