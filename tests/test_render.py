@@ -305,6 +305,11 @@ def test_headers_from_a_third_party_adapter_are_cleaned() -> None:
     # A hint header left empty once cleaned is dropped too: a request id of no Latin-1 letter.
     rendered = ae.render(attrs.evolve(RATE_LIMITED, request_id="\u20ac"), to="sloppy_test")
     assert dict(rendered.headers) == {"x-a": "1x-b: 2", "retry-after": "3"}
+    # Either hint alone is written.
+    only_wait = attrs.evolve(RATE_LIMITED, request_id=None)
+    assert dict(ae.render(only_wait, to="sloppy_test").headers)["retry-after"] == "3"
+    only_id = attrs.evolve(RATE_LIMITED, retry_after=None)
+    assert dict(ae.render(only_id, to="sloppy_test").headers)["x-request-id"] == "req_1"
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,19 @@ def test_a_first_try_success_records_its_key(options: dict[str, object]):
     assert read.extensions["agent_errors.retry"] == ae.RetryRecord(1, provider="qoder")
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_deadline_counts_from_when_the_request_began(method: str):
+    # A clock far from zero: a read resolved in line starts its deadline from the clock too.
+    clock = FakeClock(1000.0)
+    script = Script(httpx.Response(503), httpx.Response(200))
+    policy = ae.RetryPolicy(deadline=10.0, random=lambda: 0.0)
+    retry = transport(script, policy=policy, clock=clock, sleep=clock.sleep)
+    request = httpx.Request(method, f"{QODER}/sessions", headers={"idempotency-key": "k1"})
+    response = retry.handle_request(request)
+    assert response.status_code == 200
+    assert response.extensions["agent_errors.retry"].attempts == 2
+
+
 def test_reads_get_no_key_and_unknown_hosts_get_no_key():
     script = Script(httpx.Response(200), httpx.Response(200))
     retry = transport(script)
