@@ -38,10 +38,8 @@ def test_openai_rate_limit_keeps_retry_after_and_request_id(loopback):
         ("x-request-id", "req_o1"),
     ]
     loopback.route("/v1/chat/completions", 429, headers, OPENAI_BODY)
-    with pytest.raises(openai.RateLimitError) as caught:
-        _openai(loopback.url).chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "hi"}]
-        )
+    with _openai(loopback.url) as client, pytest.raises(openai.RateLimitError) as caught:
+        client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
     error = ae.normalize(caught.value)
     assert error is not None
     assert (error.kind, error.status, error.retry_after) == (Kind.RATE_LIMITED, 429, 7.0)
@@ -75,8 +73,8 @@ def test_anthropic_overloaded_keeps_retry_after_and_request_id(loopback):
         ("request-id", "req_a9"),
     ]
     loopback.route("/v1/messages", 529, headers, ANTHROPIC_BODY)
-    with pytest.raises(anthropic.APIStatusError) as caught:
-        _anthropic(loopback.url).messages.create(
+    with _anthropic(loopback.url) as client, pytest.raises(anthropic.APIStatusError) as caught:
+        client.messages.create(
             model="m", max_tokens=1, messages=[{"role": "user", "content": "hi"}]
         )
     error = ae.normalize(caught.value)
@@ -87,8 +85,8 @@ def test_anthropic_overloaded_keeps_retry_after_and_request_id(loopback):
 
 def test_sdk_connection_errors_say_the_request_was_not_sent(closed_port):
     url = f"http://127.0.0.1:{closed_port}"
-    with pytest.raises(openai.APIConnectionError) as caught:
-        _openai(url).models.list()
+    with _openai(url) as client, pytest.raises(openai.APIConnectionError) as caught:
+        client.models.list()
     error = ae.error_from_exception(caught.value, provider="openai")
     assert (error.kind, error.details["request_sent"], error.retryable) == (
         Kind.NETWORK,
@@ -96,31 +94,37 @@ def test_sdk_connection_errors_say_the_request_was_not_sent(closed_port):
         True,
     )
     assert error.details["exception"] == "APIConnectionError"
-    with pytest.raises(anthropic.APIConnectionError) as caught_a:
-        _anthropic(url).models.list()
+    with _anthropic(url) as client, pytest.raises(anthropic.APIConnectionError) as caught_a:
+        client.models.list()
     error = ae.error_from_exception(caught_a.value)
     assert (error.kind, error.details["request_sent"]) == (Kind.NETWORK, False)
 
 
 def test_sdk_read_timeouts_are_timeouts_that_may_have_been_sent(loopback):
     loopback.route("/v1/models", 200, [], b"{}", delay=1.0)
-    with pytest.raises(openai.APITimeoutError) as caught:
-        _openai(loopback.url, timeout=0.2).models.list()
+    with (
+        _openai(loopback.url, timeout=0.2) as client,
+        pytest.raises(openai.APITimeoutError) as caught,
+    ):
+        client.models.list()
     error = ae.error_from_exception(caught.value)
     assert (error.kind, error.details["request_sent"], error.retryable) == (
         Kind.TIMEOUT,
         True,
         True,
     )
-    with pytest.raises(anthropic.APITimeoutError) as caught_a:
-        _anthropic(loopback.url, timeout=0.2).models.list()
+    with (
+        _anthropic(loopback.url, timeout=0.2) as client,
+        pytest.raises(anthropic.APITimeoutError) as caught_a,
+    ):
+        client.models.list()
     assert ae.error_from_exception(caught_a.value).kind is Kind.TIMEOUT
 
 
 def test_a_status_error_is_not_a_transport_error(loopback):
     loopback.route("/v1/models", 429, [("content-type", "application/json")], OPENAI_BODY)
-    with pytest.raises(openai.RateLimitError) as caught:
-        _openai(loopback.url).models.list()
+    with _openai(loopback.url) as client, pytest.raises(openai.RateLimitError) as caught:
+        client.models.list()
     with pytest.raises(TypeError, match="normalize"):
         ae.error_from_exception(caught.value)
 
