@@ -5,9 +5,9 @@ yields operations (send, inspect an error response, close, sleep, store calls) a
 and async shells carry them out. The one shortcut, and all the two shells mirror: each shell
 carries out a request's first attempt itself (`RetryFlow.begin`, the store's cooldown, the send,
 the budget refund, `RetryFlow.first`), the same steps `run` would yield, and starts `run` only
-when the scope cools down or that attempt failed, handing it what it already has. A read in a
-host-wide scope (the default) skips even `begin` and `first`: its route is its host's, it
-carries no idempotency key, and its record is the route's shared first-try record.
+when the scope cools down or that attempt failed, handing it what it already has. They take
+`begin`'s answer as a plain tuple (`RetryFlow.resolve`), and a success without an idempotency
+key gets its route's shared first-try record without `first`: most requests make no `Plan`.
 
 What the flow guarantees:
 
@@ -369,7 +369,7 @@ class RetryFlow:
         self.policy = policy
         self.scope_by_credential = scope_by_credential
         self.by_route = cooldown_scope == "route"
-        # A read's plan is then its host's route alone: the shells resolve it in line.
+        # A read's plan is then its host's route alone (`resolve`'s short path).
         self.plain = not scope_by_credential and not self.by_route
         self.provider = provider
         # A provider with a profile but no adapter (`openai`) leaves the format to detection.
@@ -422,6 +422,14 @@ class RetryFlow:
         Sets the idempotency key on a write that needs one, once: every attempt re-sends the
         same request object.
         """
+        return Plan(*self.resolve(request))
+
+    def resolve(self, request: httpx.Request) -> tuple[_Route, str | None, float]:
+        """`begin` as a plain tuple, for the shells: most requests never need their `Plan`."""
+        if self.plain and request.method in _READ_METHODS:
+            # A read in a host-wide scope (the default): its host's route, and no key.
+            host = request.url.host
+            return self.routes.get(host) or self.route(host), None, self.clock()
         route = self.route(request.url.host)
         if self.scope_by_credential:
             credential = _credential(request)
@@ -431,7 +439,7 @@ class RetryFlow:
             route = self.path_route(route, request.url.path)
         method = request.method
         key = None if method in _READ_METHODS else self._idempotency_key(request, route.policy)
-        return Plan(route, key, self.clock())
+        return route, key, self.clock()
 
     def first(self, plan: Plan, response: httpx.Response) -> httpx.Response:
         """Return a first attempt's success (below 400) with its record; the shell deposits.
@@ -636,16 +644,9 @@ class RetryTransport(httpx.BaseTransport):
             httpx.TransportError: The last attempt got no response (the original exception).
         """
         # The first attempt is carried out here, as `run` would: most requests succeed at once,
-        # and then no generator is started. A read in a host-wide scope (the default) needs no
-        # plan: its route is its host's, and it carries no idempotency key.
+        # and then no generator is started, nor a `Plan` made.
         flow = self._flow
-        if flow.plain and request.method in _READ_METHODS:
-            host = request.url.host
-            route = flow.routes.get(host) or flow.route(host)
-            key = None
-            start = flow.clock()
-        else:
-            route, key, start = flow.begin(request)
+        route, key, start = flow.resolve(request)
         store = self._store
         wait = store.cooldown_remaining(route.cooldown_scope)
         if wait > 0:
@@ -779,13 +780,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             httpx.TransportError: The last attempt got no response (the original exception).
         """
         flow = self._flow
-        if flow.plain and request.method in _READ_METHODS:  # as in RetryTransport
-            host = request.url.host
-            route = flow.routes.get(host) or flow.route(host)
-            key = None
-            start = flow.clock()
-        else:
-            route, key, start = flow.begin(request)
+        route, key, start = flow.resolve(request)  # as in RetryTransport
         store = self._store
         wait = await store.acooldown_remaining(route.cooldown_scope)
         if wait > 0:
