@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import string
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import attrs
@@ -15,12 +16,19 @@ from hypothesis import strategies as st
 import agent_errors as ae
 from agent_errors import adapter_kit, registered_adapters
 from agent_errors._core import _redact
-from agent_errors._parsing import _render
+from agent_errors._parsing import _registry, _render
 from agent_errors._parsing._render import format_rendered, split_raw_response
 from agent_errors.adapter_kit import PARSE_KEYS, Rendered, provider_details
 
 GENERIC_FORMATS = ("canonical", "problem+json")
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture
+def scratch_registry() -> Iterator[None]:
+    """Drop what a test registers, so that later tests see only the installed formats."""
+    yield
+    _registry.reload()
 
 
 def adapter_names() -> list[str]:
@@ -272,6 +280,25 @@ def test_error_without_status_renders_its_kinds_status() -> None:
         assert ae.render(error, to=fmt).status == 409
 
 
+class _UnhashableStatus(int):
+    """An int subclass a caller might pass as a status: no hash, and an odd `__index__`."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __index__(self) -> int:
+        return 7
+
+
+def test_a_status_of_an_int_subclass_renders_as_a_plain_int_in_every_format() -> None:
+    error = ae.CanonicalError(
+        kind=ae.Kind.RATE_LIMITED, message="Slow down", status=_UnhashableStatus(429)
+    )
+    for fmt in _render.formats():
+        rendered = ae.render(error, to=fmt)
+        assert rendered.status == 429
+        assert type(rendered.status) is int, fmt
+
+
 @pytest.mark.parametrize("fmt", ["problem+json", "canonical", "qoder", "generic"])
 @pytest.mark.parametrize("request_id", ["a\r\nSet-Cookie: x=1", "a\nb", "a\x00b\x7fc\x85d\tz"])
 def test_control_characters_never_reach_a_header(fmt: str, request_id: str) -> None:
@@ -282,6 +309,7 @@ def test_control_characters_never_reach_a_header(fmt: str, request_id: str) -> N
         assert name.isprintable()
 
 
+@pytest.mark.usefixtures("scratch_registry")
 def test_headers_from_a_third_party_adapter_are_cleaned() -> None:
     class Sloppy:
         name = "sloppy_test"
@@ -310,6 +338,27 @@ def test_headers_from_a_third_party_adapter_are_cleaned() -> None:
     assert dict(ae.render(only_wait, to="sloppy_test").headers)["retry-after"] == "3"
     only_id = attrs.evolve(RATE_LIMITED, retry_after=None)
     assert dict(ae.render(only_id, to="sloppy_test").headers)["x-request-id"] == "req_1"
+
+
+@pytest.mark.usefixtures("scratch_registry")
+def test_an_adapter_header_cleaned_to_nothing_leaves_the_hint_header_in_place() -> None:
+    class Blank:
+        name = "blank_hint_test"
+        hosts = ()
+        codes: ClassVar[dict[str, Any]] = {}
+
+        def sniff(self, view: adapter_kit.ResponseView) -> float:
+            return 0.0
+
+        def parse(self, view: adapter_kit.ResponseView) -> ae.CanonicalError | None:
+            return None
+
+        def render(self, error: ae.CanonicalError) -> Any:
+            return Rendered(429, (("Retry-After", "\r\n"), ("X-Request-Id", "\x85")), b"{}")
+
+    ae.register_adapter(Blank(), replace=True)
+    rendered = ae.render(RATE_LIMITED, to="blank_hint_test")
+    assert dict(rendered.headers) == {"retry-after": "3", "x-request-id": "req_1"}
 
 
 @pytest.mark.parametrize(

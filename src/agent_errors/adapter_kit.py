@@ -453,7 +453,12 @@ def hint_headers(error: CanonicalError) -> list[tuple[str, str]]:
 
 
 def default_status(error: CanonicalError) -> int:
-    """The status to render: the error's own when it is an error status, else the kind's."""
-    if error.status is not None and 400 <= error.status <= 599:
-        return error.status
+    """The status to render: the error's own when it is an error status, else the kind's.
+
+    Always a plain `int`, even for an error built with a subclass of it (which a format's
+    table lookups could not hash).
+    """
+    status = error.status
+    if status is not None and 400 <= status <= 599:
+        return status if type(status) is int else int.__index__(status)
     return status_for_kind(error.kind)

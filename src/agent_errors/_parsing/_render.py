@@ -94,9 +94,10 @@ def _finish(rendered: Rendered, error: CanonicalError) -> Rendered:
         clean_name = str(name).strip()
         if clean_name not in _COMMON_NAMES and not _TOKEN_RE.match(clean_name):
             continue
-        seen.add(clean_name.lower())
         clean_value = safe_header_value(str(value))
         if clean_value:
+            # Only a header that is written stands in for the hint header of its name.
+            seen.add(clean_name.lower())
             headers.append((clean_name, clean_value))
     if error.retry_after is not None or error.request_id:
         for name, value in hint_headers(error):
