@@ -309,24 +309,31 @@ def test_control_characters_never_reach_a_header(fmt: str, request_id: str) -> N
         assert name.isprintable()
 
 
+class _FixedRenderer:
+    """A third-party adapter that reads nothing and renders one fixed, possibly unsafe, response."""
+
+    hosts = ()
+    codes: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, name: str, status: int, headers: tuple[tuple[str, str], ...]) -> None:
+        self.name = name
+        self.status = status
+        self.headers = headers
+
+    def sniff(self, view: adapter_kit.ResponseView) -> float:
+        return 0.0
+
+    def parse(self, view: adapter_kit.ResponseView) -> ae.CanonicalError | None:
+        return None
+
+    def render(self, error: ae.CanonicalError) -> Any:
+        return Rendered(self.status, self.headers, b"{}")
+
+
 @pytest.mark.usefixtures("scratch_registry")
 def test_headers_from_a_third_party_adapter_are_cleaned() -> None:
-    class Sloppy:
-        name = "sloppy_test"
-        hosts = ()
-        codes: ClassVar[dict[str, Any]] = {}
-
-        def sniff(self, view: adapter_kit.ResponseView) -> float:
-            return 0.0
-
-        def parse(self, view: adapter_kit.ResponseView) -> ae.CanonicalError | None:
-            return None
-
-        def render(self, error: ae.CanonicalError) -> Any:
-            headers = (("x-a", "1\r\nx-b: 2"), ("bad name", "v"), ("x-blank", "\r\n\x85"))
-            return Rendered(600, headers, b"{}")
-
-    ae.register_adapter(Sloppy(), replace=True)
+    headers = (("x-a", "1\r\nx-b: 2"), ("bad name", "v"), ("x-blank", "\r\n\x85"))
+    ae.register_adapter(_FixedRenderer("sloppy_test", 600, headers), replace=True)
     rendered = ae.render(RATE_LIMITED, to="sloppy_test")
     assert rendered.status == 429
     assert dict(rendered.headers) == {"x-a": "1x-b: 2", "retry-after": "3", "x-request-id": "req_1"}
@@ -342,21 +349,8 @@ def test_headers_from_a_third_party_adapter_are_cleaned() -> None:
 
 @pytest.mark.usefixtures("scratch_registry")
 def test_an_adapter_header_cleaned_to_nothing_leaves_the_hint_header_in_place() -> None:
-    class Blank:
-        name = "blank_hint_test"
-        hosts = ()
-        codes: ClassVar[dict[str, Any]] = {}
-
-        def sniff(self, view: adapter_kit.ResponseView) -> float:
-            return 0.0
-
-        def parse(self, view: adapter_kit.ResponseView) -> ae.CanonicalError | None:
-            return None
-
-        def render(self, error: ae.CanonicalError) -> Any:
-            return Rendered(429, (("Retry-After", "\r\n"), ("X-Request-Id", "\x85")), b"{}")
-
-    ae.register_adapter(Blank(), replace=True)
+    headers = (("Retry-After", "\r\n"), ("X-Request-Id", "\x85"))
+    ae.register_adapter(_FixedRenderer("blank_hint_test", 429, headers), replace=True)
     rendered = ae.render(RATE_LIMITED, to="blank_hint_test")
     assert dict(rendered.headers) == {"retry-after": "3", "x-request-id": "req_1"}
 
